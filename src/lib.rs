@@ -1,0 +1,10 @@
+//! rdsiam: make IAM database authentication on Amazon RDS / Aurora PostgreSQL
+//! understandable, auditable and fixable. Read-only, always.
+//!
+//! Module map (data flows one way):
+//! - [`cli`]: argument parsing, command dispatch and exit codes.
+//! - [`exit`], [`output`]: exit codes and how output reaches stdout or a file.
+
+pub mod cli;
+pub mod exit;
+pub mod output;
