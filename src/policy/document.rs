@@ -450,3 +450,7 @@ fn optional_string(
         Some(_) => Err(ParseError::new(path, "expected a string")),
     }
 }
+
+#[cfg(test)]
+#[path = "document_tests.rs"]
+mod tests;

@@ -404,3 +404,7 @@ impl<'a> Scan<'_, 'a> {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "evaluate_tests.rs"]
+mod tests;
