@@ -68,6 +68,7 @@ impl ActionPattern {
     }
 
     /// `lower_action` must be lower-case.
+    #[inline]
     pub fn matches(&self, lower_action: &str) -> bool {
         self.matcher.matches(lower_action)
     }
@@ -126,6 +127,7 @@ pub struct ActionBlock {
 
 impl ActionBlock {
     /// True when the statement covers the action (`lower_action` lower-case).
+    #[inline]
     pub fn covers(&self, lower_action: &str) -> bool {
         self.patterns.iter().any(|p| p.matches(lower_action)) != self.negated
     }
@@ -136,11 +138,32 @@ impl ActionBlock {
 pub struct ResourceBlock {
     pub negated: bool,
     pub patterns: Vec<ResourcePattern>,
+    /// Some pattern holds policy variables (the slow, three-valued path is needed).
+    has_variables: bool,
 }
 
 impl ResourceBlock {
+    fn new(negated: bool, patterns: Vec<ResourcePattern>) -> Self {
+        let has_variables = patterns
+            .iter()
+            .any(|p| matches!(p.matcher, ResourceMatcher::Template(_)));
+        ResourceBlock {
+            negated,
+            patterns,
+            has_variables,
+        }
+    }
+
     pub fn covers(&self, resource: &str, context: &RequestContext) -> Truth {
-        let any = Truth::any(self.patterns.iter().map(|p| p.matches(resource, context)));
+        let any = if self.has_variables {
+            Truth::any(self.patterns.iter().map(|p| p.matches(resource, context)))
+        } else {
+            // Hot path: plain patterns answer yes or no.
+            Truth::from(self.patterns.iter().any(|p| match &p.matcher {
+                ResourceMatcher::Compiled(wildcard) => wildcard.matches(resource),
+                ResourceMatcher::Template(_) => false,
+            }))
+        };
         if self.negated { any.not() } else { any }
     }
 }
@@ -177,10 +200,13 @@ impl Statement {
             Some(block) => block.covers(resource, context),
             None => Truth::Yes,
         };
-        if resource_truth.is_no() {
-            return Truth::No;
+        if resource_truth.is_no() || self.conditions.is_empty() {
+            return resource_truth;
         }
         let conditions = Truth::all(self.conditions.iter().map(|c| c.evaluate(context)));
+        if resource_truth.is_yes() {
+            return conditions;
+        }
         Truth::all([resource_truth, conditions])
     }
 
@@ -356,13 +382,13 @@ fn parse_statement(
     };
     let resource =
         exclusive_pair(object, path, "Resource", "NotResource")?.map(|(negated, resources)| {
-            ResourceBlock {
+            ResourceBlock::new(
                 negated,
-                patterns: resources
+                resources
                     .iter()
                     .map(|raw| ResourcePattern::compile(raw, version_2012))
                     .collect(),
-            }
+            )
         });
     let principal = match (object.get("Principal"), object.get("NotPrincipal")) {
         (Some(_), Some(_)) => {

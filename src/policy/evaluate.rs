@@ -243,7 +243,13 @@ struct Gate<'a> {
 
 /// Evaluates `request` against `policies`.
 pub fn evaluate<'a>(request: &Request<'_>, policies: &PolicySet<'_, 'a>) -> Evaluation<'a> {
-    let lower_action = request.action.to_ascii_lowercase();
+    // Actions compare case-insensitively; most arrive lower-case already.
+    let lower_action: std::borrow::Cow<'_, str> =
+        if request.action.bytes().any(|b| b.is_ascii_uppercase()) {
+            request.action.to_ascii_lowercase().into()
+        } else {
+            request.action.into()
+        };
     let mut scan = Scan {
         lower_action: &lower_action,
         request,

@@ -21,12 +21,20 @@ pub enum Flavour {
     Arn,
 }
 
-/// One element of a compiled general pattern.
+/// One element of a glob within which every wildcard behaves alike.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Token {
     Literal(Box<[u8]>),
-    AnyOne { crosses_colon: bool },
-    AnyRun { crosses_colon: bool },
+    AnyOne,
+    AnyRun,
+}
+
+/// One `:`-separated segment of an ARN pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment {
+    tokens: Box<[Token]>,
+    /// The segment ends with `*`, which may run on across `:` into later segments.
+    crossing_tail: bool,
 }
 
 /// A compiled wildcard pattern.
@@ -36,11 +44,20 @@ pub enum Wildcard {
     Everything,
     /// No wildcard at all.
     Exact(Box<[u8]>),
-    /// A literal followed by a single `*` that may match anything (`s3:Get*`, `arn:…:role/*`
-    /// when `/` is the last colon-free part).
+    /// A literal followed by a single `*` that may match anything (`s3:Get*`, `arn:…:role/*`).
     Prefix(Box<[u8]>),
-    /// Anything else.
-    General(Box<[Token]>),
+    /// Plain flavour: wildcards match any character.
+    Glob(Box<[Token]>),
+    /// ARN flavour: one glob per `:` segment.
+    Segments(Box<[Segment]>),
+}
+
+/// A pattern byte: a literal, or a wildcard character that acts as one.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PatternByte {
+    Literal(u8),
+    Star,
+    Question,
 }
 
 impl Wildcard {
@@ -64,20 +81,40 @@ impl Wildcard {
         is_wildcard: impl Fn(usize) -> bool,
         flavour: Flavour,
     ) -> Wildcard {
-        if bytes == b"*" && is_wildcard(0) {
-            return Wildcard::Everything;
+        let classified: Vec<PatternByte> = bytes
+            .iter()
+            .enumerate()
+            .map(|(index, &byte)| match byte {
+                b'*' if is_wildcard(index) => PatternByte::Star,
+                b'?' if is_wildcard(index) => PatternByte::Question,
+                _ => PatternByte::Literal(byte),
+            })
+            .collect();
+        let literal_count = classified
+            .iter()
+            .filter(|b| matches!(b, PatternByte::Literal(_)))
+            .count();
+        let literal: Box<[u8]> = bytes[..literal_count].into();
+        match classified.as_slice() {
+            [PatternByte::Star] => return Wildcard::Everything,
+            _ if literal_count == bytes.len() => return Wildcard::Exact(literal),
+            // Under ARN rules a trailing `*` ends its segment, so it matches anything too.
+            [.., PatternByte::Star] if literal_count == bytes.len() - 1 => {
+                return Wildcard::Prefix(literal);
+            }
+            _ => {}
         }
-        let tokens = tokenize(bytes, &is_wildcard, flavour);
-        match tokens.as_slice() {
-            [] => Wildcard::Exact(Box::default()),
-            [Token::Literal(lit)] => Wildcard::Exact(lit.clone()),
-            [
-                Token::Literal(lit),
-                Token::AnyRun {
-                    crosses_colon: true,
-                },
-            ] => Wildcard::Prefix(lit.clone()),
-            _ => Wildcard::General(tokens.into_boxed_slice()),
+        match flavour {
+            Flavour::Plain => Wildcard::Glob(tokenize(&classified).into()),
+            Flavour::Arn => Wildcard::Segments(
+                classified
+                    .split(|b| *b == PatternByte::Literal(b':'))
+                    .map(|segment| Segment {
+                        crossing_tail: segment.last() == Some(&PatternByte::Star),
+                        tokens: tokenize(segment).into(),
+                    })
+                    .collect(),
+            ),
         }
     }
 
@@ -87,52 +124,36 @@ impl Wildcard {
     }
 
     /// Matches `text` against the pattern (byte-wise, case-sensitive).
+    #[inline]
     pub fn matches(&self, text: &str) -> bool {
         let text = text.as_bytes();
         match self {
             Wildcard::Everything => true,
             Wildcard::Exact(lit) => **lit == *text,
             Wildcard::Prefix(lit) => text.starts_with(lit),
-            Wildcard::General(tokens) => match_tokens(tokens, text),
+            Wildcard::Glob(tokens) => glob(tokens, text),
+            Wildcard::Segments(segments) => match_segments(segments, text),
         }
     }
 }
 
-fn tokenize(bytes: &[u8], is_wildcard: &impl Fn(usize) -> bool, flavour: Flavour) -> Vec<Token> {
+fn tokenize(bytes: &[PatternByte]) -> Vec<Token> {
     let mut tokens = Vec::new();
     let mut literal = Vec::new();
-    for (index, &byte) in bytes.iter().enumerate() {
-        if !is_wildcard(index) {
-            literal.push(byte);
-            continue;
-        }
-        let wildcard = match byte {
-            b'*' => {
-                let ends_segment = matches!(bytes.get(index + 1), None | Some(b':'));
-                Token::AnyRun {
-                    crosses_colon: flavour == Flavour::Plain || ends_segment,
-                }
-            }
-            b'?' => Token::AnyOne {
-                crosses_colon: flavour == Flavour::Plain,
-            },
-            _ => {
+    for byte in bytes {
+        let wildcard = match *byte {
+            PatternByte::Literal(byte) => {
                 literal.push(byte);
                 continue;
             }
+            PatternByte::Star => Token::AnyRun,
+            PatternByte::Question => Token::AnyOne,
         };
         if !literal.is_empty() {
             tokens.push(Token::Literal(std::mem::take(&mut literal).into()));
         }
-        // `**` is the same as `*` (a crossing star absorbs a bounded one).
-        if let (
-            Some(Token::AnyRun {
-                crosses_colon: previous,
-            }),
-            Token::AnyRun { crosses_colon },
-        ) = (tokens.last_mut(), &wildcard)
-        {
-            *previous |= *crosses_colon;
+        // `**` is the same as `*`.
+        if wildcard == Token::AnyRun && tokens.last() == Some(&Token::AnyRun) {
             continue;
         }
         tokens.push(wildcard);
@@ -143,60 +164,225 @@ fn tokenize(bytes: &[u8], is_wildcard: &impl Fn(usize) -> bool, flavour: Flavour
     tokens
 }
 
-/// Backtracking matcher with a memo of failed (token, offset) pairs, so patterns with many
-/// stars stay polynomial. Patterns and ARNs are short; the memo is only built when needed.
-fn match_tokens(tokens: &[Token], text: &[u8]) -> bool {
-    let stars = tokens
-        .iter()
-        .filter(|t| matches!(t, Token::AnyRun { .. }))
-        .count();
-    if stars <= 1 {
-        return match_from(tokens, text, 0, 0, &mut None);
-    }
-    let mut failed = Some(vec![false; (tokens.len() + 1) * (text.len() + 1)]);
-    match_from(tokens, text, 0, 0, &mut failed)
-}
-
-fn match_from(
-    tokens: &[Token],
-    text: &[u8],
-    token: usize,
-    offset: usize,
-    failed: &mut Option<Vec<bool>>,
-) -> bool {
-    let memo_index = token * (text.len() + 1) + offset;
-    if let Some(memo) = failed.as_ref()
-        && memo[memo_index]
+/// Greedy glob matching with backtracking to the last star only, which is exact when every
+/// star behaves alike: linear in practice, O(pattern × text) at worst, no allocation.
+/// A literal before the first star must be a prefix and one after the last star a suffix,
+/// which settles most non-matches before any search; after a star the next literal is
+/// found with `memmem` rather than byte by byte.
+fn glob(tokens: &[Token], text: &[u8]) -> bool {
+    if let Some(Token::Literal(first)) = tokens.first()
+        && !text.starts_with(first)
     {
         return false;
     }
-    let result = match tokens.get(token) {
-        None => offset == text.len(),
-        Some(Token::Literal(lit)) => {
-            text[offset..].starts_with(lit)
-                && match_from(tokens, text, token + 1, offset + lit.len(), failed)
-        }
-        Some(Token::AnyOne { crosses_colon }) => match text.get(offset) {
-            Some(&byte) if *crosses_colon || byte != b':' => {
-                match_from(tokens, text, token + 1, offset + 1, failed)
+    if tokens.len() > 1
+        && let Some(Token::Literal(last)) = tokens.last()
+        && !text.ends_with(last)
+    {
+        return false;
+    }
+    let (mut token, mut offset) = (0, 0);
+    let mut last_star: Option<(usize, usize)> = None;
+    loop {
+        let advanced = match tokens.get(token) {
+            Some(Token::AnyRun) => {
+                // Skip straight to where the next literal can start.
+                if let Some(Token::Literal(lit)) = tokens.get(token + 1) {
+                    match memchr::memmem::find(&text[offset..], lit) {
+                        Some(found) => offset += found,
+                        None => return false,
+                    }
+                }
+                last_star = Some((token, offset));
+                token += 1;
+                continue;
             }
+            Some(Token::AnyOne) if offset < text.len() => {
+                offset += 1;
+                true
+            }
+            Some(Token::Literal(lit)) if text[offset..].starts_with(lit) => {
+                offset += lit.len();
+                true
+            }
+            None if offset == text.len() => return true,
             _ => false,
-        },
-        Some(Token::AnyRun { crosses_colon }) => {
-            let mut end = offset;
+        };
+        if advanced {
+            token += 1;
+            continue;
+        }
+        match last_star {
+            Some((star, star_offset)) if star_offset < text.len() => {
+                // Let the star take one more byte, then find the next literal again.
+                let mut resume = star_offset + 1;
+                if let Some(Token::Literal(lit)) = tokens.get(star + 1) {
+                    match memchr::memmem::find(&text[resume..], lit) {
+                        Some(found) => resume += found,
+                        None => return false,
+                    }
+                }
+                last_star = Some((star, resume));
+                token = star + 1;
+                offset = resume;
+            }
+            _ => return false,
+        }
+    }
+}
+
+impl Segment {
+    /// Whether this segment's glob matches one text segment (no colon inside).
+    #[inline]
+    fn matches(&self, text: &[u8]) -> bool {
+        match &*self.tokens {
+            [Token::AnyRun] => true,
+            [Token::Literal(lit)] => **lit == *text,
+            tokens => glob(tokens, text),
+        }
+    }
+}
+
+/// Matches an ARN pattern segment by segment. A segment glob-matches one text segment; a
+/// segment ending in `*` may also swallow any number of whole following text segments
+/// (its star runs across the colons).
+///
+/// The segments after the last such crossing segment cannot swallow anything, so they must
+/// match the text's last segments one to one: that is checked first, from the end, and
+/// settles most non-matches at once. The rest is a reachability pass over the text's
+/// segment boundaries, kept as a bit set.
+fn match_segments(segments: &[Segment], text: &[u8]) -> bool {
+    let Some(last_crossing) = segments.iter().rposition(|s| s.crossing_tail) else {
+        // No crossing star: one pattern segment per text segment.
+        let mut text_segments = text.split(|&b| b == b':');
+        return segments
+            .iter()
+            .all(|segment| text_segments.next().is_some_and(|t| segment.matches(t)))
+            && text_segments.next().is_none();
+    };
+    let mut end = text.len();
+    for segment in segments[last_crossing + 1..].iter().rev() {
+        let Some(colon) = memchr::memrchr(b':', &text[..end]) else {
+            return false;
+        };
+        if !segment.matches(&text[colon + 1..end]) {
+            return false;
+        }
+        end = colon;
+    }
+    match_crossing_prefix(&segments[..=last_crossing], &text[..end])
+}
+
+/// `segments` ends with a crossing segment, which swallows whatever `text` has left.
+fn match_crossing_prefix(segments: &[Segment], text: &[u8]) -> bool {
+    const MAX_TEXT_SEGMENTS: usize = 127;
+    let mut bounds = [0usize; MAX_TEXT_SEGMENTS + 1];
+    let mut count = 0;
+    let mut start = 0;
+    for colon in memchr::memchr_iter(b':', text) {
+        if count + 1 >= MAX_TEXT_SEGMENTS {
+            return match_segments_slow(segments, text);
+        }
+        bounds[count] = start;
+        count += 1;
+        start = colon + 1;
+    }
+    bounds[count] = start;
+    count += 1;
+    let segment_text = |j: usize| -> &[u8] {
+        let end = if j + 1 < count {
+            bounds[j + 1] - 1
+        } else {
+            text.len()
+        };
+        &text[bounds[j]..end]
+    };
+    let all_after = |j: usize| (u128::MAX << (j + 1)) & (u128::MAX >> (127 - count));
+    // Bit j set: the segments so far matched exactly the first j text segments.
+    let mut reachable: u128 = 1;
+    for segment in segments {
+        let mut next: u128 = 0;
+        let mut pending = reachable & !(u128::MAX << count);
+        while pending != 0 {
+            let j = pending.trailing_zeros() as usize;
+            pending &= pending - 1;
+            if !segment.matches(segment_text(j)) {
+                continue;
+            }
+            if segment.crossing_tail {
+                // Text segments j+1 ..= count may all have been swallowed; the later
+                // starting points add nothing new.
+                next |= all_after(j);
+                break;
+            }
+            next |= 1 << (j + 1);
+        }
+        if next == 0 {
+            return false;
+        }
+        reachable = next;
+    }
+    reachable & (1 << count) != 0
+}
+
+/// Fallback for texts with more than 64 colons: character-level recursion with a memo.
+fn match_segments_slow(segments: &[Segment], text: &[u8]) -> bool {
+    let mut pattern = Vec::new();
+    for (index, segment) in segments.iter().enumerate() {
+        if index > 0 {
+            pattern.push((Some(b':'), false));
+        }
+        for token in segment.tokens.iter() {
+            match token {
+                Token::Literal(lit) => pattern.extend(lit.iter().map(|&b| (Some(b), false))),
+                Token::AnyOne => pattern.push((None, false)),
+                Token::AnyRun => pattern.push((None, true)),
+            }
+        }
+    }
+    let crossing: Vec<bool> = (0..pattern.len())
+        .map(|i| pattern[i].1 && matches!(pattern.get(i + 1), None | Some((Some(b':'), false))))
+        .collect();
+    let mut failed = vec![false; (pattern.len() + 1) * (text.len() + 1)];
+    slow_from(&pattern, &crossing, text, 0, 0, &mut failed)
+}
+
+fn slow_from(
+    pattern: &[(Option<u8>, bool)],
+    crossing: &[bool],
+    text: &[u8],
+    p: usize,
+    t: usize,
+    failed: &mut [bool],
+) -> bool {
+    let memo = p * (text.len() + 1) + t;
+    if failed[memo] {
+        return false;
+    }
+    let result = match pattern.get(p) {
+        None => t == text.len(),
+        Some((Some(byte), _)) => {
+            text.get(t) == Some(byte) && slow_from(pattern, crossing, text, p + 1, t + 1, failed)
+        }
+        Some((None, false)) => {
+            text.get(t).is_some_and(|&b| b != b':')
+                && slow_from(pattern, crossing, text, p + 1, t + 1, failed)
+        }
+        Some((None, true)) => {
+            let mut end = t;
             loop {
-                if match_from(tokens, text, token + 1, end, failed) {
+                if slow_from(pattern, crossing, text, p + 1, end, failed) {
                     break true;
                 }
                 match text.get(end) {
-                    Some(&byte) if *crosses_colon || byte != b':' => end += 1,
+                    Some(&b) if crossing[p] || b != b':' => end += 1,
                     _ => break false,
                 }
             }
         }
     };
-    if !result && let Some(memo) = failed.as_mut() {
-        memo[memo_index] = true;
+    if !result {
+        failed[memo] = true;
     }
     result
 }
@@ -328,6 +514,102 @@ mod tests {
     }
 
     #[test]
+    fn texts_with_many_colons_use_the_exact_fallback() {
+        let many = format!("arn:aws:x:r:1:{}end", "a:".repeat(200));
+        assert!(arn("arn:aws:x:r:1:*", &many));
+        assert!(
+            !arn("arn:aws:x:*:1:a:*end", &many),
+            "a star followed by text is bounded"
+        );
+        assert!(arn("arn:aws:x:*:1:*:end", &many));
+        assert!(!arn("arn:aws:x:r:1:a*end", &many));
+        assert!(arn("arn:aws:x:r:1:a:a*:end", &many));
+    }
+
+    #[test]
+    fn segment_matcher_agrees_with_the_character_level_definition() {
+        // Exhaustive over short patterns and texts from a small alphabet.
+        let alphabet = [b'a', b':', b'*', b'?'];
+        let texts: Vec<String> = (0..=4)
+            .flat_map(|len| words(&[b'a', b'b', b':'], len))
+            .collect();
+        for len in 0..=4 {
+            for pattern in words(
+                &[alphabet[0], alphabet[1], alphabet[2], alphabet[3], b'b'],
+                len,
+            ) {
+                let compiled = Wildcard::compile(&pattern, Flavour::Arn);
+                let segments: Vec<Segment> = pattern
+                    .as_bytes()
+                    .split(|b| *b == b':')
+                    .map(|segment| {
+                        let classified: Vec<PatternByte> = segment
+                            .iter()
+                            .map(|&b| match b {
+                                b'*' => PatternByte::Star,
+                                b'?' => PatternByte::Question,
+                                b => PatternByte::Literal(b),
+                            })
+                            .collect();
+                        Segment {
+                            crossing_tail: classified.last() == Some(&PatternByte::Star),
+                            tokens: tokenize(&classified).into(),
+                        }
+                    })
+                    .collect();
+                for text in &texts {
+                    assert_eq!(
+                        compiled.matches(text),
+                        match_segments_slow(&segments, text.as_bytes()),
+                        "{pattern:?} vs {text:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// The textbook definition, exponential but obviously right.
+    fn reference_plain(pattern: &[u8], text: &[u8]) -> bool {
+        match pattern.split_first() {
+            None => text.is_empty(),
+            Some((b'*', rest)) => (0..=text.len()).any(|skip| reference_plain(rest, &text[skip..])),
+            Some((b'?', rest)) => !text.is_empty() && reference_plain(rest, &text[1..]),
+            Some((byte, rest)) => text.first() == Some(byte) && reference_plain(rest, &text[1..]),
+        }
+    }
+
+    #[test]
+    fn plain_glob_agrees_with_the_textbook_definition() {
+        let texts: Vec<String> = (0..=6).flat_map(|len| words(&[b'a', b'b'], len)).collect();
+        for len in 0..=5 {
+            for pattern in words(&[b'a', b'b', b'*', b'?'], len) {
+                let compiled = Wildcard::compile(&pattern, Flavour::Plain);
+                for text in &texts {
+                    assert_eq!(
+                        compiled.matches(text),
+                        reference_plain(pattern.as_bytes(), text.as_bytes()),
+                        "{pattern:?} vs {text:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    fn words(alphabet: &[u8], len: usize) -> Vec<String> {
+        (0..alphabet.len().pow(len as u32))
+            .map(|mut n| {
+                (0..len)
+                    .map(|_| {
+                        let byte = alphabet[n % alphabet.len()];
+                        n /= alphabet.len();
+                        byte as char
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
     fn compiles_to_cheapest_form() {
         assert_eq!(Wildcard::compile("*", Flavour::Arn), Wildcard::Everything);
         assert!(Wildcard::compile("abc", Flavour::Arn).is_literal());
@@ -337,7 +619,11 @@ mod tests {
         ));
         assert!(matches!(
             Wildcard::compile("arn:aws:iam::1:role/*/x", Flavour::Arn),
-            Wildcard::General(_)
+            Wildcard::Segments(_)
+        ));
+        assert!(matches!(
+            Wildcard::compile("s3:*object", Flavour::Plain),
+            Wildcard::Glob(_)
         ));
     }
 }
