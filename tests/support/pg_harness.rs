@@ -249,7 +249,9 @@ impl RdsLikePostgres {
     pub fn verifier_decisions(&self) -> Result<Vec<VerifierDecision>> {
         let text = fs::read_to_string(self.verifier_log())
             .with_context(|| format!("reading {}", self.verifier_log().display()))?;
-        text.lines()
+        // Only newline-terminated lines: a verifier of a parallel test may be mid-append.
+        text.split_inclusive('\n')
+            .filter_map(|line| line.strip_suffix('\n'))
             .map(|line| {
                 serde_json::from_str(line).with_context(|| format!("verifier log line {line:?}"))
             })
