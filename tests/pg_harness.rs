@@ -355,3 +355,49 @@ fn dedicated_server_with_other_options_works_and_cleans_up() -> Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn verifier_canonicalizes_unusual_user_names_like_botocore() -> Result<()> {
+    let server = server()?;
+    // Each name exercises SigV4 query encoding: space (%20, never '+'), '+', '/', '=', '%',
+    // non-ASCII, leading space (the `dbuser:*/ name` mistake in FAILURES.md).
+    for user in ["Mixed Case", "a+b/c=d", "100%", "jürgen", " leading"] {
+        let token = server.token_request(user).mint()?;
+        ensure!(
+            server.run_verifier(user, &token)?,
+            "{user:?} refused: {:?}",
+            server.verifier_decision_for(&token)?
+        );
+        if user != user.trim() {
+            ensure!(
+                !server.run_verifier(user.trim(), &token)?,
+                "{user:?} accepted for trimmed name"
+            );
+            ensure!(server.verifier_decision_for(&token)?.reason == "dbuser-mismatch");
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn quoted_mixed_case_role_logs_in_with_its_token() -> Result<()> {
+    let server = server()?;
+    // Additive change to the shared server: a role no other test uses.
+    server.admin_sql(r#"CREATE ROLE "Report Reader" LOGIN IN ROLE rds_iam"#)?;
+    let token = server.token_request("Report Reader").mint()?;
+    let out = server.psql(
+        &server.conn("Report Reader").password(&token),
+        "select current_user",
+    )?;
+    ensure!(
+        out.success && out.stdout.trim() == "Report Reader",
+        "{out:?}"
+    );
+    // Role names are case-sensitive: the same token for the lower-case name is refused.
+    let lower = server.token_request("report reader").mint()?;
+    assert_refused(
+        server,
+        &server.conn("report reader").password(&lower),
+        "password authentication failed for user \"report reader\"",
+    )
+}

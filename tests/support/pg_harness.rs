@@ -65,7 +65,7 @@ pub mod roles {
 }
 
 /// Bumped whenever the template's contents change in a way the hash below cannot see.
-const TEMPLATE_FORMAT: u32 = 1;
+const TEMPLATE_FORMAT: u32 = 2;
 
 const TEMPLATE_SQL: &str = "
 CREATE ROLE rds_iam NOLOGIN;
@@ -90,6 +90,8 @@ max_connections = 20
 shared_buffers = 16MB
 max_wal_senders = 0
 wal_level = minimal
+min_wal_size = 2MB
+max_wal_size = 32MB
 log_connections = on
 log_min_messages = warning
 password_encryption = 'scram-sha-256'
@@ -342,6 +344,28 @@ impl RdsLikePostgres {
         admin_psql(&self.bin, &self.dir, self.port, sql)
     }
 
+    /// Runs this instance's verifier on `token` for login `user` without PostgreSQL (the same
+    /// program, config and log PAM uses). True = accepted; the reason is in the log.
+    pub fn run_verifier(&self, user: &str, token: &str) -> Result<bool> {
+        use std::io::Write;
+        let env = Environment::get()?;
+        let mut child = Command::new(&env.python)
+            .arg(self.dir.join("rds_token_verifier.py"))
+            .arg(self.dir.join("verifier.json"))
+            .arg(user)
+            .env_clear()
+            .env("PAM_USER", user)
+            .stdin(Stdio::piped())
+            .spawn()
+            .context("running rds_token_verifier.py")?;
+        child
+            .stdin
+            .take()
+            .expect("piped")
+            .write_all(token.as_bytes())?;
+        Ok(child.wait()?.success())
+    }
+
     fn prepare(&mut self, env: &Environment, template: &Path) -> Result<()> {
         let dir = self.dir.clone();
         let data = dir.join("data");
@@ -534,21 +558,27 @@ impl ConnParams {
 
     pub fn conninfo(&self) -> String {
         let mut parts = vec![
-            format!("host={}", self.host),
-            format!("port={}", self.port),
-            format!("user={}", self.user),
-            format!("sslmode={}", self.sslmode),
+            ("host", self.host.clone()),
+            ("port", self.port.to_string()),
+            ("user", self.user.clone()),
+            ("sslmode", self.sslmode.clone()),
         ];
         if let Some(addr) = &self.hostaddr {
-            parts.push(format!("hostaddr={addr}"));
+            parts.push(("hostaddr", addr.clone()));
         }
         if let Some(db) = &self.dbname {
-            parts.push(format!("dbname={db}"));
+            parts.push(("dbname", db.clone()));
         }
         if let Some(ca) = &self.sslrootcert {
-            parts.push(format!("sslrootcert={}", ca.display()));
+            parts.push(("sslrootcert", ca.display().to_string()));
         }
-        parts.join(" ")
+        // Always quoted: role names may hold spaces or quotes ('Report Reader').
+        let quote = |v: &str| format!("'{}'", v.replace('\\', "\\\\").replace('\'', "\\'"));
+        parts
+            .iter()
+            .map(|(k, v)| format!("{k}={}", quote(v)))
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     /// libpq's `connection to server at "H" (IP), port P failed: ` prefix for this target.
@@ -814,6 +844,9 @@ fn build_template(env: &Environment, dir: &Path) -> Result<()> {
         .args(["-u", "postgres", "--"])
         .arg(&env.bin.initdb)
         .args(["--no-sync", "--no-instructions", "-E", "UTF8", "--locale=C"])
+        // 1 MB WAL segments instead of 16: the template is copied per instance, and a 16 MB
+        // segment was a third of it.
+        .arg("--wal-segsize=1")
         .args(["-U", roles::ADMIN, "--auth=trust", "-D"])
         .arg(&data))
     .context("initdb")?;
