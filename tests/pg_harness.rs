@@ -10,7 +10,7 @@ mod support;
 
 use anyhow::{Result, ensure};
 use support::pg_harness::{
-    ConnParams, HarnessOptions, RDS_HOST_NAME, RdsLikePostgres, TestCredentials, roles,
+    ConnParams, HarnessOptions, KnownKey, RDS_HOST_NAME, RdsLikePostgres, TestCredentials, roles,
 };
 
 fn server() -> Result<&'static RdsLikePostgres> {
@@ -183,6 +183,28 @@ fn token_signed_with_the_wrong_secret_is_refused() -> Result<()> {
 }
 
 #[test]
+fn token_from_an_unknown_access_key_is_refused() -> Result<()> {
+    let server = server()?;
+    let token = server
+        .token_request(roles::IAM_USER)
+        .credentials(TestCredentials::unknown())
+        .mint()?;
+    assert_pam_refused(server, roles::IAM_USER, &token, "unknown-access-key")
+}
+
+#[test]
+fn temporary_key_with_another_session_token_is_refused() -> Result<()> {
+    let server = server()?;
+    let mut stale = TestCredentials::temporary();
+    stale.session_token = Some("IQoJb3JpZ2luX2VjEXAMPLE/an-older-session".repeat(20));
+    let token = server
+        .token_request(roles::IAM_USER)
+        .credentials(stale)
+        .mint()?;
+    assert_pam_refused(server, roles::IAM_USER, &token, "session-token")
+}
+
+#[test]
 fn connect_policy_map_limits_users_per_key() -> Result<()> {
     let server = server()?;
     let restricted = |user| {
@@ -319,11 +341,17 @@ fn verify_full_against_the_ip_address_fails_the_hostname_check() -> Result<()> {
 
 #[test]
 fn dedicated_server_with_other_options_works_and_cleans_up() -> Result<()> {
-    let options = HarnessOptions {
+    let mut expired_session = TestCredentials::temporary();
+    expired_session.access_key_id = "ASIAEXPIREDEXAMPLE00".into();
+    let mut options = HarnessOptions {
         region: "eu-west-1".into(),
         tls_names: vec![RDS_HOST_NAME.into()],
         ..HarnessOptions::default()
     };
+    options.keys.push(KnownKey {
+        expiration: Some("2020-01-01T00:00:00Z".into()),
+        ..KnownKey::any_user(expired_session.clone())
+    });
     let server = RdsLikePostgres::start(options)?;
     let pam_file = std::path::Path::new("/etc/pam.d").join(server.pam_service());
     let log = server.verifier_log();
@@ -345,6 +373,13 @@ fn dedicated_server_with_other_options_works_and_cleans_up() -> Result<()> {
         conn.failure_prefix()
     );
     ensure!(out.first_stderr_line() == expected, "{out:?}");
+
+    // Temporary credentials that expired before the (fresh) token was used.
+    let token = server
+        .token_request(roles::IAM_USER)
+        .credentials(expired_session)
+        .mint()?;
+    assert_pam_refused(&server, roles::IAM_USER, &token, "credentials-expired")?;
 
     drop(server);
     ensure!(!pam_file.exists(), "{} left behind", pam_file.display());

@@ -110,8 +110,29 @@ pub struct HarnessOptions {
     pub tls_names: Vec<String>,
     /// Host names whose `host:<port>` tokens the verifier accepts (the DB's endpoints).
     pub endpoint_hosts: Vec<String>,
-    /// Known keys, each with an optional allowed-users list (`None` = `dbuser:*/*`).
-    pub credentials: Vec<(TestCredentials, Option<Vec<String>>)>,
+    /// The access keys the verifier knows; tokens signed with any other key are refused.
+    pub keys: Vec<KnownKey>,
+}
+
+/// An access key as the verifier (standing in for IAM and STS) knows it.
+#[derive(Clone, Debug)]
+pub struct KnownKey {
+    pub credentials: TestCredentials,
+    /// Emulated `rds-db:connect` policy: `None` = `dbuser:*/*`, else only these DB users.
+    pub allowed_users: Option<Vec<String>>,
+    /// For temporary credentials: `YYYY-MM-DDTHH:MM:SSZ` after which tokens are refused even
+    /// when the token itself is fresh.
+    pub expiration: Option<String>,
+}
+
+impl KnownKey {
+    pub fn any_user(credentials: TestCredentials) -> Self {
+        Self {
+            credentials,
+            allowed_users: None,
+            expiration: None,
+        }
+    }
 }
 
 impl Default for HarnessOptions {
@@ -120,13 +141,13 @@ impl Default for HarnessOptions {
             region: REGION.into(),
             tls_names: vec![RDS_HOST_NAME.into(), "localhost".into()],
             endpoint_hosts: vec![RDS_HOST_NAME.into()],
-            credentials: vec![
-                (TestCredentials::long_term(), None),
-                (TestCredentials::temporary(), None),
-                (
-                    TestCredentials::restricted(),
-                    Some(vec![roles::IAM_USER.into()]),
-                ),
+            keys: vec![
+                KnownKey::any_user(TestCredentials::long_term()),
+                KnownKey::any_user(TestCredentials::temporary()),
+                KnownKey {
+                    allowed_users: Some(vec![roles::IAM_USER.into()]),
+                    ..KnownKey::any_user(TestCredentials::restricted())
+                },
             ],
         }
     }
@@ -440,15 +461,19 @@ impl RdsLikePostgres {
     fn write_verifier_config(&self) -> Result<()> {
         let keys: BTreeMap<_, _> = self
             .options
-            .credentials
+            .keys
             .iter()
-            .map(|(c, allowed)| {
+            .map(|known| {
+                let c = &known.credentials;
                 let mut key = serde_json::json!({ "secret": c.secret_access_key });
                 if let Some(token) = &c.session_token {
                     key["session_token"] = token.clone().into();
                 }
-                if let Some(users) = allowed {
+                if let Some(users) = &known.allowed_users {
                     key["allowed_users"] = users.clone().into();
+                }
+                if let Some(expiration) = &known.expiration {
+                    key["expiration"] = expiration.clone().into();
                 }
                 (c.access_key_id.clone(), key)
             })

@@ -58,6 +58,30 @@ impl TestCredentials {
         }
     }
 
+    /// A key pair the default harness does not know (a token from an unexpected principal).
+    pub fn unknown() -> Self {
+        Self {
+            access_key_id: "AKIAUNKNOWNEXAMPLE00".into(),
+            ..Self::long_term()
+        }
+    }
+
+    /// The environment the AWS SDKs read these credentials from, for running `rdsiam` (or any
+    /// SDK client) as the principal that owns them. Instance metadata is disabled so a
+    /// missing variable cannot silently pick up other credentials.
+    pub fn env_vars(&self, region: &str) -> Vec<(&'static str, String)> {
+        let mut vars = vec![
+            ("AWS_ACCESS_KEY_ID", self.access_key_id.clone()),
+            ("AWS_SECRET_ACCESS_KEY", self.secret_access_key.clone()),
+            ("AWS_REGION", region.to_string()),
+            ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
+        ];
+        if let Some(token) = &self.session_token {
+            vars.push(("AWS_SESSION_TOKEN", token.clone()));
+        }
+        vars
+    }
+
     /// The long-term access key id with a secret the verifier does not have.
     pub fn wrong_secret() -> Self {
         Self {
