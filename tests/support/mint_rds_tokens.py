@@ -21,13 +21,16 @@ import botocore.session
 from botocore.awsrequest import prepare_request_dict
 
 _real_now = botocore.auth.get_current_datetime
+# One session for all clients: it caches the service models, so a client for new
+# credentials or a new region costs ~5 ms instead of ~200 ms.
+_session = botocore.session.Session()
 _clients = {}
 
 
 def client_for(req):
     key = (req["region"], req["access_key"], req["secret_key"], req.get("session_token"))
     if key not in _clients:
-        _clients[key] = botocore.session.Session().create_client(
+        _clients[key] = _session.create_client(
             "rds",
             region_name=req["region"],
             aws_access_key_id=req["access_key"],
