@@ -242,7 +242,7 @@ fn user_outside_rds_iam_gets_password_failure_for_a_token() -> Result<()> {
 }
 
 #[test]
-fn password_user_logs_in_with_its_password() -> Result<()> {
+fn password_user_and_master_log_in_with_passwords() -> Result<()> {
     let server = server()?;
     let conn = server
         .conn(roles::PASSWORD_USER)
@@ -251,6 +251,37 @@ fn password_user_logs_in_with_its_password() -> Result<()> {
     let out = server.psql(&conn, "select current_user || '@' || current_database()")?;
     ensure!(out.success, "{out:?}");
     ensure!(out.stdout.trim() == "app_password@appdb", "{out:?}");
+
+    // The master user, like on RDS: not a superuser, a member of rds_superuser.
+    let conn = server.conn(roles::MASTER).password(roles::MASTER_PASSWORD);
+    let out = server.psql(
+        &conn,
+        "select rolsuper, pg_has_role('rds_superuser', 'member') from pg_roles where rolname = current_user",
+    )?;
+    ensure!(out.success && out.stdout.trim() == "f|t", "{out:?}");
+    Ok(())
+}
+
+#[test]
+fn verify_full_without_a_root_certificate_fails_before_sending_a_token() -> Result<()> {
+    let server = server()?;
+    let token = server.token_request(roles::IAM_USER).mint()?;
+    let mut conn = server.conn(roles::IAM_USER).password(&token);
+    conn.sslrootcert = None;
+    let out = server.psql(&conn, "select 1")?;
+    let expected = format!(
+        "psql: error: {}root certificate file \"{}\" does not exist",
+        conn.failure_prefix(),
+        server.absent_root_cert_path().display()
+    );
+    ensure!(
+        !out.success && out.first_stderr_line() == expected,
+        "{out:?}"
+    );
+    ensure!(
+        server.verifier_decision_for(&token).is_err(),
+        "token was sent"
+    );
     Ok(())
 }
 

@@ -11,12 +11,13 @@
 //! Needs root (runuser, /etc/pam.d), the `postgres` OS user, PostgreSQL server binaries, `cc`
 //! with PAM headers, `openssl` and a system `python3`. Anything missing is an error that says
 //! what to install — never a skip. This module owns the server's lifecycle and files; it never
-//! touches anything outside its temp dir, its `/etc/pam.d/rdsiam-test-*` file and its template
-//! cache under `CARGO_TARGET_TMPDIR`.
+//! touches anything outside its instance dirs (`/tmp/rdsiam-pg-*`, `/dev/shm/rdsiam-pg-*`),
+//! its `/etc/pam.d/rdsiam-test-*` files and its cache under `CARGO_TARGET_TMPDIR`.
 //!
 //! Cleanup runs in a small reaper process (`sh`, reading a pipe from us): when the pipe closes —
-//! on drop, or when the test process exits, even for the never-dropped [`shared`] server or a
-//! panic — it stops the server and removes the PAM file and the temp dir.
+//! on drop, or when the test process exits, even for the never-dropped
+//! [`RdsLikePostgres::shared`] server, a panic or a `kill -9` — it stops the server and removes
+//! the PAM file and the instance dirs.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -67,6 +68,8 @@ pub mod roles {
 /// Bumped whenever the template's contents change in a way the hash below cannot see.
 const TEMPLATE_FORMAT: u32 = 3;
 
+// Passwords must match `roles::*_PASSWORD` (`password_user_and_master_log_in_with_passwords`
+// checks both).
 const TEMPLATE_SQL: &str = "
 CREATE ROLE rds_iam NOLOGIN;
 CREATE ROLE rds_superuser NOLOGIN;
@@ -261,6 +264,11 @@ impl RdsLikePostgres {
     pub fn ca_cert_path(&self) -> PathBuf {
         self.dir.join("ca.crt")
     }
+    /// What `psql` uses when `ConnParams::sslrootcert` is `None`: a file that does not exist,
+    /// standing in for a missing `~/.postgresql/root.crt`.
+    pub fn absent_root_cert_path(&self) -> PathBuf {
+        self.dir.join("absent/root.crt")
+    }
     /// JSON lines, one per PAM login attempt: the stand-in for RDS's `iam-db-auth-error` log.
     pub fn verifier_log(&self) -> PathBuf {
         self.dir.join("verifier.log")
@@ -347,9 +355,13 @@ impl RdsLikePostgres {
             .env("PATH", "/usr/bin:/bin")
             .env("LANG", "C")
             .env("PGCONNECT_TIMEOUT", "10")
-            // No ~/.pgpass, no ~/.postgresql/root.crt of whoever runs the tests.
-            .env("PGPASSFILE", self.dir.join("no-pgpass"))
-            .env("HOME", &self.dir)
+            // libpq finds ~/.pgpass and ~/.postgresql/* through getpwuid, not $HOME: point
+            // every one of them at files that do not exist, so the tester's own cannot count.
+            .env("PGPASSFILE", self.dir.join("absent/pgpass"))
+            .env("PGSSLCERT", self.dir.join("absent/postgresql.crt"))
+            .env("PGSSLKEY", self.dir.join("absent/postgresql.key"))
+            .env("PGSSLROOTCERT", self.absent_root_cert_path())
+            .env("HOME", self.dir.join("absent"))
             .args(["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql])
             .arg(conn.conninfo());
         if let Some(password) = &conn.password {
