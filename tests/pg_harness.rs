@@ -286,6 +286,22 @@ fn verify_full_without_a_root_certificate_fails_before_sending_a_token() -> Resu
 }
 
 #[test]
+fn iam_user_without_a_password_gets_fe_sendauth() -> Result<()> {
+    let server = server()?;
+    let conn = server.conn(roles::IAM_USER);
+    let out = server.psql(&conn, "select 1")?;
+    let expected = format!(
+        "psql: error: {}fe_sendauth: no password supplied",
+        conn.failure_prefix()
+    );
+    ensure!(
+        !out.success && out.first_stderr_line() == expected,
+        "{out:?}"
+    );
+    Ok(())
+}
+
+#[test]
 fn connection_without_tls_has_no_pg_hba_entry() -> Result<()> {
     let server = server()?;
     // No password at all: the refusal comes before authentication.
@@ -401,6 +417,16 @@ fn dedicated_server_with_other_options_works_and_cleans_up() -> Result<()> {
     let out = server.psql(&conn, "select 1")?;
     let expected = format!(
         "psql: error: {}server certificate for \"{RDS_HOST_NAME}\" does not match host name \"localhost\"",
+        conn.failure_prefix()
+    );
+    ensure!(out.first_stderr_line() == expected, "{out:?}");
+
+    // The CA of another instance: a wrong or stale CA bundle.
+    let mut conn = server.conn(roles::IAM_USER);
+    conn.sslrootcert = Some(RdsLikePostgres::shared()?.ca_cert_path());
+    let out = server.psql(&conn, "select 1")?;
+    let expected = format!(
+        "psql: error: {}SSL error: certificate verify failed",
         conn.failure_prefix()
     );
     ensure!(out.first_stderr_line() == expected, "{out:?}");

@@ -362,7 +362,8 @@ impl RdsLikePostgres {
             .env("PGSSLKEY", self.dir.join("absent/postgresql.key"))
             .env("PGSSLROOTCERT", self.absent_root_cert_path())
             .env("HOME", self.dir.join("absent"))
-            .args(["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql])
+            // -w: never prompt; without a password psql fails with libpq's own text.
+            .args(["-X", "-w", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql])
             .arg(conn.conninfo());
         if let Some(password) = &conn.password {
             command.env("PGPASSWORD", password);
