@@ -468,6 +468,16 @@ fn verifier_canonicalizes_unusual_user_names_like_botocore() -> Result<()> {
             ensure!(server.verifier_decision_for(&token)?.reason == "dbuser-mismatch");
         }
     }
+    // botocore keeps the caller's case in the token text but signs the host lower-cased.
+    let token = server
+        .token_request(roles::IAM_USER)
+        .host(&RDS_HOST_NAME.to_uppercase())
+        .mint()?;
+    ensure!(
+        server.run_verifier(roles::IAM_USER, &token)?,
+        "upper-case endpoint refused: {:?}",
+        server.verifier_decision_for(&token)?
+    );
     Ok(())
 }
 

@@ -66,6 +66,8 @@ def parse_token(token):
         if key in params:
             raise Rejected("malformed", f"duplicate query parameter {key}")
         params[key] = value
+    # Lower-cased: botocore signs `host` lower-cased (urlsplit().hostname) while the token
+    # text keeps the caller's case; DNS names are case-insensitive anyway.
     return endpoint.lower(), params
 
 
