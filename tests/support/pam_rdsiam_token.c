@@ -13,7 +13,6 @@
  *
  * Built by the test harness with: cc -shared -fPIC -o pam_rdsiam_token.so this.c -lpam
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -52,6 +51,18 @@ static const char *item_or_empty(pam_handle_t *pamh, int item)
     return (const char *)value;
 }
 
+/* "NAME=value" in fresh memory, or NULL (asprintf leaves its pointer undefined on failure). */
+static char *env_entry(const char *prefix, const char *value)
+{
+    size_t a = strlen(prefix), b = strlen(value);
+    char *entry = malloc(a + b + 1);
+    if (entry != NULL) {
+        memcpy(entry, prefix, a);
+        memcpy(entry + a, value, b + 1);
+    }
+    return entry;
+}
+
 static int run_verifier(pam_handle_t *pamh, int argc, const char **argv, const char *user,
                         const char *token)
 {
@@ -61,12 +72,13 @@ static int run_verifier(pam_handle_t *pamh, int argc, const char **argv, const c
     }
 
     /* Built before fork: the child must only call async-signal-safe functions. */
-    char *env_user = NULL, *env_service = NULL, *env_rhost = NULL;
-    if (asprintf(&env_user, "PAM_USER=%s", user) < 0 ||
-        asprintf(&env_service, "PAM_SERVICE=%s", item_or_empty(pamh, PAM_SERVICE)) < 0 ||
-        asprintf(&env_rhost, "PAM_RHOST=%s", item_or_empty(pamh, PAM_RHOST)) < 0) {
+    char *env_user = env_entry("PAM_USER=", user);
+    char *env_service = env_entry("PAM_SERVICE=", item_or_empty(pamh, PAM_SERVICE));
+    char *env_rhost = env_entry("PAM_RHOST=", item_or_empty(pamh, PAM_RHOST));
+    if (env_user == NULL || env_service == NULL || env_rhost == NULL) {
         free(env_user);
         free(env_service);
+        free(env_rhost);
         return PAM_AUTH_ERR;
     }
     char *envp[] = {env_user, env_service, env_rhost, "PATH=/usr/bin:/bin", "LANG=C.UTF-8", NULL};
@@ -103,9 +115,17 @@ static int run_verifier(pam_handle_t *pamh, int argc, const char **argv, const c
 
     close(fds[0]);
     /* A verifier that exits before reading everything gives EPIPE here: then its exit status
-     * decides. PostgreSQL backends ignore SIGPIPE, so this cannot kill the backend. */
+     * decides. PostgreSQL backends already ignore SIGPIPE; ignoring it here too keeps any other
+     * (single-threaded) host process alive. */
+    struct sigaction ignore, previous;
+    memset(&ignore, 0, sizeof ignore);
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    int restore = sigaction(SIGPIPE, &ignore, &previous) == 0;
     (void)write_all(fds[1], token, strlen(token));
     close(fds[1]);
+    if (restore)
+        sigaction(SIGPIPE, &previous, NULL);
 
     int status = 0;
     pid_t waited;
