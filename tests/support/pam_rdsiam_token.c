@@ -106,8 +106,11 @@ static int run_verifier(pam_handle_t *pamh, int argc, const char **argv, const c
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
         signal(SIGPIPE, SIG_DFL);
-        dup2(fds[0], STDIN_FILENO);
-        close(fds[0]);
+        /* If the host had no stdin, pipe() may have returned fd 0 itself. */
+        if (fds[0] != STDIN_FILENO) {
+            dup2(fds[0], STDIN_FILENO);
+            close(fds[0]);
+        }
         close(fds[1]);
         execve(child_argv[0], child_argv, envp);
         _exit(127);
