@@ -6,6 +6,7 @@
 //! `scripts/test.sh` (`ensure_python_venv`) creates. This module owns only the minting; the
 //! server side lives in [`super::pg_harness`].
 
+use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
@@ -136,7 +137,42 @@ impl TokenRequest {
     }
 
     /// Signs with botocore. Fails saying what is missing when the venv is not there.
+    ///
+    /// Every token minted in this process has a distinct signature: identical requests within
+    /// one second (parallel tests) would otherwise give identical tokens, and tests find "their"
+    /// verifier log entry by signature. A repeat is re-signed one second earlier — harmless for
+    /// every check the verifier makes. (Tokens differing only in host case share a signature:
+    /// botocore signs the host lower-cased.)
     pub fn mint(&self) -> Result<String> {
+        let mut minter = MINTER
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        for shift in 0..10 {
+            if minter.is_none() {
+                *minter = Some(Minter::spawn()?);
+            }
+            let state = minter.as_mut().expect("just set");
+            let token = match self.mint_with(state, self.signed_offset_seconds - shift) {
+                Ok(token) => token,
+                Err(error) => {
+                    // A dead child would fail every later request; start afresh next time.
+                    *minter = None;
+                    return Err(error);
+                }
+            };
+            let signature = token
+                .rsplit("X-Amz-Signature=")
+                .next()
+                .and_then(|rest| rest.split('&').next())
+                .unwrap_or_default();
+            if state.signatures.insert(signature.to_string()) {
+                return Ok(token);
+            }
+        }
+        bail!("could not mint a token with a fresh signature for {self:?}")
+    }
+
+    fn mint_with(&self, minter: &mut Minter, signed_offset_seconds: i64) -> Result<String> {
         let request = serde_json::json!({
             "host": self.host,
             "port": self.port,
@@ -145,21 +181,10 @@ impl TokenRequest {
             "access_key": self.credentials.access_key_id,
             "secret_key": self.credentials.secret_access_key,
             "session_token": self.credentials.session_token,
-            "signed_offset_seconds": self.signed_offset_seconds,
+            "signed_offset_seconds": signed_offset_seconds,
             "expires_in": self.expires_in,
         });
-        let mut minter = MINTER
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if minter.is_none() {
-            *minter = Some(Minter::spawn()?);
-        }
-        let answer = minter.as_mut().expect("just set").ask(&request);
-        if answer.is_err() {
-            // A dead child would fail every later request the same way; start afresh next time.
-            *minter = None;
-        }
-        let answer = answer?;
+        let answer = minter.ask(&request)?;
         match (answer.get("token"), answer.get("error")) {
             (Some(serde_json::Value::String(token)), _) => Ok(token.clone()),
             (_, Some(error)) => bail!("botocore could not sign {self:?}: {error}"),
@@ -175,6 +200,8 @@ struct Minter {
     _child: Child,
     stdin: ChildStdin,
     stdout: BufReader<ChildStdout>,
+    /// Signatures of every token handed out so far (see [`TokenRequest::mint`]).
+    signatures: HashSet<String>,
 }
 
 impl Minter {
@@ -203,6 +230,7 @@ impl Minter {
             _child: child,
             stdin,
             stdout,
+            signatures: HashSet::new(),
         })
     }
 
