@@ -13,8 +13,69 @@ ensure_rust_components() {
     rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
 }
 
+# apt-get update runs at most once per script run, and only when something is missing.
+APT_UPDATED=
+apt_install() {
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "error: need to install $* but not running as root" >&2
+        return 1
+    fi
+    if [ -z "$APT_UPDATED" ]; then
+        DEBIAN_FRONTEND=noninteractive apt-get update -q
+        APT_UPDATED=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@"
+}
+
+# The PostgreSQL harness (tests/support/pg_harness.rs) runs the server as the postgres OS
+# user via runuser and writes /etc/pam.d: it needs root.
+ensure_root() {
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "error: the PostgreSQL harness tests need root (runuser, /etc/pam.d)" >&2
+        return 1
+    fi
+}
+
+# Headers for the harness's PAM module, compiled at test time with cc.
+ensure_pam_headers() {
+    command -v cc >/dev/null || apt_install gcc libc6-dev
+    [ -f /usr/include/security/pam_modules.h ] || apt_install libpam0g-dev
+}
+
+ensure_postgresql() {
+    if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then
+        apt_install postgresql
+    fi
+    id postgres >/dev/null 2>&1 || { echo "error: no postgres OS user after installing postgresql" >&2; return 1; }
+    command -v openssl >/dev/null || apt_install openssl
+    # The token verifier runs under the system python3 as the postgres user (stdlib only).
+    [ -x /usr/bin/python3 ] || apt_install python3
+}
+
+# <repo>/.venv with tests/support/requirements.txt (botocore signs the harness's tokens).
+# Reinstalls when the requirements file changes: extend the file, not this function.
+ensure_python_venv() {
+    local req=tests/support/requirements.txt stamp=.venv/.rdsiam-requirements
+    if [ ! -x .venv/bin/python ]; then
+        python3 -m venv .venv || {
+            echo "error: python3 -m venv failed (Debian: apt-get install -y python3-venv)" >&2
+            return 1
+        }
+    fi
+    if ! cmp -s "$req" "$stamp"; then
+        .venv/bin/python -m pip install -q --disable-pip-version-check -r "$req"
+        cp "$req" "$stamp"
+    fi
+}
+
 log "toolchain"
 ensure_rust_components
+
+log "test prerequisites (PostgreSQL harness, Python venv)"
+ensure_root
+ensure_pam_headers
+ensure_postgresql
+ensure_python_venv
 
 log "format and lints"
 cargo fmt --check
