@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::commands::{audit, explain, rules};
 use crate::exit;
 
 /// Make IAM database authentication on Amazon RDS / Aurora PostgreSQL understandable,
@@ -17,7 +18,14 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Audit an inventory for IAM database authentication drift.
+    Audit(audit::AuditArgs),
+    /// List the rule catalogue.
+    Rules(rules::RulesArgs),
+    /// Show one rule's documentation.
+    Explain(explain::ExplainArgs),
+}
 
 /// Parses the process arguments, runs the command and maps the result to an exit code.
 pub fn main() -> ExitCode {
@@ -25,8 +33,23 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => {
             let _ = err.print();
-            return ExitCode::from(if err.use_stderr() { exit::ERROR } else { exit::CLEAN });
+            return ExitCode::from(if err.use_stderr() {
+                exit::ERROR
+            } else {
+                exit::CLEAN
+            });
         }
     };
-    match cli.command {}
+    let result = match cli.command {
+        Command::Audit(args) => audit::run(args),
+        Command::Rules(args) => rules::run(args),
+        Command::Explain(args) => explain::run(args),
+    };
+    match result {
+        Ok(outcome) => outcome.into(),
+        Err(err) => {
+            eprintln!("rdsiam: error: {err:#}");
+            ExitCode::from(exit::ERROR)
+        }
+    }
 }
