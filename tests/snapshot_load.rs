@@ -10,7 +10,10 @@ use rdsiam::inventory::{Inventory, SCHEMA_VERSION};
 const DEMO_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo");
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("rdsiam-snapshot-test-{}-{name}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "rdsiam-snapshot-test-{}-{name}",
+        std::process::id()
+    ));
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
     dir
@@ -37,13 +40,25 @@ fn error_text(name: &str, text: &str) -> String {
 #[test]
 fn demo_loads_from_directory_and_file() {
     let from_dir = snapshot::load(Path::new(DEMO_DIR)).unwrap_or_else(|e| panic!("{e}"));
-    let from_file = snapshot::load(&Path::new(DEMO_DIR).join("snapshot.json")).unwrap_or_else(|e| panic!("{e}"));
+    let from_file = snapshot::load(&Path::new(DEMO_DIR).join("snapshot.json"))
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(from_dir, from_file);
     assert_eq!(from_dir.schema_version, SCHEMA_VERSION);
     assert_eq!(from_dir.accounts.len(), 3);
     assert_eq!(from_dir.databases.len(), 3);
-    let org = from_dir.organization.as_ref().unwrap_or_else(|| panic!("demo has an organization"));
-    assert_eq!(org.ancestry("222222222222"), Some(vec!["r-d3m0", "ou-d3m0-wrkl0ads", "ou-d3m0-pr0d0001", "222222222222"]));
+    let org = from_dir
+        .organization
+        .as_ref()
+        .unwrap_or_else(|| panic!("demo has an organization"));
+    assert_eq!(
+        org.ancestry("222222222222"),
+        Some(vec![
+            "r-d3m0",
+            "ou-d3m0-wrkl0ads",
+            "ou-d3m0-pr0d0001",
+            "222222222222"
+        ])
+    );
 }
 
 #[test]
@@ -76,7 +91,10 @@ fn truncated_gzip_is_a_clear_error() {
     snapshot::save(&inv, &gz).unwrap_or_else(|e| panic!("{e}"));
     let bytes = fs::read(&gz).unwrap_or_default();
     fs::write(&gz, &bytes[..bytes.len() / 2]).unwrap_or_else(|e| panic!("{e}"));
-    let err = snapshot::load(&gz).err().map(|e| e.to_string()).unwrap_or_default();
+    let err = snapshot::load(&gz)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
     assert!(err.contains("s.json.gz") && err.contains("gzip"), "{err}");
 }
 
@@ -84,13 +102,20 @@ fn truncated_gzip_is_a_clear_error() {
 fn wrong_type_names_the_json_path() {
     let text = demo_text().replacen("\"port\": 5432", "\"port\": \"5432\"", 1);
     let err = error_text("wrong-type", &text);
-    assert!(err.contains("accounts[1].regions[0].db_instances[0].endpoint.port"), "{err}");
+    assert!(
+        err.contains("accounts[1].regions[0].db_instances[0].endpoint.port"),
+        "{err}"
+    );
     assert!(err.contains("line "), "{err}");
 }
 
 #[test]
 fn unknown_field_names_the_json_path() {
-    let text = demo_text().replacen("\"can_login\": true", "\"can_login\": true, \"canlogin\": true", 1);
+    let text = demo_text().replacen(
+        "\"can_login\": true",
+        "\"can_login\": true, \"canlogin\": true",
+        1,
+    );
     let err = error_text("unknown-field", &text);
     assert!(err.contains("databases[0].roles[4]"), "{err}");
     assert!(err.contains("unknown field `canlogin`"), "{err}");
@@ -109,7 +134,10 @@ fn future_schema_version_is_refused_by_name() {
 #[test]
 fn not_json_at_all() {
     let err = error_text("garbage", "\u{0}\u{1}PK not json");
-    assert!(err.contains("snapshot.json") && err.contains("line 1"), "{err}");
+    assert!(
+        err.contains("snapshot.json") && err.contains("line 1"),
+        "{err}"
+    );
     let err = error_text("empty", "");
     assert!(err.contains("EOF while parsing"), "{err}");
 }
@@ -117,8 +145,14 @@ fn not_json_at_all() {
 #[test]
 fn directory_without_snapshot() {
     let dir = scratch("empty-dir");
-    let err = snapshot::load(&dir).err().map(|e| e.to_string()).unwrap_or_default();
-    assert!(err.contains("snapshot.json") && err.contains(&dir.display().to_string()), "{err}");
+    let err = snapshot::load(&dir)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains("snapshot.json") && err.contains(&dir.display().to_string()),
+        "{err}"
+    );
 }
 
 #[test]
@@ -126,7 +160,9 @@ fn duplicates_and_dangling_references_are_listed() {
     let mut inv = snapshot::load(Path::new(DEMO_DIR)).unwrap_or_else(|e| panic!("{e}"));
     let dup_account = inv.accounts[1].clone();
     inv.accounts.push(dup_account);
-    inv.accounts[1].iam.roles[1].attached_policies.push("arn:aws:iam::222222222222:policy/Gone".into());
+    inv.accounts[1].iam.roles[1]
+        .attached_policies
+        .push("arn:aws:iam::222222222222:policy/Gone".into());
     inv.accounts[1].regions[0].db_instances[0].cluster_identifier = Some("no-such-cluster".into());
     inv.accounts[1].regions[0].db_proxies[0].targets[0].identifier = "nowhere".into();
     inv.databases[0].target.identifier = "renamed".into();
@@ -137,8 +173,12 @@ fn duplicates_and_dangling_references_are_listed() {
     }
     let dir = scratch("invalid");
     let file = dir.join("snapshot.json");
-    fs::write(&file, serde_json::to_string(&inv).unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
-    let err = snapshot::load(&file).err().map(|e| e.to_string()).unwrap_or_default();
+    fs::write(&file, serde_json::to_string(&inv).unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let err = snapshot::load(&file)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
     for expected in [
         "accounts[3]: duplicate account \"222222222222\" (first at accounts[1])",
         "accounts[1].iam.roles[1].attached_policies[1]: managed policy \"arn:aws:iam::222222222222:policy/Gone\"",

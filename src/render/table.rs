@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{ContentArrangement, Table};
+use comfy_table::{ColumnConstraint, ContentArrangement, Table, Width};
 
 use super::short_name;
 use crate::report::{Finding, Report, Severity};
@@ -16,7 +16,7 @@ pub fn render(report: &Report) -> String {
     let scope = &report.scope;
     let _ = writeln!(
         out,
-        "rdsiam audit of {} (collected {}): {} account(s), {} region(s), {} database(s)\n",
+        "rdsiam audit of {}\ncollected {}: {} account(s), {} region(s), {} database(s)\n",
         scope.snapshot.as_deref().unwrap_or("live inventory"),
         scope.collected_at,
         scope.accounts.len(),
@@ -58,11 +58,11 @@ pub fn render(report: &Report) -> String {
                 .as_deref()
                 .map(|p| format!(" (needs {p})"))
                 .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "  - {place} {}: {} {}{needs}",
+            let line = format!(
+                "- {place} {}: {} {}{needs}",
                 gap.source, gap.error_code, gap.message
             );
+            let _ = writeln!(out, "{}", wrap(&line, usize::from(WIDTH), "    "));
         }
     }
     if !report.access.is_empty() {
@@ -89,6 +89,13 @@ fn findings_table(findings: &[&Finding]) -> Table {
             finding_cell(finding),
         ]);
     }
+    // Rule ids are identifiers: never break them across lines (content + 1 padding each side).
+    let id_width = findings.iter().map(|f| f.rule.len()).max().unwrap_or(4) + 2;
+    if let Some(column) = table.column_mut(0) {
+        column.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(
+            u16::try_from(id_width).unwrap_or(u16::MAX),
+        )));
+    }
     table
 }
 
@@ -114,6 +121,26 @@ fn finding_cell(finding: &Finding) -> String {
         let _ = write!(cell, "\nfix: {}", finding.fix.summary);
     }
     cell
+}
+
+/// Word-wraps `text` to `width` columns, continuation lines indented by `indent`.
+fn wrap(text: &str, width: usize, indent: &str) -> String {
+    let mut out = String::new();
+    let mut line_len = 0;
+    for word in text.split(' ') {
+        let len = word.chars().count();
+        if line_len > 0 && line_len + 1 + len > width {
+            out.push('\n');
+            out.push_str(indent);
+            line_len = indent.len();
+        } else if line_len > 0 {
+            out.push(' ');
+            line_len += 1;
+        }
+        out.push_str(word);
+        line_len += len;
+    }
+    out
 }
 
 pub fn summary_line(report: &Report) -> String {
