@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::commands::{audit, explain, rules};
 use crate::exit::{self, Outcome};
 use crate::simulate;
 
@@ -28,12 +29,22 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Audit an inventory for IAM database authentication drift.
+    Audit(audit::AuditArgs),
+    /// One IAM decision with the reason chain (identity, boundary, SCP/RCP, session).
     Simulate(simulate::SimulateArgs),
+    /// List the rule catalogue.
+    Rules(rules::RulesArgs),
+    /// Show one rule's documentation.
+    Explain(explain::ExplainArgs),
 }
 
-fn run(command: &Command) -> anyhow::Result<Outcome> {
+fn run(command: Command) -> anyhow::Result<Outcome> {
     match command {
-        Command::Simulate(args) => simulate::run(args),
+        Command::Audit(args) => audit::run(args),
+        Command::Simulate(args) => simulate::run(&args),
+        Command::Rules(args) => rules::run(args),
+        Command::Explain(args) => explain::run(args),
     }
 }
 
@@ -50,7 +61,7 @@ pub fn main() -> ExitCode {
             });
         }
     };
-    match run(&cli.command) {
+    match run(cli.command) {
         Ok(outcome) => outcome.into(),
         Err(err) => {
             eprintln!("rdsiam: error: {err:#}");

@@ -2,15 +2,25 @@
 //! understandable, auditable and fixable. Read-only, always.
 //!
 //! Module map (data flows one way):
+//! - [`inventory`]: the facts model, snapshots and their validation.
 //! - [`activity`]: AssumeRole events, the usage signal for DB-connect roles.
 //! - [`policy`]: the IAM policy language and evaluation engine (pure, no I/O).
 //! - [`simulate`]: the `rdsiam simulate` request format and its rendering.
+//! - [`rules`]: the rule catalogue (metadata, docs) and rule evaluation.
+//! - [`report`]: findings, severities, the report and its summary.
+//! - [`render`]: table, JSON v1 and SARIF output of a report.
+//! - [`commands`]: one module per subcommand.
 //! - [`cli`]: argument parsing, command dispatch and exit codes.
 //! - [`exit`], [`output`]: exit codes and how output reaches stdout or a file.
 
 pub mod activity;
 pub mod cli;
+pub mod commands;
 pub mod exit;
+pub mod inventory;
 pub mod output;
 pub mod policy;
+pub mod render;
+pub mod report;
+pub mod rules;
 pub mod simulate;

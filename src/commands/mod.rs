@@ -1,0 +1,6 @@
+//! One module per subcommand: each owns its clap arguments and a `run` that returns the
+//! outcome (exit code) or an error. `cli.rs` only dispatches.
+
+pub mod audit;
+pub mod explain;
+pub mod rules;

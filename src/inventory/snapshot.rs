@@ -1,0 +1,200 @@
+//! Snapshot files: an [`Inventory`] as JSON, optionally gzip-compressed, or a directory
+//! holding `snapshot.json` (or `snapshot.json.gz`).
+//!
+//! Loading is strict and explains itself: every error names the file; JSON errors add the
+//! JSON path and line/column; an unknown `schema_version` is refused by name; the result is
+//! then validated structurally ([`super::validate`]). Nothing here panics on bad input.
+
+use std::fs;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use flate2::Compression;
+use flate2::read::MultiGzDecoder;
+use flate2::write::GzEncoder;
+use serde::Deserialize;
+
+use super::validate::{ValidationIssue, validate};
+use super::{Inventory, SCHEMA_VERSION};
+
+/// File names looked for, in order, when a snapshot path is a directory.
+pub const DIR_ENTRIES: [&str; 2] = ["snapshot.json", "snapshot.json.gz"];
+
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error("{path}: directory holds none of {}", DIR_ENTRIES.join(", "))]
+    EmptyDirectory { path: PathBuf },
+    #[error("{path}: not a valid gzip stream ({source}); the file may be truncated")]
+    Gzip { path: PathBuf, source: io::Error },
+    #[error("{path}: at {json_path} (line {line}, column {column}): {message}")]
+    Json {
+        path: PathBuf,
+        /// JSON path of the offending value, e.g. `accounts[1].regions[0].db_instances[2].port`.
+        json_path: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error(
+        "{path}: snapshot schema_version {found} is not supported by this rdsiam (reads version {SCHEMA_VERSION}); use a newer rdsiam or re-collect"
+    )]
+    UnsupportedVersion { path: PathBuf, found: u64 },
+    #[error("{path}: {} validation error(s):\n{}", issues.len(), render_issues(issues))]
+    Invalid {
+        path: PathBuf,
+        issues: Vec<ValidationIssue>,
+    },
+}
+
+fn render_issues(issues: &[ValidationIssue]) -> String {
+    issues
+        .iter()
+        .map(|i| format!("  - {i}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Resolves a snapshot path: a file as is, a directory to its `snapshot.json[.gz]`.
+pub fn resolve(path: &Path) -> Result<PathBuf, SnapshotError> {
+    if !path.is_dir() {
+        return Ok(path.to_path_buf());
+    }
+    DIR_ENTRIES
+        .iter()
+        .map(|name| path.join(name))
+        .find(|candidate| candidate.is_file())
+        .ok_or_else(|| SnapshotError::EmptyDirectory {
+            path: path.to_path_buf(),
+        })
+}
+
+/// Reads, parses and validates a snapshot (file or directory).
+pub fn load(path: &Path) -> Result<Inventory, SnapshotError> {
+    let file = resolve(path)?;
+    let bytes = read_maybe_gzip(&file)?;
+    let inventory = parse(&file, &bytes)?;
+    let issues = validate(&inventory);
+    if issues.is_empty() {
+        Ok(inventory)
+    } else {
+        Err(SnapshotError::Invalid { path: file, issues })
+    }
+}
+
+/// Parses snapshot JSON without validating it. `path` is only used in errors.
+pub fn parse(path: &Path, bytes: &[u8]) -> Result<Inventory, SnapshotError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let parsed = serde_path_to_error::deserialize::<_, Inventory>(&mut de);
+    if let (Ok(_), Err(trailing)) = (&parsed, de.end()) {
+        return Err(SnapshotError::Json {
+            path: path.to_path_buf(),
+            json_path: "(after the document)".to_owned(),
+            line: trailing.line(),
+            column: trailing.column(),
+            message: strip_position(&trailing.to_string()),
+        });
+    }
+    match parsed {
+        Ok(inventory) if u64::from(inventory.schema_version) == u64::from(SCHEMA_VERSION) => {
+            Ok(inventory)
+        }
+        Ok(inventory) => Err(SnapshotError::UnsupportedVersion {
+            path: path.to_path_buf(),
+            found: u64::from(inventory.schema_version),
+        }),
+        Err(err) => {
+            // A future version may fail on shapes this build does not know: say so first.
+            if let Some(found) = probe_version(bytes).filter(|v| *v != u64::from(SCHEMA_VERSION)) {
+                return Err(SnapshotError::UnsupportedVersion {
+                    path: path.to_path_buf(),
+                    found,
+                });
+            }
+            let json_path = match err.path().to_string() {
+                p if p == "." => "(document root)".to_owned(),
+                p => p,
+            };
+            let inner = err.into_inner();
+            Err(SnapshotError::Json {
+                path: path.to_path_buf(),
+                json_path,
+                line: inner.line(),
+                column: inner.column(),
+                message: strip_position(&inner.to_string()),
+            })
+        }
+    }
+}
+
+/// serde_json appends " at line L column C"; the error already carries them.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(idx) => message[..idx].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+fn probe_version(bytes: &[u8]) -> Option<u64> {
+    #[derive(Deserialize)]
+    struct VersionOnly {
+        schema_version: u64,
+    }
+    serde_json::from_slice::<VersionOnly>(bytes)
+        .ok()
+        .map(|v| v.schema_version)
+}
+
+fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>, SnapshotError> {
+    let raw = fs::read(path).map_err(|source| SnapshotError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if !raw.starts_with(&GZIP_MAGIC) {
+        return Ok(raw);
+    }
+    let mut out = Vec::with_capacity(raw.len() * 8);
+    MultiGzDecoder::new(raw.as_slice())
+        .read_to_end(&mut out)
+        .map_err(|source| SnapshotError::Gzip {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    Ok(out)
+}
+
+/// Writes a snapshot atomically: gzip when the name ends in `.gz`, pretty JSON otherwise.
+/// A directory path gets `snapshot.json` inside it.
+pub fn save(inventory: &Inventory, path: &Path) -> Result<PathBuf, SnapshotError> {
+    let target = if path.is_dir() {
+        path.join(DIR_ENTRIES[0])
+    } else {
+        path.to_path_buf()
+    };
+    let io_err = |source| SnapshotError::Io {
+        path: target.clone(),
+        source,
+    };
+    let gzip = target.extension().is_some_and(|ext| ext == "gz");
+    let bytes = if gzip {
+        let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
+        serde_json::to_writer(&mut encoder, inventory)
+            .map_err(io::Error::from)
+            .map_err(io_err)?;
+        encoder.finish().map_err(io_err)?
+    } else {
+        let mut out = serde_json::to_vec_pretty(inventory)
+            .map_err(io::Error::from)
+            .map_err(io_err)?;
+        out.write_all(b"\n").map_err(io_err)?;
+        out
+    };
+    crate::output::write_atomically(&target, &bytes).map_err(|err| SnapshotError::Io {
+        path: target.clone(),
+        source: io::Error::other(format!("{err:#}")),
+    })?;
+    Ok(target)
+}

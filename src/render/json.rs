@@ -1,0 +1,187 @@
+//! The JSON compliance report, version 1. Serialized through the frozen `V1*` DTOs below, not
+//! the internal types: internal refactors must not change this output. Its shape is
+//! `schemas/report-v1.schema.json`; changing it means a new schema version.
+
+use serde::Serialize;
+
+use crate::inventory::Gap;
+use crate::report::{AccessEntry, Finding, Report};
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct V1Report<'a> {
+    schema_version: u32,
+    tool: &'static str,
+    tool_version: &'a str,
+    generated_at: &'a str,
+    scope: V1Scope<'a>,
+    summary: V1Summary,
+    coverage: Vec<V1Gap<'a>>,
+    findings: Vec<V1Finding<'a>>,
+    access: Vec<V1Access<'a>>,
+}
+
+#[derive(Serialize)]
+struct V1Scope<'a> {
+    snapshot: Option<&'a str>,
+    collected_at: &'a str,
+    organization_id: Option<&'a str>,
+    accounts: &'a [String],
+    regions: &'a [String],
+    databases: usize,
+}
+
+#[derive(Serialize)]
+struct V1Summary {
+    total: usize,
+    critical: usize,
+    high: usize,
+    medium: usize,
+    low: usize,
+    info: usize,
+    highest_severity: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct V1Gap<'a> {
+    account: Option<&'a str>,
+    region: Option<&'a str>,
+    source: &'a str,
+    error_code: &'a str,
+    message: &'a str,
+    fix_permission: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct V1Finding<'a> {
+    rule: &'a str,
+    severity: &'static str,
+    title: &'a str,
+    message: &'a str,
+    resource: V1Resource<'a>,
+    evidence: Vec<V1Evidence<'a>>,
+    fix: V1Fix<'a>,
+    fingerprint: &'a str,
+}
+
+#[derive(Serialize)]
+struct V1Resource<'a> {
+    arn: &'a str,
+    kind: &'static str,
+    account: Option<&'a str>,
+    region: Option<&'a str>,
+    db_user: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct V1Evidence<'a> {
+    source: &'a str,
+    observed: &'a str,
+    expected: &'a str,
+}
+
+#[derive(Serialize)]
+struct V1Fix<'a> {
+    summary: &'a str,
+    aws_cli: Option<&'a str>,
+    sql: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct V1Access<'a> {
+    principal: &'a str,
+    db: &'a str,
+    db_user: &'a str,
+    decision: &'static str,
+    depends_on: &'a [String],
+    via: &'a [String],
+}
+
+fn finding(f: &Finding) -> V1Finding<'_> {
+    V1Finding {
+        rule: &f.rule,
+        severity: f.severity.as_str(),
+        title: &f.title,
+        message: &f.message,
+        resource: V1Resource {
+            arn: &f.resource.arn,
+            kind: f.resource.kind.as_str(),
+            account: f.resource.account.as_deref(),
+            region: f.resource.region.as_deref(),
+            db_user: f.resource.db_user.as_deref(),
+        },
+        evidence: f
+            .evidence
+            .iter()
+            .map(|e| V1Evidence {
+                source: &e.source,
+                observed: &e.observed,
+                expected: &e.expected,
+            })
+            .collect(),
+        fix: V1Fix {
+            summary: &f.fix.summary,
+            aws_cli: f.fix.aws_cli.as_deref(),
+            sql: f.fix.sql.as_deref(),
+        },
+        fingerprint: &f.fingerprint,
+    }
+}
+
+fn gap(g: &Gap) -> V1Gap<'_> {
+    V1Gap {
+        account: g.account.as_deref(),
+        region: g.region.as_deref(),
+        source: &g.source,
+        error_code: &g.error_code,
+        message: &g.message,
+        fix_permission: g.fix_permission.as_deref(),
+    }
+}
+
+fn access(a: &AccessEntry) -> V1Access<'_> {
+    V1Access {
+        principal: &a.principal,
+        db: &a.db,
+        db_user: &a.db_user,
+        decision: a.decision.as_str(),
+        depends_on: &a.depends_on,
+        via: &a.via,
+    }
+}
+
+/// The report as pretty JSON v1, newline-terminated.
+pub fn render(report: &Report) -> String {
+    let s = &report.summary;
+    let dto = V1Report {
+        schema_version: SCHEMA_VERSION,
+        tool: "rdsiam",
+        tool_version: &report.tool_version,
+        generated_at: &report.generated_at,
+        scope: V1Scope {
+            snapshot: report.scope.snapshot.as_deref(),
+            collected_at: &report.scope.collected_at,
+            organization_id: report.scope.organization_id.as_deref(),
+            accounts: &report.scope.accounts,
+            regions: &report.scope.regions,
+            databases: report.scope.databases,
+        },
+        summary: V1Summary {
+            total: s.total,
+            critical: s.critical,
+            high: s.high,
+            medium: s.medium,
+            low: s.low,
+            info: s.info,
+            highest_severity: report.highest_severity().map(|sev| sev.as_str()),
+        },
+        coverage: report.coverage.iter().map(gap).collect(),
+        findings: report.findings.iter().map(finding).collect(),
+        access: report.access.iter().map(access).collect(),
+    };
+    // Serializing borrowed strings and numbers into a String cannot fail.
+    let mut text = serde_json::to_string_pretty(&dto).unwrap_or_default();
+    text.push('\n');
+    text
+}

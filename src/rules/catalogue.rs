@@ -1,0 +1,261 @@
+//! The rule catalogue: one `rules/<id>.toml` per rule, compiled into the binary with
+//! `include_str!` and listed explicitly in [`SOURCES`] (adding a rule is one visible line;
+//! nothing walks directories at run time). Owns the metadata and documentation of rules, not
+//! their logic.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use crate::report::{Fix, Severity};
+
+/// Rule family, for grouping in `rdsiam rules` and SARIF tags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    /// `rds-db:connect` policy statements: ARNs, actions, conditions.
+    Policy,
+    /// SCPs, RCPs and permission boundaries that cancel a grant.
+    Guardrail,
+    /// PostgreSQL roles and `rds_iam`.
+    Database,
+    /// RDS instance, cluster, proxy and parameter settings.
+    Rds,
+    /// Trust between accounts.
+    CrossAccount,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Policy => "policy",
+            Category::Guardrail => "guardrail",
+            Category::Database => "database",
+            Category::Rds => "rds",
+            Category::CrossAccount => "cross-account",
+        }
+    }
+}
+
+/// Fix templates. `{placeholder}`s are filled by the rule at run time (see [`RuleMeta::fix`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixTemplate {
+    pub summary: String,
+    #[serde(default)]
+    pub aws_cli: Option<String>,
+    #[serde(default)]
+    pub sql: Option<String>,
+    #[serde(default)]
+    pub terraform: Option<String>,
+}
+
+/// One rule's metadata and documentation, as written in its TOML file.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleMeta {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub category: Category,
+    /// One sentence: what it finds.
+    pub summary: String,
+    /// Why it matters.
+    pub risk: String,
+    /// Longer explanation of what the rule checks and how (markdown).
+    pub doc: String,
+    /// A failing example (policy JSON, SQL, CLI output).
+    pub example: String,
+    pub fix: FixTemplate,
+    /// Documentation URLs.
+    pub references: Vec<String>,
+}
+
+impl RuleMeta {
+    /// The fix with `{name}` placeholders replaced from `vars`; unknown placeholders stay
+    /// visible so a reader sees what to fill in.
+    pub fn fix(&self, vars: &[(&str, &str)]) -> Fix {
+        Fix {
+            summary: fill(&self.fix.summary, vars),
+            aws_cli: self.fix.aws_cli.as_deref().map(|t| fill(t, vars)),
+            sql: self.fix.sql.as_deref().map(|t| fill(t, vars)),
+        }
+    }
+}
+
+/// Replaces each `{name}` in `template` with its value from `vars`.
+pub fn fill(template: &str, vars: &[(&str, &str)]) -> String {
+    let values: BTreeMap<&str, &str> = vars.iter().copied().collect();
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) if values.contains_key(&after[..close]) => {
+                out.push_str(values[&after[..close]]);
+                rest = &after[close + 1..];
+            }
+            _ => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+macro_rules! rule_sources {
+    ($($id:literal),* $(,)?) => {
+        &[$(($id, include_str!(concat!("../../rules/", $id, ".toml")))),*]
+    };
+}
+
+/// (file stem, TOML text) of every rule, in catalogue order.
+pub const SOURCES: &[(&str, &str)] = rule_sources![
+    // policy ARNs and statements
+    "arn-missing-dbuser",
+    "arn-wrong-service",
+    "arn-db-identifier-not-resource-id",
+    "arn-resource-id-dangling",
+    "arn-region-account-mismatch",
+    "arn-instance-id-for-cluster",
+    "arn-user-name-whitespace-or-case",
+    "arn-overbroad-wildcard",
+    "action-misspelt",
+    "condition-key-never-present",
+    "policy-unparseable",
+    // guardrails
+    "grant-blocked-by-scp",
+    "grant-blocked-by-rcp",
+    "grant-blocked-by-boundary",
+    "scp-blocks-assume-role",
+    // database side
+    "db-user-missing",
+    "db-user-lacks-rds-iam",
+    "rds-iam-on-master-or-password-user",
+    "rds-iam-superuser",
+    "rds-iam-orphan",
+    "rds-iam-nologin",
+    "rds-iam-with-rds-ad",
+    // RDS side
+    "iam-auth-disabled",
+    "force-ssl-off",
+    "ca-certificate-expiring",
+    "iam-auth-error-log-not-exported",
+    "proxy-iam-mode-inconsistent",
+    // cross-account
+    "role-assumable-outside-org",
+    "trust-external-without-condition",
+];
+
+/// Parses every source. Errors name the file; the catalogue test keeps them from shipping.
+pub fn parse_all() -> Result<Vec<RuleMeta>, String> {
+    SOURCES
+        .iter()
+        .map(|(stem, text)| {
+            let meta: RuleMeta =
+                toml::from_str(text).map_err(|e| format!("rules/{stem}.toml: {e}"))?;
+            if meta.id != *stem {
+                return Err(format!(
+                    "rules/{stem}.toml: id {:?} differs from the file name",
+                    meta.id
+                ));
+            }
+            Ok(meta)
+        })
+        .collect()
+}
+
+/// The whole catalogue, parsed once.
+pub fn catalogue() -> &'static [RuleMeta] {
+    static CATALOGUE: OnceLock<Vec<RuleMeta>> = OnceLock::new();
+    CATALOGUE.get_or_init(|| {
+        // The TOML is compiled in and checked by `catalogue_parses`: failure is a build defect.
+        parse_all().unwrap_or_else(|e| panic!("rule catalogue is broken: {e}"))
+    })
+}
+
+/// One rule by id.
+pub fn lookup(id: &str) -> Option<&'static RuleMeta> {
+    catalogue().iter().find(|r| r.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn catalogue_parses_and_ids_match_file_stems() {
+        let rules = parse_all().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(rules.len(), SOURCES.len());
+    }
+
+    #[test]
+    fn ids_are_unique_and_kebab_case() {
+        let mut seen = HashSet::new();
+        for (stem, _) in SOURCES {
+            assert!(seen.insert(*stem), "duplicate rule id {stem}");
+            assert!(
+                stem.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "rule id {stem} is not kebab-case"
+            );
+        }
+    }
+
+    #[test]
+    fn every_toml_in_rules_dir_is_registered() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/rules");
+        let registered: HashSet<&str> = SOURCES.iter().map(|(stem, _)| *stem).collect();
+        for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{dir}: {e}")) {
+            let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let stem = path
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or_default();
+                assert!(
+                    registered.contains(stem),
+                    "{} is not listed in SOURCES",
+                    path.display()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn references_are_urls_and_docs_are_filled() {
+        for rule in parse_all().unwrap_or_else(|e| panic!("{e}")) {
+            assert!(!rule.references.is_empty(), "{} has no references", rule.id);
+            for r in &rule.references {
+                assert!(
+                    r.starts_with("https://"),
+                    "{}: reference {r} is not a URL",
+                    rule.id
+                );
+            }
+            for (field, text) in [
+                ("summary", &rule.summary),
+                ("risk", &rule.risk),
+                ("doc", &rule.doc),
+                ("example", &rule.example),
+            ] {
+                assert!(!text.trim().is_empty(), "{}: empty {field}", rule.id);
+            }
+        }
+    }
+
+    #[test]
+    fn fill_replaces_known_placeholders_only() {
+        let out = fill(
+            "modify {db} in {region} {other}",
+            &[("db", "mydb"), ("region", "eu-west-1")],
+        );
+        assert_eq!(out, "modify mydb in eu-west-1 {other}");
+    }
+}
