@@ -9,7 +9,7 @@ use rdsiam::exit::Outcome;
 use rdsiam::inventory::snapshot;
 use rdsiam::render::{self, Format};
 use rdsiam::report::{
-    AccessDecision, AccessEntry, Finding, Report, Resource, ResourceKind, Severity,
+    AccessDecision, AccessEntry, Finding, NotEvaluated, Report, Resource, ResourceKind, Severity,
 };
 use rdsiam::rules::lookup;
 use serde_json::Value;
@@ -156,6 +156,12 @@ fn sample_report() -> Report {
         inv.coverage.clone(),
         findings,
         access,
+        vec![NotEvaluated {
+            rule: "proxy-iam-mode-inconsistent".into(),
+            account: Some("333333333333".into()),
+            region: Some("eu-west-1".into()),
+            reason: "rds:DescribeDBProxies AccessDenied".into(),
+        }],
     );
     report.tool_version = "0.0.0-test".into();
     report
@@ -180,6 +186,7 @@ fn findings_are_sorted_and_counted() {
     let empty = Report::new(
         "2026-11-20T10:00:00Z",
         report.scope.clone(),
+        vec![],
         vec![],
         vec![],
         vec![],
@@ -213,6 +220,7 @@ fn json_v1_matches_schema() {
         Report::new(
             "2026-11-20T10:00:00Z",
             Default::default(),
+            vec![],
             vec![],
             vec![],
             vec![],
@@ -280,6 +288,6 @@ fn sarif_has_catalogue_rules_and_located_results() {
         run["invocations"][0]["toolExecutionNotifications"]
             .as_array()
             .map(Vec::len),
-        Some(2)
+        Some(3)
     );
 }
