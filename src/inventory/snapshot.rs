@@ -87,6 +87,12 @@ pub fn load(path: &Path) -> Result<Inventory, SnapshotError> {
 
 /// Parses snapshot JSON without validating it. `path` is only used in errors.
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<Inventory, SnapshotError> {
+    // Fast path without path tracking; on failure parse again to locate the error.
+    if let Ok(inventory) = serde_json::from_slice::<Inventory>(bytes)
+        && inventory.schema_version == SCHEMA_VERSION
+    {
+        return Ok(inventory);
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let parsed = serde_path_to_error::deserialize::<_, Inventory>(&mut de);
     if let (Ok(_), Err(trailing)) = (&parsed, de.end()) {
@@ -148,7 +154,8 @@ fn probe_version(bytes: &[u8]) -> Option<u64> {
         .map(|v| v.schema_version)
 }
 
-fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>, SnapshotError> {
+/// Reads a snapshot file, gunzipping it when it starts with the gzip magic bytes.
+pub fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>, SnapshotError> {
     let raw = fs::read(path).map_err(|source| SnapshotError::Io {
         path: path.to_path_buf(),
         source,
