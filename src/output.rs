@@ -17,8 +17,8 @@ pub fn print_stdout(text: &str) -> Result<()> {
     }
 }
 
-/// Writes `content` to `path` atomically: a temporary file beside it, then a rename.
-pub fn write_atomically(path: &Path, content: impl AsRef<[u8]>) -> Result<()> {
+/// Writes `text` to `path` atomically: a temporary file beside it, then a rename.
+pub fn write_atomically(path: &Path, text: &str) -> Result<()> {
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -31,7 +31,7 @@ pub fn write_atomically(path: &Path, content: impl AsRef<[u8]>) -> Result<()> {
         file_name.to_string_lossy(),
         std::process::id()
     ));
-    std::fs::write(&tmp, content.as_ref()).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| {
         let _ = std::fs::remove_file(&tmp);
         format!("renaming {} to {}", tmp.display(), path.display())

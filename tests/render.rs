@@ -9,13 +9,14 @@ use rdsiam::exit::Outcome;
 use rdsiam::inventory::snapshot;
 use rdsiam::render::{self, Format};
 use rdsiam::report::{
-    AccessDecision, AccessEntry, Finding, Report, Resource, ResourceKind, Severity,
+    AccessDecision, AccessEntry, Finding, NotEvaluated, Report, Resource, ResourceKind, Severity,
 };
 use rdsiam::rules::lookup;
 use serde_json::Value;
 
 const DEMO_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo");
 const SCHEMA: &str = include_str!("../schemas/report-v1.schema.json");
+const SARIF_SCHEMA: &str = include_str!("fixtures/sarif/sarif-2.1.0-rtm.5.json");
 
 fn finding(
     rule: &str,
@@ -156,6 +157,12 @@ fn sample_report() -> Report {
         inv.coverage.clone(),
         findings,
         access,
+        vec![NotEvaluated {
+            rule: "proxy-iam-mode-inconsistent".into(),
+            account: Some("333333333333".into()),
+            region: Some("eu-west-1".into()),
+            reason: "rds:DescribeDBProxies AccessDenied".into(),
+        }],
     );
     report.tool_version = "0.0.0-test".into();
     report
@@ -180,6 +187,7 @@ fn findings_are_sorted_and_counted() {
     let empty = Report::new(
         "2026-11-20T10:00:00Z",
         report.scope.clone(),
+        vec![],
         vec![],
         vec![],
         vec![],
@@ -213,6 +221,7 @@ fn json_v1_matches_schema() {
         Report::new(
             "2026-11-20T10:00:00Z",
             Default::default(),
+            vec![],
             vec![],
             vec![],
             vec![],
@@ -280,6 +289,32 @@ fn sarif_has_catalogue_rules_and_located_results() {
         run["invocations"][0]["toolExecutionNotifications"]
             .as_array()
             .map(Vec::len),
-        Some(2)
+        Some(3)
     );
+}
+
+#[test]
+fn sarif_matches_the_sarif_2_1_0_schema() {
+    // The published schema's `language` pattern has an unescaped `]`, which ECMA-262 takes
+    // literally and Rust's regex engines reject; escape it, the meaning is unchanged.
+    let text = SARIF_SCHEMA.replace("[a-zA-Z]{2}]?$", "[a-zA-Z]{2}\\\\]?$");
+    let schema: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("schema: {e}"));
+    let validator = jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("schema: {e}"));
+    let empty = Report::new(
+        "2026-11-20T10:00:00Z",
+        Default::default(),
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+    );
+    for report in [sample_report(), empty] {
+        let sarif: Value = serde_json::from_str(&render::render(&report, Format::Sarif))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let errors: Vec<String> = validator
+            .iter_errors(&sarif)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{errors:#?}");
+    }
 }

@@ -51,6 +51,7 @@ pub fn audit(inventory: &Inventory, snapshot: Option<&Path>, generated_at: Strin
         inventory.coverage.clone(),
         evaluation.findings,
         evaluation.access,
+        evaluation.not_evaluated,
     )
 }
 

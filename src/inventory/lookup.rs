@@ -10,12 +10,21 @@ use super::{
 };
 
 /// An item together with the account and region it was collected in.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 pub struct Located<'a, T> {
     pub account: &'a str,
     pub region: &'a str,
     pub item: &'a T,
 }
+
+// Manual impls: a derive would require `T: Clone`, but only references are copied.
+impl<T> Clone for Located<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Located<'_, T> {}
 
 /// Where a policy document comes from, for evidence and fixes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,6 +8,7 @@
 
 mod coverage;
 mod iam;
+mod index;
 mod lookup;
 mod organization;
 mod postgres;
@@ -20,6 +21,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::activity::AssumeRoleEvent;
 pub use coverage::Gap;
 pub use iam::{Iam, IamGroup, IamRole, IamUser, InlinePolicy, ManagedPolicy, RoleLastUsed, Tags};
+pub use index::{DbIndex, DbResource, PolicyDocumentRef, PolicyKind};
 pub use lookup::{Located, PolicyAttachment, PolicySource};
 pub use organization::{
     OrgAccount, OrgPolicy, OrgPolicyKind, OrgRoot, Organization, OrganizationalUnit,

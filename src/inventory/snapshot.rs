@@ -87,6 +87,12 @@ pub fn load(path: &Path) -> Result<Inventory, SnapshotError> {
 
 /// Parses snapshot JSON without validating it. `path` is only used in errors.
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<Inventory, SnapshotError> {
+    // Fast path without path tracking; on failure parse again to locate the error.
+    if let Ok(inventory) = serde_json::from_slice::<Inventory>(bytes)
+        && inventory.schema_version == SCHEMA_VERSION
+    {
+        return Ok(inventory);
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let parsed = serde_path_to_error::deserialize::<_, Inventory>(&mut de);
     if let (Ok(_), Err(trailing)) = (&parsed, de.end()) {
@@ -148,7 +154,8 @@ fn probe_version(bytes: &[u8]) -> Option<u64> {
         .map(|v| v.schema_version)
 }
 
-fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>, SnapshotError> {
+/// Reads a snapshot file, gunzipping it when it starts with the gzip magic bytes.
+pub fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>, SnapshotError> {
     let raw = fs::read(path).map_err(|source| SnapshotError::Io {
         path: path.to_path_buf(),
         source,
@@ -166,35 +173,50 @@ fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>, SnapshotError> {
     Ok(out)
 }
 
-/// Writes a snapshot atomically: gzip when the name ends in `.gz`, pretty JSON otherwise.
-/// A directory path gets `snapshot.json` inside it.
+/// Writes a snapshot atomically (temporary file beside it, then rename), streaming so a
+/// large inventory is not held twice in memory: gzip when the name ends in `.gz`, pretty JSON
+/// otherwise. A directory path gets `snapshot.json` inside it. Returns the file written.
 pub fn save(inventory: &Inventory, path: &Path) -> Result<PathBuf, SnapshotError> {
     let target = if path.is_dir() {
         path.join(DIR_ENTRIES[0])
     } else {
         path.to_path_buf()
     };
-    let io_err = |source| SnapshotError::Io {
-        path: target.clone(),
-        source,
-    };
-    let gzip = target.extension().is_some_and(|ext| ext == "gz");
-    let bytes = if gzip {
-        let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
-        serde_json::to_writer(&mut encoder, inventory)
-            .map_err(io::Error::from)
-            .map_err(io_err)?;
-        encoder.finish().map_err(io_err)?
-    } else {
-        let mut out = serde_json::to_vec_pretty(inventory)
-            .map_err(io::Error::from)
-            .map_err(io_err)?;
-        out.write_all(b"\n").map_err(io_err)?;
-        out
-    };
-    crate::output::write_atomically(&target, &bytes).map_err(|err| SnapshotError::Io {
-        path: target.clone(),
-        source: io::Error::other(format!("{err:#}")),
-    })?;
+    let file_name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = target.with_file_name(format!(".{file_name}.tmp-{}", std::process::id()));
+    let result = write_to(
+        inventory,
+        &tmp,
+        target.extension().is_some_and(|ext| ext == "gz"),
+    )
+    .and_then(|()| fs::rename(&tmp, &target));
+    if let Err(source) = result {
+        let _ = fs::remove_file(&tmp);
+        return Err(SnapshotError::Io {
+            path: target,
+            source,
+        });
+    }
     Ok(target)
+}
+
+fn write_to(inventory: &Inventory, path: &Path, gzip: bool) -> io::Result<()> {
+    let file = io::BufWriter::with_capacity(1 << 20, fs::File::create(path)?);
+    if gzip {
+        let mut encoder = GzEncoder::new(file, Compression::fast());
+        serde_json::to_writer(&mut encoder, inventory)?;
+        encoder
+            .finish()?
+            .into_inner()
+            .map_err(|e| e.into_error())?
+            .sync_all()
+    } else {
+        let mut file = file;
+        serde_json::to_writer_pretty(&mut file, inventory)?;
+        file.write_all(b"\n")?;
+        file.into_inner().map_err(|e| e.into_error())?.sync_all()
+    }
 }

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::inventory::Gap;
-use crate::report::{AccessEntry, Finding, Report};
+use crate::report::{AccessEntry, Finding, NotEvaluated, Report};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -20,6 +20,24 @@ struct V1Report<'a> {
     coverage: Vec<V1Gap<'a>>,
     findings: Vec<V1Finding<'a>>,
     access: Vec<V1Access<'a>>,
+    not_evaluated: Vec<V1NotEvaluated<'a>>,
+}
+
+#[derive(Serialize)]
+struct V1NotEvaluated<'a> {
+    rule: &'a str,
+    account: Option<&'a str>,
+    region: Option<&'a str>,
+    reason: &'a str,
+}
+
+fn not_evaluated(n: &NotEvaluated) -> V1NotEvaluated<'_> {
+    V1NotEvaluated {
+        rule: &n.rule,
+        account: n.account.as_deref(),
+        region: n.region.as_deref(),
+        reason: &n.reason,
+    }
 }
 
 #[derive(Serialize)]
@@ -179,6 +197,7 @@ pub fn render(report: &Report) -> String {
         coverage: report.coverage.iter().map(gap).collect(),
         findings: report.findings.iter().map(finding).collect(),
         access: report.access.iter().map(access).collect(),
+        not_evaluated: report.not_evaluated.iter().map(not_evaluated).collect(),
     };
     // Serializing borrowed strings and numbers into a String cannot fail.
     let mut text = serde_json::to_string_pretty(&dto).unwrap_or_default();

@@ -108,6 +108,17 @@ pub fn render(report: &Report) -> String {
                     gap.source, gap.error_code, gap.message) },
             })
         })
+        .chain(report.not_evaluated.iter().map(|skipped| {
+            json!({
+                "level": "note",
+                "descriptor": { "id": skipped.rule },
+                "message": { "text": format!(
+                    "not evaluated for {} {}: {}",
+                    skipped.account.as_deref().unwrap_or("-"),
+                    skipped.region.as_deref().unwrap_or("-"),
+                    skipped.reason) },
+            })
+        }))
         .collect();
     let sarif = json!({
         "$schema": SARIF_SCHEMA,

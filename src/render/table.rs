@@ -65,6 +65,18 @@ pub fn render(report: &Report) -> String {
             let _ = writeln!(out, "{}", wrap(&line, usize::from(WIDTH), "    "));
         }
     }
+    if !report.not_evaluated.is_empty() {
+        let _ = writeln!(out, "\nNot evaluated ({}):", report.not_evaluated.len());
+        for skipped in &report.not_evaluated {
+            let place = [skipped.account.as_deref(), skipped.region.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let line = format!("- {} {place}: {}", skipped.rule, skipped.reason);
+            let _ = writeln!(out, "{}", wrap(&line, usize::from(WIDTH), "    "));
+        }
+    }
     if !report.access.is_empty() {
         let _ = writeln!(
             out,

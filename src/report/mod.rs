@@ -12,4 +12,4 @@ pub use finding::{
     Evidence, Finding, FindingBuilder, FindingError, Fix, Resource, ResourceKind, fingerprint,
 };
 pub use severity::Severity;
-pub use summary::{Report, Scope, Summary};
+pub use summary::{NotEvaluated, Report, Scope, Summary};

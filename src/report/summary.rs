@@ -22,6 +22,19 @@ pub struct Scope {
     pub databases: usize,
 }
 
+/// A rule that could not run for part of the scope because its facts fall in a coverage
+/// gap. Listed so that "no finding" is never mistaken for "checked and fine".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotEvaluated {
+    pub rule: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Which facts were missing, e.g. `rds:DescribeDBProxies AccessDenied`.
+    pub reason: String,
+}
+
 /// Finding counts per severity.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
@@ -75,6 +88,8 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub summary: Summary,
     pub access: Vec<AccessEntry>,
+    /// Rules skipped for part of the scope, sorted by rule, account, region.
+    pub not_evaluated: Vec<NotEvaluated>,
 }
 
 impl Report {
@@ -84,7 +99,12 @@ impl Report {
         coverage: Vec<Gap>,
         mut findings: Vec<Finding>,
         access: Vec<AccessEntry>,
+        mut not_evaluated: Vec<NotEvaluated>,
     ) -> Self {
+        not_evaluated.sort_by(|a, b| {
+            (&a.rule, &a.account, &a.region, &a.reason)
+                .cmp(&(&b.rule, &b.account, &b.region, &b.reason))
+        });
         findings.sort_by(|a, b| {
             (
                 b.severity,
@@ -109,6 +129,7 @@ impl Report {
             coverage,
             findings,
             access,
+            not_evaluated,
         }
     }
 

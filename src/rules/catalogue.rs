@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use crate::report::{Fix, Severity};
+use crate::report::{Finding, FindingBuilder, Fix, Severity};
 
 /// Rule family, for grouping in `rdsiam rules` and SARIF tags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
@@ -73,6 +73,11 @@ pub struct RuleMeta {
 }
 
 impl RuleMeta {
+    /// A finding builder with this rule's id, default severity and title filled in.
+    pub fn finding(&self) -> FindingBuilder {
+        Finding::builder(&self.id, self.severity, &self.title)
+    }
+
     /// The fix with `{name}` placeholders replaced from `vars`; unknown placeholders stay
     /// visible so a reader sees what to fill in.
     pub fn fix(&self, vars: &[(&str, &str)]) -> Fix {
@@ -83,6 +88,50 @@ impl RuleMeta {
         }
     }
 }
+
+/// Every placeholder a fix template may use, with what the rule fills in. A test keeps the
+/// TOML files to this list so a typo cannot ship as a literal `{acount}`.
+pub const PLACEHOLDERS: &[(&str, &str)] = &[
+    ("account", "12-digit account id of the database"),
+    ("region", "region of the database"),
+    (
+        "resource_id",
+        "the correct `db-…` / `cluster-…` / `prx-…` resource id",
+    ),
+    ("observed_id", "the wrong id found in the ARN"),
+    ("db_identifier", "DB instance or cluster identifier"),
+    ("cluster_identifier", "Aurora cluster identifier"),
+    ("db_user", "PostgreSQL role name"),
+    (
+        "policy_arn",
+        "ARN of the managed policy to correct (inline: the owner and policy name)",
+    ),
+    ("version_id", "policy version id"),
+    ("boundary_arn", "ARN of the permissions boundary policy"),
+    ("role_name", "IAM role name"),
+    ("role_arn", "IAM role ARN"),
+    ("scp_id", "SCP id (`p-…`)"),
+    ("rcp_id", "RCP id (`p-…`)"),
+    ("proxy_name", "RDS Proxy name"),
+    ("secret_arn", "Secrets Manager ARN of the proxy auth entry"),
+    ("parameter_group", "parameter group name"),
+    (
+        "modify_command",
+        "`modify-db-instance` or `modify-db-cluster`",
+    ),
+    (
+        "identifier_flag",
+        "`db-instance-identifier` or `db-cluster-identifier`",
+    ),
+    (
+        "modify_parameter_group_command",
+        "`modify-db-parameter-group` or `modify-db-cluster-parameter-group`",
+    ),
+    (
+        "parameter_group_flag",
+        "`db-parameter-group-name` or `db-cluster-parameter-group-name`",
+    ),
+];
 
 /// Replaces each `{name}` in `template` with its value from `vars`.
 pub fn fill(template: &str, vars: &[(&str, &str)]) -> String {
@@ -246,6 +295,36 @@ mod tests {
                 ("example", &rule.example),
             ] {
                 assert!(!text.trim().is_empty(), "{}: empty {field}", rule.id);
+            }
+        }
+    }
+
+    #[test]
+    fn fix_placeholders_are_known() {
+        let known: HashSet<&str> = PLACEHOLDERS.iter().map(|(name, _)| *name).collect();
+        for rule in parse_all().unwrap_or_else(|e| panic!("{e}")) {
+            let f = &rule.fix;
+            let texts = [
+                Some(&f.summary),
+                f.aws_cli.as_ref(),
+                f.sql.as_ref(),
+                f.terraform.as_ref(),
+            ];
+            for text in texts.into_iter().flatten() {
+                for piece in text.split('{').skip(1) {
+                    let Some(name) = piece.split('}').next() else {
+                        continue;
+                    };
+                    let is_name = !name.is_empty()
+                        && name.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+                    if is_name {
+                        assert!(
+                            known.contains(name),
+                            "{}: unknown placeholder {{{name}}}",
+                            rule.id
+                        );
+                    }
+                }
             }
         }
     }

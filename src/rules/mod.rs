@@ -7,13 +7,14 @@ pub mod catalogue;
 pub use catalogue::{Category, FixTemplate, RuleMeta, catalogue, lookup};
 
 use crate::inventory::Inventory;
-use crate::report::{AccessEntry, Finding};
+use crate::report::{AccessEntry, Finding, NotEvaluated};
 
 /// What the rules concluded about an inventory.
 #[derive(Debug, Clone, Default)]
 pub struct Evaluation {
     pub findings: Vec<Finding>,
     pub access: Vec<AccessEntry>,
+    pub not_evaluated: Vec<NotEvaluated>,
 }
 
 /// Runs every rule over `inventory`. No rule logic is registered yet: the policy-dependent
