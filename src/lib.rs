@@ -3,6 +3,7 @@
 //!
 //! Module map (data flows one way):
 //! - [`inventory`]: the facts model, snapshots and their validation.
+//! - [`access`]: effective access (grants, guardrails, cross-account reach) over an inventory.
 //! - [`activity`]: AssumeRole events, the usage signal for DB-connect roles.
 //! - [`policy`]: the IAM policy language and evaluation engine (pure, no I/O).
 //! - [`simulate`]: the `rdsiam simulate` request format and its rendering.
@@ -13,6 +14,7 @@
 //! - [`cli`]: argument parsing, command dispatch and exit codes.
 //! - [`exit`], [`output`]: exit codes and how output reaches stdout or a file.
 
+pub mod access;
 pub mod activity;
 pub mod cli;
 pub mod commands;

@@ -67,7 +67,8 @@ fn audit_demo_directory_renders_every_format() {
                 "info",
             ])
             .assert()
-            .success();
+            // The demo plants drift for every rule: findings at or above `info` exit 1.
+            .code(1);
     }
 }
 
@@ -87,7 +88,7 @@ fn audit_writes_output_file() {
         ])
         .arg(&out)
         .assert()
-        .success()
+        .code(1)
         .stdout("");
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&out).unwrap_or_default())

@@ -258,6 +258,12 @@ impl Condition {
         if operator.base == BaseOperator::Null {
             return self.evaluate_null(found);
         }
+        // A value whose policy variable cannot be resolved makes the statement invalid
+        // (IAM User Guide, "Policy variables"): the condition does not hold, even under
+        // a negated operator, so an Allow never grants on it.
+        if self.has_unresolvable_value(context) {
+            return Truth::No;
+        }
         let present = match found {
             ContextValue::Unknown => return Truth::depends(&self.lower_key),
             ContextValue::Absent => None,
@@ -282,6 +288,13 @@ impl Condition {
             ),
             None => self.evaluate_unqualified(request_values, context),
         }
+    }
+
+    fn has_unresolvable_value(&self, context: &RequestContext) -> bool {
+        self.compiled.iter().any(|value| {
+            matches!(value, CompiledValue::Template(template)
+                if template.resolve(context) == Resolved::Unresolvable)
+        })
     }
 
     /// Without a qualifier: positive operators need one request value to match one policy

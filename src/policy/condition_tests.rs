@@ -432,9 +432,18 @@ fn policy_variables_in_values() {
             json!({"StringEquals": {"aws:username": "${aws:userid}"}}),
             false,
         ),
+        // An unresolvable variable invalidates the condition, negated or not.
         (
             json!({"StringNotEquals": {"aws:username": "${aws:userid}"}}),
+            false,
+        ),
+        (
+            json!({"StringNotEquals": {"aws:username": "${aws:userid, 'bob'}"}}),
             true,
+        ),
+        (
+            json!({"StringNotEquals": {"aws:SourceVpc": "${aws:userid}"}}),
+            false,
         ),
         (
             json!({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/${aws:userid, 'app'}"}}),

@@ -64,7 +64,12 @@ struct Entry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Mode {
     Closed,
-    Open { known_absent: Vec<String> },
+    Open {
+        known_absent: Vec<String>,
+        /// Every key under these prefixes that was not given is absent (e.g. all of a
+        /// principal's tags are known, so an `aws:principaltag/` key not given is absent).
+        absent_prefixes: Vec<String>,
+    },
 }
 
 /// The condition keys of one request.
@@ -89,6 +94,7 @@ impl RequestContext {
             entries: Vec::new(),
             mode: Mode::Open {
                 known_absent: Vec::new(),
+                absent_prefixes: Vec::new(),
             },
         }
     }
@@ -119,7 +125,7 @@ impl RequestContext {
     pub fn with_absent(mut self, key: &str) -> Self {
         let key = key.to_ascii_lowercase();
         self.entries.retain(|entry| entry.key != key);
-        if let Mode::Open { known_absent } = &mut self.mode
+        if let Mode::Open { known_absent, .. } = &mut self.mode
             && !known_absent.contains(&key)
         {
             known_absent.push(key);
@@ -127,10 +133,21 @@ impl RequestContext {
         self
     }
 
+    /// Declares every key under `prefix` that is not given absent (open mode).
+    pub fn with_absent_prefix(mut self, prefix: &str) -> Self {
+        if let Mode::Open {
+            absent_prefixes, ..
+        } = &mut self.mode
+        {
+            absent_prefixes.push(prefix.to_ascii_lowercase());
+        }
+        self
+    }
+
     /// Sets `key` to `values` (`multi` when given as an array), replacing any earlier value.
     pub fn set(&mut self, key: &str, values: Vec<String>, multi: bool) {
         let key = key.to_ascii_lowercase();
-        if let Mode::Open { known_absent } = &mut self.mode {
+        if let Mode::Open { known_absent, .. } = &mut self.mode {
             known_absent.retain(|absent| *absent != key);
         }
         match self.entries.iter_mut().find(|entry| entry.key == key) {
@@ -158,7 +175,14 @@ impl RequestContext {
         }
         match &self.mode {
             Mode::Closed => ContextValue::Absent,
-            Mode::Open { known_absent } if known_absent.iter().any(|k| k == lower_key) => {
+            Mode::Open {
+                known_absent,
+                absent_prefixes,
+            } if known_absent.iter().any(|k| k == lower_key)
+                || absent_prefixes
+                    .iter()
+                    .any(|p| lower_key.starts_with(p.as_str())) =>
+            {
                 ContextValue::Absent
             }
             Mode::Open { .. } => ContextValue::Unknown,

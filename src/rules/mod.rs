@@ -1,13 +1,148 @@
-//! Rules: the catalogue of rule metadata (`rules/<id>.toml`, compiled in) and the evaluation
-//! entry point the audit calls. Rule logic (one file per rule family) plugs into
-//! [`evaluate`]; rules only read the inventory.
+//! Rules: the catalogue of rule metadata (`rules/<id>.toml`, compiled in), the explicit
+//! registry of rule logic (one file per rule family), and the entry point the audit calls.
+//! A rule is a pure function of the inventory and its [`Analysis`]: no network, no clock
+//! except the report's `evaluated_at`.
 
 pub mod catalogue;
+mod context;
+mod cross_account;
+mod database;
+mod guardrails;
+mod policy_arns;
+mod rds;
 
 pub use catalogue::{Category, FixTemplate, RuleMeta, catalogue, lookup};
+pub use context::RuleContext;
 
+use crate::access::Analysis;
 use crate::inventory::Inventory;
 use crate::report::{AccessEntry, Finding, NotEvaluated};
+
+/// One rule's logic.
+pub struct RuleLogic {
+    pub id: &'static str,
+    pub check: fn(&RuleContext<'_>) -> Vec<Finding>,
+}
+
+/// Every rule, in catalogue order. Adding a rule is visible in this one list.
+pub const REGISTRY: &[RuleLogic] = &[
+    RuleLogic {
+        id: "arn-missing-dbuser",
+        check: policy_arns::missing_dbuser,
+    },
+    RuleLogic {
+        id: "arn-wrong-service",
+        check: policy_arns::wrong_service,
+    },
+    RuleLogic {
+        id: "arn-db-identifier-not-resource-id",
+        check: policy_arns::identifier_not_resource_id,
+    },
+    RuleLogic {
+        id: "arn-resource-id-dangling",
+        check: policy_arns::resource_id_dangling,
+    },
+    RuleLogic {
+        id: "arn-region-account-mismatch",
+        check: policy_arns::region_account_mismatch,
+    },
+    RuleLogic {
+        id: "arn-instance-id-for-cluster",
+        check: policy_arns::instance_id_for_cluster,
+    },
+    RuleLogic {
+        id: "arn-user-name-whitespace-or-case",
+        check: policy_arns::user_name_whitespace_or_case,
+    },
+    RuleLogic {
+        id: "arn-overbroad-wildcard",
+        check: policy_arns::overbroad_wildcard,
+    },
+    RuleLogic {
+        id: "action-misspelt",
+        check: policy_arns::action_misspelt,
+    },
+    RuleLogic {
+        id: "condition-key-never-present",
+        check: policy_arns::condition_key_never_present,
+    },
+    RuleLogic {
+        id: "policy-unparseable",
+        check: policy_arns::policy_unparseable,
+    },
+    RuleLogic {
+        id: "grant-blocked-by-scp",
+        check: guardrails::blocked_by_scp,
+    },
+    RuleLogic {
+        id: "grant-blocked-by-rcp",
+        check: guardrails::blocked_by_rcp,
+    },
+    RuleLogic {
+        id: "grant-blocked-by-boundary",
+        check: guardrails::blocked_by_boundary,
+    },
+    RuleLogic {
+        id: "scp-blocks-assume-role",
+        check: guardrails::scp_blocks_assume_role,
+    },
+    RuleLogic {
+        id: "db-user-missing",
+        check: database::user_missing,
+    },
+    RuleLogic {
+        id: "db-user-lacks-rds-iam",
+        check: database::user_lacks_rds_iam,
+    },
+    RuleLogic {
+        id: "rds-iam-on-master-or-password-user",
+        check: database::on_master_or_password_user,
+    },
+    RuleLogic {
+        id: "rds-iam-superuser",
+        check: database::superuser,
+    },
+    RuleLogic {
+        id: "rds-iam-orphan",
+        check: database::orphan,
+    },
+    RuleLogic {
+        id: "rds-iam-nologin",
+        check: database::nologin,
+    },
+    RuleLogic {
+        id: "rds-iam-with-rds-ad",
+        check: database::with_rds_ad,
+    },
+    RuleLogic {
+        id: "iam-auth-disabled",
+        check: rds::iam_auth_disabled,
+    },
+    RuleLogic {
+        id: "force-ssl-off",
+        check: rds::force_ssl_off,
+    },
+    RuleLogic {
+        id: "ca-certificate-expiring",
+        check: rds::ca_certificate_expiring,
+    },
+    RuleLogic {
+        id: "iam-auth-error-log-not-exported",
+        check: rds::error_log_not_exported,
+    },
+    RuleLogic {
+        id: "proxy-iam-mode-inconsistent",
+        check: rds::proxy_iam_mode_inconsistent,
+    },
+    RuleLogic {
+        id: "role-assumable-outside-org",
+        check: cross_account::assumable_outside_org,
+    },
+    RuleLogic {
+        id: "trust-external-without-condition",
+        check: cross_account::external_without_condition,
+    },
+];
 
 /// What the rules concluded about an inventory.
 #[derive(Debug, Clone, Default)]
@@ -17,9 +152,21 @@ pub struct Evaluation {
     pub not_evaluated: Vec<NotEvaluated>,
 }
 
-/// Runs every rule over `inventory`. No rule logic is registered yet: the policy-dependent
-/// rules land with the policy engine.
-pub fn evaluate(inventory: &Inventory) -> Evaluation {
-    let _ = inventory;
-    Evaluation::default()
+/// Runs every rule over `inventory`. `evaluated_at` (RFC 3339) is the report's time, the
+/// only clock a rule may read (certificate expiry).
+pub fn evaluate(inventory: &Inventory, evaluated_at: &str) -> Evaluation {
+    let analysis = Analysis::build(inventory);
+    let context = RuleContext::new(inventory, &analysis, evaluated_at);
+    let mut findings: Vec<Finding> = REGISTRY
+        .iter()
+        .flat_map(|rule| (rule.check)(&context))
+        .collect();
+    // The same object can be reached twice (e.g. a policy attached to two roles).
+    let mut seen = std::collections::HashSet::new();
+    findings.retain(|finding| seen.insert(finding.fingerprint.clone()));
+    Evaluation {
+        findings,
+        access: analysis.access_entries(),
+        not_evaluated: context.not_evaluated(),
+    }
 }

@@ -1,0 +1,263 @@
+//! Effective `rds-db:connect` access: for every principal whose identity policies can
+//! allow it, every target in its own account (IAM DB auth never crosses accounts: other
+//! accounts reach a DB by assuming a role in its account) and every candidate DB user —
+//! the roles read from the database, plus the users the policies name — the identity-only
+//! decision and the effective one (boundary + SCP chain), in open context mode.
+
+use std::collections::HashMap;
+
+use crate::policy::rds_db::lint_resource;
+use crate::policy::{
+    Decision, Effect, Evaluation, Layer, PolicySet, ReasonKind, Request, RequestContext, Truth,
+};
+
+use super::policies::PolicyIndex;
+use super::principals::{OrgChain, Principal};
+use super::targets::Target;
+
+pub const CONNECT: &str = "rds-db:connect";
+
+/// Condition keys that `rds-db:connect` requests never carry (the token is checked by the
+/// database, not by an AWS endpoint the caller talks to): an Allow conditioned on them never
+/// matches, a negated Deny on them always does.
+pub const NEVER_IN_CONNECT: [&str; 6] = [
+    "aws:SourceIp",
+    "aws:SourceVpc",
+    "aws:SourceVpce",
+    "aws:VpcSourceIp",
+    "aws:UserAgent",
+    "aws:Referer",
+];
+
+/// What cancelled a grant the identity policies allow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Blocker {
+    pub layer: Layer,
+    /// The deciding policy's label (ARN), when one statement decided.
+    pub policy: Option<String>,
+    /// `Statement[i] (Sid …)` of that policy.
+    pub statement: Option<String>,
+    /// Explicit Deny (vs. no Allow at that layer).
+    pub explicit: bool,
+}
+
+impl Blocker {
+    /// The first guardrail reason of a denied evaluation.
+    pub fn of(evaluation: &Evaluation<'_>) -> Option<Blocker> {
+        let reason = evaluation
+            .reasons
+            .iter()
+            .find(|r| matches!(r.kind, ReasonKind::ExplicitDeny | ReasonKind::NoAllow))?;
+        Some(Blocker {
+            layer: reason.layer,
+            policy: reason.policy.map(|p| p.name.clone()),
+            statement: reason.statement.map(|s| s.label()),
+            explicit: reason.kind == ReasonKind::ExplicitDeny,
+        })
+    }
+
+    pub fn describe(&self) -> String {
+        let how = if self.explicit {
+            "explicitly denies"
+        } else {
+            "does not allow"
+        };
+        match (&self.policy, &self.statement) {
+            (Some(policy), Some(statement)) => {
+                format!("{statement} of {policy} ({}) {how}", self.layer)
+            }
+            (Some(policy), None) => format!("{policy} ({}) {how}", self.layer),
+            _ => format!("no policy at {} allows", self.layer),
+        }
+    }
+}
+
+/// One (principal, target, DB user) the identity policies allow or may allow.
+#[derive(Debug, Clone)]
+pub struct Grant {
+    pub principal: usize,
+    pub target: usize,
+    pub db_user: String,
+    /// Some Allow names this user literally (not only through a wildcard).
+    pub named: bool,
+    /// The identity policies alone.
+    pub identity: Decision,
+    /// With boundary and SCP chain.
+    pub effective: Decision,
+    pub depends_on: Vec<String>,
+    /// Set when the identity side allows but a guardrail denies.
+    pub blocked_by: Option<Blocker>,
+    /// `Statement[i] of POLICY` that allows on the identity side.
+    pub allowed_by: Option<String>,
+}
+
+impl Grant {
+    /// The identity side allows (or may allow).
+    pub fn intended(&self) -> bool {
+        matches!(self.identity, Decision::Allowed | Decision::Depends)
+    }
+
+    /// IAM lets the principal connect (or may, depending on context).
+    pub fn effective_allows(&self) -> bool {
+        matches!(self.effective, Decision::Allowed | Decision::Depends)
+    }
+}
+
+/// A user literally named by an Allow pattern, with the pattern.
+struct NamedUser<'p> {
+    user: String,
+    pattern: &'p crate::policy::document::ResourcePattern,
+}
+
+/// Computes the grants of every principal.
+pub fn grants(
+    principals: &[Principal<'_>],
+    targets: &[Target<'_>],
+    index: &PolicyIndex,
+    chains: &HashMap<String, OrgChain>,
+    organization_id: Option<&str>,
+) -> Vec<Grant> {
+    let mut by_account: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (position, target) in targets.iter().enumerate() {
+        by_account.entry(target.account).or_default().push(position);
+    }
+    let mut out = Vec::new();
+    for (principal_index, principal) in principals.iter().enumerate() {
+        if principal.service_linked {
+            continue;
+        }
+        let identity = principal.identity_policies(index);
+        let named = named_users(&identity);
+        if named.is_none() {
+            continue; // no Allow covers rds-db:connect
+        }
+        let named = named.unwrap_or_default();
+        let Some(account_targets) = by_account.get(principal.account) else {
+            continue;
+        };
+        let chain = chains.get(principal.account);
+        let scp_levels = chain.map(|c| OrgChain::levels(&c.scp_levels, index));
+        let set = PolicySet {
+            identity: &identity,
+            permission_boundary: principal.boundary.map(|id| index.get(id)),
+            scp_levels: scp_levels.as_deref(),
+            rcp_levels: None,
+            session: &[],
+            management_account: chain.is_some_and(|c| c.management),
+        };
+        let identity_only = PolicySet::identity_only(&identity);
+        let base_context = connect_context(principal.context(organization_id));
+        for &target_index in account_targets {
+            let target = &targets[target_index];
+            let mut context = base_context.clone();
+            context.set("aws:RequestedRegion", vec![target.region.to_owned()], false);
+            for (db_user, is_named) in candidate_users(target, &named, &context) {
+                let resource = target.connect_arn(&db_user);
+                let request = Request {
+                    principal: Some(&principal.request_principal),
+                    action: CONNECT,
+                    resource: &resource,
+                    context: &context,
+                };
+                let identity_eval = crate::policy::evaluate(&request, &identity_only);
+                if !matches!(
+                    identity_eval.decision,
+                    Decision::Allowed | Decision::Depends
+                ) {
+                    continue;
+                }
+                let allowed_by = identity_eval
+                    .reasons
+                    .iter()
+                    .find(|r| r.kind == ReasonKind::Allow)
+                    .and_then(|r| Some(format!("{} of {}", r.statement?.label(), r.policy?.name)));
+                let effective = crate::policy::evaluate(&request, &set);
+                out.push(Grant {
+                    principal: principal_index,
+                    target: target_index,
+                    db_user,
+                    named: is_named,
+                    identity: identity_eval.decision,
+                    effective: effective.decision,
+                    depends_on: effective.depends_on.clone(),
+                    blocked_by: effective
+                        .decision
+                        .is_denied()
+                        .then(|| Blocker::of(&effective))
+                        .flatten(),
+                    allowed_by,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The open context of a connect request: the principal's facts, and the keys such
+/// requests never carry declared absent.
+pub fn connect_context(mut context: RequestContext) -> RequestContext {
+    for key in NEVER_IN_CONNECT {
+        context = context.with_absent(key);
+    }
+    context
+}
+
+/// Users named literally in Allow statements that cover `rds-db:connect`; `None` when no
+/// Allow covers it at all (the principal cannot connect anywhere).
+fn named_users<'p>(identity: &[&'p crate::policy::Policy]) -> Option<Vec<NamedUser<'p>>> {
+    let mut covered = false;
+    let mut named = Vec::new();
+    for policy in identity {
+        for statement in &policy.document.statements {
+            if statement.effect != Effect::Allow || !statement.action.covers(CONNECT) {
+                continue;
+            }
+            covered = true;
+            let Some(block) = statement.resource.as_ref().filter(|b| !b.negated) else {
+                continue;
+            };
+            for pattern in &block.patterns {
+                let lint = lint_resource(&pattern.raw);
+                if let Some(parsed) = lint.parsed
+                    && !parsed.db_user.is_empty()
+                    && !parsed.db_user.contains(['*', '?'])
+                {
+                    named.push(NamedUser {
+                        user: parsed.db_user,
+                        pattern,
+                    });
+                }
+            }
+        }
+    }
+    covered.then_some(named)
+}
+
+/// The DB users worth evaluating on a target: its roles (when read) and the users the
+/// policies name for it. The flag says whether a pattern names the user for this target.
+fn candidate_users(
+    target: &Target<'_>,
+    named: &[NamedUser<'_>],
+    context: &RequestContext,
+) -> Vec<(String, bool)> {
+    let mut users: Vec<(String, bool)> = target
+        .database
+        .map(|db| {
+            db.roles
+                .iter()
+                .map(|role| (role.name.clone(), false))
+                .collect()
+        })
+        .unwrap_or_default();
+    for entry in named {
+        let arn = target.connect_arn(&entry.user);
+        if entry.pattern.matches(&arn, context) == Truth::No {
+            continue;
+        }
+        match users.iter_mut().find(|(user, _)| *user == entry.user) {
+            Some((_, is_named)) => *is_named = true,
+            None => users.push((entry.user.clone(), true)),
+        }
+    }
+    users
+}

@@ -1,0 +1,158 @@
+//! Effective access, computed once per inventory and read by the rules: every policy
+//! parsed, every principal with its policies, every account's Organizations chain, every
+//! connect target, the grants (principal × target × DB user) with identity-only and
+//! effective decisions, and cross-account reach into the roles that can connect.
+//!
+//! Pure: a function of the inventory only (no network, no clock).
+
+pub mod matrix;
+pub mod policies;
+pub mod principals;
+pub mod reach;
+pub mod targets;
+
+use std::collections::{HashMap, HashSet};
+
+use crate::inventory::Inventory;
+use crate::policy::Decision;
+use crate::report::{AccessDecision, AccessEntry};
+
+pub use matrix::{Blocker, CONNECT, Grant, NEVER_IN_CONNECT};
+pub use policies::{PolicyId, PolicyIndex, PolicyOwner, UnparseablePolicy};
+pub use principals::{OrgChain, Principal, PrincipalKind};
+pub use reach::{AssumePath, TrustEntry, TrustedParty};
+pub use targets::{Target, TargetKind};
+
+/// Everything the rules need to know about who can connect where.
+pub struct Analysis<'i> {
+    pub inventory: &'i Inventory,
+    pub index: PolicyIndex,
+    pub principals: Vec<Principal<'i>>,
+    pub chains: HashMap<String, OrgChain>,
+    pub targets: Vec<Target<'i>>,
+    pub grants: Vec<Grant>,
+    /// Roles (indices into `principals`) whose identity policies grant `rds-db:connect`.
+    pub connect_roles: Vec<usize>,
+    pub trust: Vec<TrustEntry>,
+    pub assume_paths: Vec<AssumePath>,
+    /// Managed policies used only as permissions boundaries (never as identity policies):
+    /// broad by design, since a boundary only caps what identity policies grant.
+    pub boundary_only: HashSet<PolicyId>,
+}
+
+impl<'i> Analysis<'i> {
+    pub fn build(inventory: &'i Inventory) -> Analysis<'i> {
+        let index = PolicyIndex::build(inventory);
+        let principals = principals::principals(inventory, &index);
+        let chains = principals::org_chains(inventory, &index);
+        let targets = targets::targets(inventory);
+        let organization_id = inventory.organization.as_ref().map(|o| o.id.as_str());
+        let grants = matrix::grants(&principals, &targets, &index, &chains, organization_id);
+        let mut connect_roles: Vec<usize> = grants
+            .iter()
+            .filter(|g| g.intended() && principals[g.principal].kind == PrincipalKind::Role)
+            .map(|g| g.principal)
+            .collect();
+        connect_roles.sort_unstable();
+        connect_roles.dedup();
+        let (trust, assume_paths) = reach::reach(
+            &connect_roles,
+            &principals,
+            &index,
+            &chains,
+            organization_id,
+        );
+        let identity_ids: HashSet<PolicyId> = principals
+            .iter()
+            .flat_map(|p| p.identity.iter().copied())
+            .collect();
+        let boundary_only = principals
+            .iter()
+            .filter_map(|p| p.boundary)
+            .filter(|id| !identity_ids.contains(id))
+            .collect();
+        Analysis {
+            inventory,
+            index,
+            principals,
+            chains,
+            targets,
+            grants,
+            connect_roles,
+            trust,
+            assume_paths,
+            boundary_only,
+        }
+    }
+
+    /// The Organization's id, when the inventory has one.
+    pub fn organization_id(&self) -> Option<&str> {
+        self.inventory.organization.as_ref().map(|o| o.id.as_str())
+    }
+
+    /// Grants on one target.
+    pub fn grants_on(&self, target: usize) -> impl Iterator<Item = &Grant> {
+        self.grants.iter().filter(move |g| g.target == target)
+    }
+
+    /// The access matrix: direct grants, and grants reached by assuming a DB-connect role.
+    pub fn access_entries(&self) -> Vec<AccessEntry> {
+        let mut entries: Vec<AccessEntry> = self
+            .grants
+            .iter()
+            .map(|grant| AccessEntry {
+                principal: self.principals[grant.principal].arn.to_owned(),
+                db: self.targets[grant.target].arn.to_owned(),
+                db_user: grant.db_user.clone(),
+                decision: access_decision(grant.effective),
+                depends_on: grant.depends_on.clone(),
+                via: Vec::new(),
+            })
+            .collect();
+        let mut seen: HashSet<(usize, usize, &str)> = HashSet::new();
+        for path in self
+            .assume_paths
+            .iter()
+            .filter(|p| !p.effective.is_denied())
+        {
+            for grant in self
+                .grants
+                .iter()
+                .filter(|g| g.principal == path.role && g.effective_allows())
+            {
+                if !seen.insert((path.source, grant.target, grant.db_user.as_str())) {
+                    continue;
+                }
+                let depends =
+                    path.effective == Decision::Depends || grant.effective == Decision::Depends;
+                let mut depends_on = path.depends_on.clone();
+                crate::policy::truth::merge(&mut depends_on, grant.depends_on.iter().cloned());
+                entries.push(AccessEntry {
+                    principal: self.principals[path.source].arn.to_owned(),
+                    db: self.targets[grant.target].arn.to_owned(),
+                    db_user: grant.db_user.clone(),
+                    decision: if depends {
+                        AccessDecision::Depends
+                    } else {
+                        AccessDecision::Allowed
+                    },
+                    depends_on,
+                    via: vec![self.principals[path.role].arn.to_owned()],
+                });
+            }
+        }
+        entries.sort_by(|a, b| {
+            (&a.db, &a.db_user, &a.principal).cmp(&(&b.db, &b.db_user, &b.principal))
+        });
+        entries
+    }
+}
+
+pub fn access_decision(decision: Decision) -> AccessDecision {
+    match decision {
+        Decision::Allowed => AccessDecision::Allowed,
+        Decision::ImplicitlyDenied => AccessDecision::ImplicitlyDenied,
+        Decision::ExplicitlyDenied => AccessDecision::ExplicitlyDenied,
+        Decision::Depends => AccessDecision::Depends,
+    }
+}

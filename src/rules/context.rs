@@ -1,0 +1,124 @@
+//! What a rule sees: the inventory, the access analysis, the report time, and helpers that
+//! start findings from the catalogue (severity, title, fix template) so the logic only adds
+//! the resource, the evidence and the values.
+
+use std::cell::RefCell;
+
+use crate::access::{Analysis, PolicyOwner, Target};
+use crate::inventory::Inventory;
+use crate::report::{Finding, FindingBuilder, Fix, NotEvaluated, Resource, ResourceKind, Severity};
+
+use super::catalogue;
+
+pub struct RuleContext<'a> {
+    pub inventory: &'a Inventory,
+    pub analysis: &'a Analysis<'a>,
+    /// The report's time, RFC 3339.
+    pub evaluated_at: &'a str,
+    /// The report's time in epoch milliseconds (`None` when unparseable).
+    pub now_millis: Option<i64>,
+    not_evaluated: RefCell<Vec<NotEvaluated>>,
+}
+
+impl<'a> RuleContext<'a> {
+    pub fn new(
+        inventory: &'a Inventory,
+        analysis: &'a Analysis<'a>,
+        evaluated_at: &'a str,
+    ) -> Self {
+        RuleContext {
+            inventory,
+            analysis,
+            evaluated_at,
+            now_millis: crate::policy::condition::parse_date(evaluated_at),
+            not_evaluated: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// A finding for rule `id`, with the catalogue's severity and title.
+    pub fn finding(&self, id: &str) -> FindingBuilder {
+        match catalogue::lookup(id) {
+            Some(meta) => meta.finding(),
+            // The meta-test keeps registry and catalogue in step; stay total regardless.
+            None => Finding::builder(id, Severity::Medium, id),
+        }
+    }
+
+    /// The catalogue fix of rule `id` with its placeholders filled.
+    pub fn fix(&self, id: &str, vars: &[(&str, &str)]) -> Fix {
+        catalogue::lookup(id)
+            .map(|meta| meta.fix(vars))
+            .unwrap_or_default()
+    }
+
+    /// Records that rule `id` could not be evaluated for a scope.
+    pub fn not_evaluated(&self) -> Vec<NotEvaluated> {
+        self.not_evaluated.borrow().clone()
+    }
+
+    pub fn skip(&self, rule: &str, account: Option<&str>, region: Option<&str>, reason: String) {
+        let mut list = self.not_evaluated.borrow_mut();
+        let entry = NotEvaluated {
+            rule: rule.to_owned(),
+            account: account.map(str::to_owned),
+            region: region.map(str::to_owned),
+            reason,
+        };
+        if !list.contains(&entry) {
+            list.push(entry);
+        }
+    }
+
+    /// The coverage gap, if any, that left `source` (e.g. `rds:DescribeDBInstances`)
+    /// unread for an account and region.
+    pub fn gap(&self, account: &str, region: Option<&str>, source_prefix: &str) -> Option<String> {
+        self.inventory
+            .coverage
+            .iter()
+            .find(|gap| {
+                gap.account.as_deref() == Some(account)
+                    && (gap.region.is_none() || region.is_none() || gap.region.as_deref() == region)
+                    && gap.source.starts_with(source_prefix)
+            })
+            .map(|gap| format!("{} {}", gap.source, gap.error_code))
+    }
+
+    /// The finding's resource for a policy document.
+    pub fn policy_resource(&self, owner: &PolicyOwner) -> Resource {
+        let kind = match owner {
+            PolicyOwner::Managed { .. } => ResourceKind::IamPolicy,
+            PolicyOwner::Inline { owner_arn, .. } if owner_arn.contains(":user/") => {
+                ResourceKind::IamUser
+            }
+            PolicyOwner::Inline { owner_arn, .. } if owner_arn.contains(":group/") => {
+                ResourceKind::IamGroup
+            }
+            PolicyOwner::Inline { .. } | PolicyOwner::Trust { .. } => ResourceKind::IamRole,
+            PolicyOwner::Organization { .. } => ResourceKind::OrgPolicy,
+        };
+        let resource = Resource::new(kind, owner.resource_arn());
+        match owner.account() {
+            Some(account) => resource.account(account),
+            None => resource,
+        }
+    }
+
+    /// The finding's resource for a connect target (optionally naming a DB user).
+    pub fn target_resource(&self, target: &Target<'_>, db_user: Option<&str>) -> Resource {
+        let resource = Resource::new(target.kind.resource_kind(), target.arn)
+            .account(target.account)
+            .region(target.region);
+        match db_user {
+            Some(user) => resource.db_user(user),
+            None => resource,
+        }
+    }
+
+    /// Builds `builder`, dropping it if it lacks what every finding must carry (a rule bug
+    /// that the rule tests catch; the audit itself must not fail over it).
+    pub fn emit(&self, builder: FindingBuilder, out: &mut Vec<Finding>) {
+        if let Ok(finding) = builder.build() {
+            out.push(finding);
+        }
+    }
+}

@@ -1,0 +1,262 @@
+//! Database-side rules: PostgreSQL roles that do not match the IAM grants (missing users,
+//! users without `rds_iam`, `rds_iam` holders nobody can connect as) and `rds_iam`
+//! memberships that break or weaken logins (master or password users, superuser-like
+//! roles, NOLOGIN roles, `rds_ad`). Only databases that were read are judged.
+
+use crate::access::{Grant, Target};
+use crate::inventory::{Database, PgRole};
+use crate::report::Finding;
+
+use super::RuleContext;
+
+/// The connect target whose roles `database` describes (not proxies: they reach it).
+fn target_of<'a>(cx: &'a RuleContext<'_>, database: &Database) -> Option<&'a Target<'a>> {
+    cx.analysis
+        .targets
+        .iter()
+        .find(|t| t.database.is_some_and(|db| std::ptr::eq(db, database)) && t.proxy.is_none())
+}
+
+/// Each read database with its target and every role matching `select`.
+fn roles_where<'a>(
+    cx: &'a RuleContext<'_>,
+    select: impl Fn(&Database, &PgRole) -> bool,
+) -> Vec<(&'a Target<'a>, &'a Database, &'a PgRole)> {
+    let mut out = Vec::new();
+    for database in &cx.inventory.databases {
+        let Some(target) = target_of(cx, database) else {
+            continue;
+        };
+        for role in database.roles.iter().filter(|role| select(database, role)) {
+            out.push((target, database, role));
+        }
+    }
+    out
+}
+
+/// Grants that reach `role` of `database`, through the DB itself or a proxy in front of it.
+fn grants_reaching<'a>(
+    cx: &'a RuleContext<'_>,
+    database: &'a Database,
+    role: &'a str,
+) -> impl Iterator<Item = &'a Grant> + 'a {
+    cx.analysis.grants.iter().filter(move |grant| {
+        grant.db_user == role
+            && grant.intended()
+            && cx.analysis.targets[grant.target]
+                .database
+                .is_some_and(|db| std::ptr::eq(db, database))
+    })
+}
+
+fn role_flags(role: &PgRole) -> String {
+    format!(
+        "LOGIN={} rds_iam={:?} superuser_like={} rds_ad={:?} password={}",
+        role.can_login, role.rds_iam, role.superuser_like, role.rds_ad, role.has_password
+    )
+}
+
+/// True when the grant's user name has a problem the ARN rule already reports.
+fn name_is_malformed(user: &str) -> bool {
+    user.trim() != user || user.chars().any(char::is_uppercase)
+}
+
+pub fn user_missing(cx: &RuleContext<'_>) -> Vec<Finding> {
+    let id = "db-user-missing";
+    let mut out = Vec::new();
+    for grant in cx
+        .analysis
+        .grants
+        .iter()
+        .filter(|g| g.named && g.intended() && !name_is_malformed(&g.db_user))
+    {
+        let target = &cx.analysis.targets[grant.target];
+        let Some(database) = target.database else {
+            continue;
+        };
+        if database.role(&grant.db_user).is_some() {
+            continue;
+        }
+        let principal = &cx.analysis.principals[grant.principal];
+        let builder = cx
+            .finding(id)
+            .message(format!(
+                "{} is granted rds-db:connect as {} on {}, but no PostgreSQL role {} exists there: the login fails with \"password authentication failed\".",
+                principal.arn, grant.db_user, target.identifier, grant.db_user
+            ))
+            .resource(cx.target_resource(target, Some(&grant.db_user)))
+            .evidence(
+                format!("identity policies of {}", principal.arn),
+                format!("{} allows {}", grant.allowed_by.as_deref().unwrap_or("a policy"), target.connect_arn(&grant.db_user)),
+                "a grant for an existing role",
+            )
+            .evidence("postgres:pg_roles", format!("no role {}", grant.db_user), format!("role {} with LOGIN and rds_iam", grant.db_user))
+            .key(principal.arn)
+            .fix(cx.fix(id, &[("db_user", grant.db_user.as_str())]));
+        cx.emit(builder, &mut out);
+    }
+    out
+}
+
+pub fn user_lacks_rds_iam(cx: &RuleContext<'_>) -> Vec<Finding> {
+    let id = "db-user-lacks-rds-iam";
+    let mut out = Vec::new();
+    for grant in cx
+        .analysis
+        .grants
+        .iter()
+        .filter(|g| g.named && g.intended())
+    {
+        let target = &cx.analysis.targets[grant.target];
+        let Some(role) = target.database.and_then(|db| db.role(&grant.db_user)) else {
+            continue;
+        };
+        if role.has_rds_iam() || !role.can_login {
+            continue;
+        }
+        let principal = &cx.analysis.principals[grant.principal];
+        let builder = cx
+            .finding(id)
+            .message(format!(
+                "{} is granted rds-db:connect as {} on {}, but {} is not a member of rds_iam: PostgreSQL checks the token as a password and the login fails with \"password authentication failed\".",
+                principal.arn, grant.db_user, target.identifier, grant.db_user
+            ))
+            .resource(cx.target_resource(target, Some(&grant.db_user)))
+            .evidence("postgres:pg_roles", role_flags(role), "member of rds_iam")
+            .evidence(
+                format!("identity policies of {}", principal.arn),
+                format!("{} allows {}", grant.allowed_by.as_deref().unwrap_or("a policy"), target.connect_arn(&grant.db_user)),
+                "a grant for an rds_iam role",
+            )
+            .fix(cx.fix(id, &[("db_user", grant.db_user.as_str())]));
+        cx.emit(builder, &mut out);
+    }
+    out
+}
+
+fn simple_role_rule(
+    cx: &RuleContext<'_>,
+    id: &str,
+    select: impl Fn(&Database, &PgRole) -> bool + 'static,
+    describe: impl Fn(&Database, &PgRole) -> (String, String),
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (target, database, role) in roles_where(cx, select) {
+        let (message, expected) = describe(database, role);
+        let builder = cx
+            .finding(id)
+            .message(format!("{} on {}: {message}", role.name, target.identifier))
+            .resource(cx.target_resource(target, Some(&role.name)))
+            .evidence("postgres:pg_roles", role_flags(role), expected)
+            .fix(cx.fix(id, &[("db_user", role.name.as_str())]));
+        cx.emit(builder, &mut out);
+    }
+    out
+}
+
+pub fn on_master_or_password_user(cx: &RuleContext<'_>) -> Vec<Finding> {
+    simple_role_rule(
+        cx,
+        "rds-iam-on-master-or-password-user",
+        |database, role| {
+            role.has_rds_iam() && (role.name == database.master_username || role.has_password)
+        },
+        |database, role| {
+            let which = if role.name == database.master_username {
+                "the master user"
+            } else {
+                "a password user"
+            };
+            (
+                format!(
+                    "{which} holds rds_iam; once a role is in rds_iam only IAM tokens work for it, so its password logins stop working."
+                ),
+                "rds_iam only on roles that log in with IAM tokens".to_owned(),
+            )
+        },
+    )
+}
+
+pub fn superuser(cx: &RuleContext<'_>) -> Vec<Finding> {
+    simple_role_rule(
+        cx,
+        "rds-iam-superuser",
+        |_, role| role.has_rds_iam() && role.superuser_like,
+        |_, _| {
+            (
+                "holds rds_iam and is superuser-like (rds_superuser): any IAM principal granted this user becomes a database superuser with a 15-minute token.".to_owned(),
+                "IAM logins map to least-privilege roles".to_owned(),
+            )
+        },
+    )
+}
+
+pub fn with_rds_ad(cx: &RuleContext<'_>) -> Vec<Finding> {
+    simple_role_rule(
+        cx,
+        "rds-iam-with-rds-ad",
+        |_, role| role.has_rds_iam() && role.rds_ad.is_member(),
+        |_, _| {
+            (
+                "is a member of both rds_iam and rds_ad; RDS does not support both on one role and Kerberos or IAM logins fail.".to_owned(),
+                "one of rds_iam or rds_ad".to_owned(),
+            )
+        },
+    )
+}
+
+pub fn nologin(cx: &RuleContext<'_>) -> Vec<Finding> {
+    let id = "rds-iam-nologin";
+    let mut out = Vec::new();
+    for (target, database, role) in roles_where(cx, |_, role| role.has_rds_iam() && !role.can_login)
+    {
+        let Some(grant) = grants_reaching(cx, database, &role.name).find(|g| g.named) else {
+            continue;
+        };
+        let principal = &cx.analysis.principals[grant.principal];
+        let builder = cx
+            .finding(id)
+            .message(format!(
+                "{} on {} is in rds_iam and {} is granted to connect as it, but the role is NOLOGIN (created with CREATE ROLE): every login fails with \"role \\\"{}\\\" is not permitted to log in\" after a valid token.",
+                role.name, target.identifier, principal.arn, role.name
+            ))
+            .resource(cx.target_resource(target, Some(&role.name)))
+            .evidence("postgres:pg_roles", role_flags(role), "LOGIN")
+            .evidence(format!("identity policies of {}", principal.arn), target.connect_arn(&role.name), "a grant for a LOGIN role")
+            .fix(cx.fix(id, &[("db_user", role.name.as_str())]));
+        cx.emit(builder, &mut out);
+    }
+    out
+}
+
+pub fn orphan(cx: &RuleContext<'_>) -> Vec<Finding> {
+    let id = "rds-iam-orphan";
+    let mut out = Vec::new();
+    for (target, database, role) in roles_where(cx, |_, role| role.has_rds_iam() && role.can_login)
+    {
+        // Without the whole IAM picture of the account, "nobody" cannot be claimed.
+        if let Some(gap) = cx.gap(target.account, None, "iam:") {
+            cx.skip(id, Some(target.account), None, gap);
+            continue;
+        }
+        if grants_reaching(cx, database, &role.name).next().is_some() {
+            continue;
+        }
+        let builder = cx
+            .finding(id)
+            .message(format!(
+                "{} on {} can log in with IAM (rds_iam) but no IAM principal of account {} is granted rds-db:connect as it: a leftover, or a grant with a typo.",
+                role.name, target.identifier, target.account
+            ))
+            .resource(cx.target_resource(target, Some(&role.name)))
+            .evidence("postgres:pg_roles", role_flags(role), "a role some IAM principal can connect as")
+            .evidence(
+                format!("iam:GetAccountAuthorizationDetails {}", target.account),
+                format!("no grant reaches {}", target.connect_arn(&role.name)),
+                "a grant, or no rds_iam membership",
+            )
+            .fix(cx.fix(id, &[("db_user", role.name.as_str())]));
+        cx.emit(builder, &mut out);
+    }
+    out
+}

@@ -1,0 +1,598 @@
+//! Rules over the policy documents themselves: malformed or misdirected `rds-db` resource
+//! ARNs, over-broad wildcards, misspelt actions, conditions on keys a connect request never
+//! carries, and documents that do not parse. Each finding points at the policy (managed
+//! policy ARN, or the user/role holding the inline policy) and quotes the statement.
+
+use crate::access::{NEVER_IN_CONNECT, PolicyOwner, Target, TargetKind};
+use crate::policy::condition::BaseOperator;
+use crate::policy::rds_db::{
+    ActionProblem, Breadth, ResourceLint, ResourceProblem, lint_action, lint_resource,
+};
+use crate::policy::{Effect, Statement};
+use crate::report::Finding;
+
+use super::RuleContext;
+
+/// One resource pattern of a statement that grants (or tries to grant) DB access.
+pub struct ConnectPattern<'a> {
+    pub policy: crate::access::PolicyId,
+    pub owner: &'a PolicyOwner,
+    pub statement: &'a Statement,
+    pub raw: &'a str,
+    pub lint: ResourceLint,
+}
+
+impl ConnectPattern<'_> {
+    fn source(&self) -> String {
+        format!(
+            "iam:GetAccountAuthorizationDetails {} {}",
+            self.owner.label(),
+            self.statement.label()
+        )
+    }
+
+    /// Placeholder values for the catalogue fix templates.
+    fn vars(&self, resource_id: &str) -> Vec<(&'static str, String)> {
+        let parsed = self.lint.parsed.as_ref();
+        let text = |f: fn(&crate::policy::rds_db::DbUserArn) -> &String| {
+            parsed.map(|p| f(p).trim().to_owned()).unwrap_or_default()
+        };
+        vec![
+            ("policy_arn", self.owner.resource_arn().to_owned()),
+            ("account", text(|p| &p.account)),
+            ("region", text(|p| &p.region)),
+            ("db_user", text(|p| &p.db_user)),
+            ("resource_id", resource_id.to_owned()),
+            ("observed_id", text(|p| &p.resource_id)),
+        ]
+    }
+}
+
+/// True for a statement meant to grant DB access: an action names `rds-db:` or is a
+/// recognisable mistake for it (`rds:connect`, a misspelling).
+fn is_connect_statement(statement: &Statement) -> bool {
+    statement.action.patterns.iter().any(|p| {
+        let lower = p.raw.to_ascii_lowercase();
+        lower.starts_with("rds-db:")
+            || matches!(
+                lint_action(&p.raw),
+                Some(ActionProblem::RdsConnect | ActionProblem::Misspelt)
+            )
+    })
+}
+
+/// A resource pattern that is about rds-db at all (not an unrelated ARN in a mixed statement).
+fn is_connect_resource(raw: &str) -> bool {
+    raw == "*"
+        || raw.starts_with("arn:aws:rds-db:")
+        || raw.contains(":rds-db:")
+        || raw.contains(":dbuser")
+}
+
+/// Every rds-db resource pattern of every Allow statement meant to grant DB access.
+pub fn connect_patterns<'a>(cx: &RuleContext<'a>) -> Vec<ConnectPattern<'a>> {
+    let mut out = Vec::new();
+    for (policy_id, policy, owner) in cx.analysis.index.identity_documents() {
+        for statement in &policy.document.statements {
+            if statement.effect != Effect::Allow || !is_connect_statement(statement) {
+                continue;
+            }
+            let Some(block) = statement.resource.as_ref().filter(|b| !b.negated) else {
+                continue;
+            };
+            for pattern in &block.patterns {
+                if is_connect_resource(&pattern.raw) {
+                    out.push(ConnectPattern {
+                        policy: policy_id,
+                        owner,
+                        statement,
+                        raw: &pattern.raw,
+                        lint: lint_resource(&pattern.raw),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+fn with_vars<'v>(vars: &'v [(&'static str, String)]) -> Vec<(&'static str, &'v str)> {
+    vars.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// Emits one finding per pattern showing `problem`.
+fn per_problem(
+    cx: &RuleContext<'_>,
+    id: &str,
+    matches: impl Fn(&ResourceProblem) -> bool,
+    expected: impl Fn(&ConnectPattern<'_>) -> String,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for pattern in connect_patterns(cx) {
+        let Some(problem) = pattern.lint.problems.iter().find(|p| matches(p)) else {
+            continue;
+        };
+        let corrected = corrected_target(cx, &pattern);
+        let resource_id = corrected
+            .map(|t| t.resource_id.to_owned())
+            .unwrap_or_else(|| {
+                pattern
+                    .lint
+                    .parsed
+                    .as_ref()
+                    .map(|p| p.resource_id.clone())
+                    .unwrap_or_default()
+            });
+        let mut vars = pattern.vars(&resource_id);
+        if let Some(target) = corrected {
+            vars.push(("db_identifier", target.identifier.to_owned()));
+        }
+        let builder = cx
+            .finding(id)
+            .message(format!(
+                "{} in {} {}: {problem}.",
+                pattern.raw,
+                pattern.owner.label(),
+                pattern.statement.label()
+            ))
+            .resource(cx.policy_resource(pattern.owner))
+            .evidence(pattern.source(), pattern.raw, expected(&pattern))
+            .key(pattern.raw)
+            .fix(cx.fix(id, &with_vars(&vars)));
+        cx.emit(builder, &mut out);
+    }
+    out
+}
+
+/// The resource id the pattern should have used, when the DB it meant can be found.
+fn corrected_resource_id(cx: &RuleContext<'_>, pattern: &ConnectPattern<'_>) -> Option<String> {
+    corrected_target(cx, pattern).map(|t| t.resource_id.to_owned())
+}
+
+/// The DB the pattern meant, found by identifier, resource id or member instance.
+fn corrected_target<'a>(
+    cx: &'a RuleContext<'_>,
+    pattern: &ConnectPattern<'_>,
+) -> Option<&'a Target<'a>> {
+    let parsed = pattern.lint.parsed.as_ref()?;
+    let id = parsed.resource_id.as_str();
+    // `arn:aws:rds:REGION:ACCOUNT:db:NAME` or `…:cluster:NAME` pasted in: take NAME.
+    let name = id.rsplit(':').next().unwrap_or(id);
+    cx.analysis
+        .targets
+        .iter()
+        .find(|t| t.identifier == name || t.resource_id == name)
+        .or_else(|| member_cluster(cx, name))
+}
+
+/// The cluster target a member instance (by identifier or resource id) belongs to.
+fn member_cluster<'a>(cx: &'a RuleContext<'_>, instance: &str) -> Option<&'a Target<'a>> {
+    let located = cx
+        .inventory
+        .db_instances()
+        .find(|i| i.item.identifier == instance || i.item.resource_id == instance)?;
+    let cluster = located.item.cluster_identifier.as_deref()?;
+    cx.analysis.targets.iter().find(|t| {
+        t.kind == TargetKind::Cluster && t.identifier == cluster && t.account == located.account
+    })
+}
+
+fn expected_arn(pattern: &ConnectPattern<'_>, resource_id: Option<String>) -> String {
+    let Some(parsed) = &pattern.lint.parsed else {
+        return "arn:aws:rds-db:REGION:ACCOUNT:dbuser:RESOURCE_ID/DB_USER".to_owned();
+    };
+    crate::policy::rds_db::DbUserArn::format(
+        &parsed.partition,
+        &parsed.region,
+        &parsed.account,
+        &resource_id.unwrap_or_else(|| parsed.resource_id.clone()),
+        parsed.db_user.trim(),
+    )
+}
+
+pub fn missing_dbuser(cx: &RuleContext<'_>) -> Vec<Finding> {
+    per_problem(
+        cx,
+        "arn-missing-dbuser",
+        |p| *p == ResourceProblem::MissingDbuser,
+        |p| expected_arn(p, None),
+    )
+}
+
+pub fn wrong_service(cx: &RuleContext<'_>) -> Vec<Finding> {
+    per_problem(
+        cx,
+        "arn-wrong-service",
+        |p| *p == ResourceProblem::WrongService,
+        |p| expected_arn(p, None),
+    )
+}
+
+pub fn identifier_not_resource_id(cx: &RuleContext<'_>) -> Vec<Finding> {
+    per_problem(
+        cx,
+        "arn-db-identifier-not-resource-id",
+        |p| {
+            matches!(
+                p,
+                ResourceProblem::IdentifierNotResourceId { .. }
+                    | ResourceProblem::RdsArnAsResourceId { .. }
+            )
+        },
+        |p| {
+            expected_arn(
+                p,
+                corrected_resource_id(cx, p).or_else(|| {
+                    Some("db-… / cluster-… / prx-… (DbiResourceId, DbClusterResourceId)".to_owned())
+                }),
+            )
+        },
+    )
+}
+
+pub fn user_name_whitespace_or_case(cx: &RuleContext<'_>) -> Vec<Finding> {
+    per_problem(
+        cx,
+        "arn-user-name-whitespace-or-case",
+        |p| {
+            matches!(
+                p,
+                ResourceProblem::UserWhitespace | ResourceProblem::UserCase
+            )
+        },
+        |p| {
+            let user = p
+                .lint
+                .parsed
+                .as_ref()
+                .map(|a| a.db_user.trim().to_lowercase())
+                .unwrap_or_default();
+            format!(
+                "the exact PostgreSQL role name, e.g. `{user}` (no spaces; PostgreSQL folds unquoted names to lower case)"
+            )
+        },
+    )
+}
+
+/// Well-formed patterns whose resource id is a literal RDS resource id.
+fn literal_ids<'a>(cx: &RuleContext<'a>) -> Vec<ConnectPattern<'a>> {
+    connect_patterns(cx)
+        .into_iter()
+        .filter(|p| {
+            p.lint.problems.is_empty()
+                && p.lint.parsed.as_ref().is_some_and(|a| {
+                    !a.resource_id.contains(['*', '?'])
+                        && ["db-", "cluster-", "prx-"]
+                            .iter()
+                            .any(|prefix| a.resource_id.starts_with(prefix))
+                })
+        })
+        .collect()
+}
+
+/// Where a resource id really lives: (account, region, what it is).
+fn locate_id<'a>(cx: &'a RuleContext<'_>, id: &str) -> Option<(&'a str, &'a str, String)> {
+    if let Some(target) = cx.analysis.targets.iter().find(|t| t.resource_id == id) {
+        return Some((
+            target.account,
+            target.region,
+            format!("{:?} {}", target.kind, target.identifier).to_lowercase(),
+        ));
+    }
+    cx.inventory
+        .db_instances()
+        .find(|i| i.item.resource_id == id)
+        .map(|i| {
+            (
+                i.account,
+                i.region,
+                format!("instance {}", i.item.identifier),
+            )
+        })
+}
+
+pub fn resource_id_dangling(cx: &RuleContext<'_>) -> Vec<Finding> {
+    let id = "arn-resource-id-dangling";
+    let mut out = Vec::new();
+    for pattern in literal_ids(cx) {
+        let Some(parsed) = &pattern.lint.parsed else {
+            continue;
+        };
+        if locate_id(cx, &parsed.resource_id).is_some() {
+            continue;
+        }
+        // Only claim "matches no DB" where the account and region were read completely.
+        let account_known = cx.inventory.account(&parsed.account).is_some();
+        let region = (!parsed.region.contains(['*', '?'])).then_some(parsed.region.as_str());
+        if !account_known {
+            cx.skip(
+                id,
+                Some(&parsed.account),
+                region,
+                format!("account {} is not in the inventory", parsed.account),
+            );
+            continue;
+        }
+        if let Some(gap) = cx.gap(&parsed.account, region, "rds:") {
+            cx.skip(id, Some(&parsed.account), region, gap);
+            continue;
+        }
+        let vars = pattern.vars(&parsed.resource_id);
+        let builder = cx
+            .finding(id)
+            .message(format!(
+                "{} names resource id {}, which matches no DB instance, cluster or proxy in account {} (deleted, restored or switched over by Blue/Green?).",
+                pattern.raw, parsed.resource_id, parsed.account
+            ))
+            .resource(cx.policy_resource(pattern.owner))
+            .evidence(pattern.source(), pattern.raw, "a resource id of an existing DB")
+            .evidence(
+                format!("rds:DescribeDBInstances/DescribeDBClusters/DescribeDBProxies {} {}", parsed.account, parsed.region),
+                format!("no DB with resource id {}", parsed.resource_id),
+                "the id the policy names",
+            )
+            .key(pattern.raw)
+            .fix(cx.fix(id, &with_vars(&vars)));
+        cx.emit(builder, &mut out);
+    }
+    out
+}
+
+pub fn region_account_mismatch(cx: &RuleContext<'_>) -> Vec<Finding> {
+    let id = "arn-region-account-mismatch";
+    let mut out = Vec::new();
+    for pattern in literal_ids(cx) {
+        let Some(parsed) = &pattern.lint.parsed else {
+            continue;
+        };
+        let Some((account, region, what)) = locate_id(cx, &parsed.resource_id) else {
+            continue;
+        };
+        let region_ok = parsed.region.contains(['*', '?']) || parsed.region == region;
+        let account_ok = parsed.account.contains(['*', '?']) || parsed.account == account;
+        if region_ok && account_ok {
+            continue;
+        }
+        let mut vars = pattern.vars(&parsed.resource_id);
+        vars.retain(|(k, _)| *k != "account" && *k != "region");
+        vars.push(("account", account.to_owned()));
+        vars.push(("region", region.to_owned()));
+        let expected = crate::policy::rds_db::DbUserArn::format(
+            &parsed.partition,
+            region,
+            account,
+            &parsed.resource_id,
+            parsed.db_user.trim(),
+        );
+        let builder = cx
+            .finding(id)
+            .message(format!(
+                "{} says {}:{} but {} ({}) lives in account {account}, region {region}; a token is checked against the DB's own account and region, so this grant never matches.",
+                pattern.raw, parsed.region, parsed.account, parsed.resource_id, what
+            ))
+            .resource(cx.policy_resource(pattern.owner))
+            .evidence(pattern.source(), pattern.raw, expected)
+            .key(pattern.raw)
+            .fix(cx.fix(id, &with_vars(&vars)));
+        cx.emit(builder, &mut out);
+    }
+    out
+}
+
+pub fn instance_id_for_cluster(cx: &RuleContext<'_>) -> Vec<Finding> {
+    let id = "arn-instance-id-for-cluster";
+    let mut out = Vec::new();
+    for pattern in literal_ids(cx) {
+        let Some(parsed) = &pattern.lint.parsed else {
+            continue;
+        };
+        let Some(instance) = cx
+            .inventory
+            .db_instances()
+            .find(|i| i.item.resource_id == parsed.resource_id)
+        else {
+            continue;
+        };
+        let Some(cluster) = member_cluster(cx, &instance.item.identifier) else {
+            continue;
+        };
+        let mut vars = pattern.vars(cluster.resource_id);
+        vars.push(("cluster_identifier", cluster.identifier.to_owned()));
+        let builder = cx
+            .finding(id)
+            .message(format!(
+                "{} names {} ({}), a member instance of Aurora cluster {}; IAM checks Aurora tokens against the cluster's resource id {}.",
+                pattern.raw, parsed.resource_id, instance.item.identifier, cluster.identifier, cluster.resource_id
+            ))
+            .resource(cx.policy_resource(pattern.owner))
+            .evidence(pattern.source(), pattern.raw, expected_arn(&pattern, Some(cluster.resource_id.to_owned())))
+            .key(pattern.raw)
+            .fix(cx.fix(id, &with_vars(&vars)));
+        cx.emit(builder, &mut out);
+    }
+    out
+}
+
+pub fn overbroad_wildcard(cx: &RuleContext<'_>) -> Vec<Finding> {
+    let id = "arn-overbroad-wildcard";
+    let mut out = Vec::new();
+    for pattern in connect_patterns(cx) {
+        let breadth = pattern.lint.breadth;
+        if !matches!(
+            breadth,
+            Breadth::AnyUserOneDb | Breadth::AnyUserAnyDb | Breadth::Everything
+        ) || cx.analysis.boundary_only.contains(&pattern.policy)
+        {
+            continue;
+        }
+        let what = match breadth {
+            Breadth::Everything => "every DB user on every database",
+            Breadth::AnyUserAnyDb => "every DB user on every database of the account",
+            _ => "every DB user (including superuser-like roles) on the database",
+        };
+        let resource_id = pattern
+            .lint
+            .parsed
+            .as_ref()
+            .map(|p| p.resource_id.clone())
+            .unwrap_or_else(|| "*".to_owned());
+        let vars = pattern.vars(&resource_id);
+        let builder = cx
+            .finding(id)
+            .message(format!(
+                "{} in {} {} grants {what}.",
+                pattern.raw,
+                pattern.owner.label(),
+                pattern.statement.label()
+            ))
+            .resource(cx.policy_resource(pattern.owner))
+            .evidence(
+                pattern.source(),
+                pattern.raw,
+                "one named DB user per resource: …:dbuser:RESOURCE_ID/DB_USER",
+            )
+            .key(pattern.raw)
+            .fix(cx.fix(id, &with_vars(&vars)));
+        cx.emit(builder, &mut out);
+    }
+    out
+}
+
+pub fn action_misspelt(cx: &RuleContext<'_>) -> Vec<Finding> {
+    let id = "action-misspelt";
+    let mut out = Vec::new();
+    for (_, policy, owner) in cx.analysis.index.identity_documents() {
+        for statement in &policy.document.statements {
+            if statement.effect != Effect::Allow || statement.action.negated {
+                continue;
+            }
+            for action in &statement.action.patterns {
+                let Some(problem @ (ActionProblem::RdsConnect | ActionProblem::Misspelt)) =
+                    lint_action(&action.raw)
+                else {
+                    continue;
+                };
+                let policy_arn = owner.resource_arn().to_owned();
+                let builder = cx
+                    .finding(id)
+                    .message(format!(
+                        "Action `{}` in {} {}: {problem}.",
+                        action.raw,
+                        owner.label(),
+                        statement.label()
+                    ))
+                    .resource(cx.policy_resource(owner))
+                    .evidence(
+                        format!(
+                            "iam:GetAccountAuthorizationDetails {} {}",
+                            owner.label(),
+                            statement.label()
+                        ),
+                        action.raw.clone(),
+                        "rds-db:connect",
+                    )
+                    .key(action.raw.clone())
+                    .fix(cx.fix(id, &[("policy_arn", policy_arn.as_str())]));
+                cx.emit(builder, &mut out);
+            }
+        }
+    }
+    out
+}
+
+pub fn condition_key_never_present(cx: &RuleContext<'_>) -> Vec<Finding> {
+    let id = "condition-key-never-present";
+    let mut out = Vec::new();
+    for (_, policy, owner) in cx.analysis.index.identity_documents() {
+        for statement in &policy.document.statements {
+            if !statement.action.covers(crate::access::CONNECT) {
+                continue;
+            }
+            for condition in &statement.conditions {
+                let Some(key) = NEVER_IN_CONNECT
+                    .iter()
+                    .find(|k| k.eq_ignore_ascii_case(&condition.key))
+                else {
+                    continue;
+                };
+                let operator = condition.operator;
+                let null_wants_absent = operator.base == BaseOperator::Null
+                    && condition
+                        .values
+                        .iter()
+                        .any(|v| v.eq_ignore_ascii_case("true"));
+                let effect = match statement.effect {
+                    // The key is absent: positive operators are false, so the Allow never applies.
+                    Effect::Allow
+                        if (!operator.base.is_negated()
+                            && !operator.if_exists
+                            && operator.base != BaseOperator::Null)
+                            || (operator.base == BaseOperator::Null && !null_wants_absent) =>
+                    {
+                        "never matches: this Allow never grants rds-db:connect"
+                    }
+                    // Negated operators (and Null=true) are true on an absent key: the Deny always applies.
+                    Effect::Deny if operator.base.is_negated() || null_wants_absent => {
+                        "always matches: this Deny blocks every rds-db:connect"
+                    }
+                    _ => continue,
+                };
+                let policy_arn = owner.resource_arn().to_owned();
+                let builder = cx
+                    .finding(id)
+                    .message(format!(
+                        "{} {} conditions rds-db:connect on `{key}` with {}, but connect requests never carry `{key}` (the database checks the token, not an AWS endpoint): the condition {effect}.",
+                        owner.label(),
+                        statement.label(),
+                        operator.name()
+                    ))
+                    .resource(cx.policy_resource(owner))
+                    .evidence(
+                        format!("iam:GetAccountAuthorizationDetails {} {}", owner.label(), statement.label()),
+                        format!("{} {{\"{}\": {:?}}}", operator.name(), condition.key, condition.values),
+                        format!("no condition on {key} for rds-db:connect (restrict the network with security groups instead)"),
+                    )
+                    .key(format!("{}:{}", statement.index, condition.key))
+                    .fix(cx.fix(id, &[("policy_arn", policy_arn.as_str())]));
+                cx.emit(builder, &mut out);
+            }
+        }
+    }
+    out
+}
+
+pub fn policy_unparseable(cx: &RuleContext<'_>) -> Vec<Finding> {
+    let id = "policy-unparseable";
+    let mut out = Vec::new();
+    for unparseable in &cx.analysis.index.unparseable {
+        let owner = &unparseable.owner;
+        let version_id = match owner {
+            PolicyOwner::Managed { arn, .. } => cx
+                .inventory
+                .accounts
+                .iter()
+                .flat_map(|a| &a.iam.managed_policies)
+                .find(|p| p.arn == *arn)
+                .and_then(|p| p.default_version_id.clone())
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        let policy_arn = owner.resource_arn().to_owned();
+        let builder = cx
+            .finding(id)
+            .message(format!(
+                "{} could not be parsed ({}); rdsiam left it out of every access decision, so results for its principals may be incomplete.",
+                owner.label(),
+                unparseable.error
+            ))
+            .resource(cx.policy_resource(owner))
+            .evidence(
+                format!("iam:GetAccountAuthorizationDetails {}", owner.label()),
+                unparseable.error.clone(),
+                "a policy document in the IAM policy grammar",
+            )
+            .fix(cx.fix(id, &[("policy_arn", policy_arn.as_str()), ("version_id", version_id.as_str())]));
+        cx.emit(builder, &mut out);
+    }
+    out
+}
