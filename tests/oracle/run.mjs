@@ -18,11 +18,32 @@ function arnAccount(arn) {
   return account ? account : undefined
 }
 
+/**
+ * True for the AWS-managed RCPFullAWSAccess document. AWS attaches it to every root, OU and
+ * account and it cannot be detached, so rdsiam requests carry it explicitly; the library adds
+ * it to every level itself and its RCP validator refuses Allow statements, so we drop it here.
+ */
+function isRcpFullAwsAccess(policy) {
+  const statements = [policy?.Statement].flat()
+  if (statements.length !== 1) return false
+  const [s] = statements
+  const keys = Object.keys(s).filter((k) => k !== 'Sid').sort().join(',')
+  return (
+    keys === 'Action,Effect,Principal,Resource' &&
+    s.Effect === 'Allow' &&
+    s.Principal === '*' &&
+    s.Action === '*' &&
+    s.Resource === '*'
+  )
+}
+
 /** rdsiam's levels (root first, account last) -> the library's per-OU policy lists. */
 function orgLevels(levels, kind) {
   return (levels ?? []).map((policies, level) => ({
     orgIdentifier: `${kind}-level-${level}`,
-    policies: policies.map((policy, index) => ({ name: `${kind}-${level}-${index}`, policy }))
+    policies: policies
+      .filter((policy) => kind !== 'rcp' || !isRcpFullAwsAccess(policy))
+      .map((policy, index) => ({ name: `${kind}-${level}-${index}`, policy }))
   }))
 }
 
