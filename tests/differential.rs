@@ -33,6 +33,10 @@ fn generated() -> &'static (Vec<Value>, Vec<OracleAnswer>) {
     static GENERATED: OnceLock<(Vec<Value>, Vec<OracleAnswer>)> = OnceLock::new();
     GENERATED.get_or_init(|| {
         let requests = generator::requests();
+        // Kept for debugging: `node tests/oracle/run.mjs < FILE` replays the oracle side.
+        let dump = work_dir("generated-requests.json");
+        std::fs::create_dir_all(work_dir("")).expect("create target tmp dir");
+        std::fs::write(&dump, pretty(&Value::Array(requests.clone()))).expect("write dump");
         let answers = oracle::evaluate(&requests);
         (requests, answers)
     })

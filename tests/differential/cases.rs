@@ -406,6 +406,20 @@ pub fn deviations() -> Vec<Case> {
             ),
         ),
         deviation(
+            "NotIpAddress with a bare IPv4 address and an IPv6 source",
+            OPERATORS_DOC,
+            "Allowed",
+            "ImplicitlyDenied",
+            connect(
+                ROLE,
+                json!({"aws:SourceIp": "2001:db8::1"}),
+                vec![doc(json!([with_condition(
+                    allow("rds-db:connect", "*"),
+                    json!({"NotIpAddress": {"aws:SourceIp": "203.0.113.7"}}),
+                )]))],
+            ),
+        ),
+        deviation(
             "epoch policy value against an ISO aws:CurrentTime",
             OPERATORS_DOC,
             "Allowed",

@@ -308,14 +308,19 @@ enum Layer {
 fn policy(rng: &mut SplitMix64, target: &Target, layer: Layer) -> Value {
     let count = rng.between(1, 3);
     let statements: Vec<Value> = (0..count)
-        .map(|_| {
+        .map(|index| {
             let deny_percent = if layer == Layer::Identity { 25 } else { 15 };
             let effect = if rng.chance(deny_percent) {
                 "Deny"
             } else {
                 "Allow"
             };
-            statement(rng, target, effect)
+            let mut statement = statement(rng, target, effect);
+            // IAM requires Sids to be unique within a policy.
+            if statement.get("Sid").is_some() {
+                statement["Sid"] = json!(format!("S{index}"));
+            }
+            statement
         })
         .collect();
     document(rng, statements)
@@ -670,14 +675,16 @@ fn condition(rng: &mut SplitMix64, is_allow: bool) -> (String, String, Value) {
         }
         5 => {
             let op = rng.pick(&["IpAddress", "NotIpAddress"]).to_string();
-            // No /0: the oracle's IPv4 mask for /0 is wrong (SEMANTICS.md "IP").
+            // No /0: the oracle's IPv4 mask for /0 is wrong. No bare address: the oracle's
+            // NotIpAddress with a bare IPv4 value is false for an IPv6 source
+            // (SEMANTICS.md "IP").
             let values = some_of(
                 rng,
                 &[
                     "10.0.0.0/8",
                     "10.1.2.0/24",
                     "192.168.0.0/16",
-                    "203.0.113.7",
+                    "128.0.0.0/1",
                     "203.0.113.7/32",
                     "2001:db8::/32",
                     "2001:db8:1234::/48",
@@ -840,10 +847,42 @@ fn scp_level(rng: &mut SplitMix64, target: &Target) -> Value {
         policies.push(json!({"Version": VERSION_2012, "Statement": [allow]}));
     }
     if rng.chance(35) {
-        let deny = statement(rng, target, "Deny");
+        let deny = scp_compatible(statement(rng, target, "Deny"), target);
         policies.push(json!({"Version": VERSION_2012, "Statement": [deny]}));
     }
     Value::Array(policies)
+}
+
+/// Keeps an SCP statement inside the SCP grammar that has been documented for years
+/// (orgs_manage_policies_scps_syntax): no NotResource, and action wildcards only at the end,
+/// without `?`. AWS has since widened SCP syntax; shapes outside the old grammar are not
+/// needed to audit rds-db access and would only test parsers, not semantics.
+fn scp_compatible(mut statement: Value, target: &Target) -> Value {
+    let s = statement.as_object_mut().expect("statement is an object");
+    if let Some(resources) = s.remove("NotResource") {
+        s.insert("Resource".into(), resources);
+    }
+    for key in ["Action", "NotAction"] {
+        let Some(actions) = s.get_mut(key) else {
+            continue;
+        };
+        let fix = |action: &Value| {
+            let text = action.as_str().expect("action is a string");
+            let star = text.find('*');
+            let plain = !text.contains('?') && star.is_none_or(|i| i == text.len() - 1);
+            if plain {
+                action.clone()
+            } else {
+                json!(target.action())
+            }
+        };
+        let fixed = match &*actions {
+            Value::Array(list) => Value::Array(list.iter().map(fix).collect()),
+            single => fix(single),
+        };
+        *actions = fixed;
+    }
+    statement
 }
 
 /// One RCP level: RCPFullAWSAccess plus, sometimes, a Deny guardrail. RCP statements must
