@@ -18,7 +18,7 @@ const OTHER_ACCOUNT: &str = "999988887777";
 const VERSION_2012: &str = "2012-10-17";
 
 /// Requests per run. Several hundred keeps the run under a few seconds of rdsiam processes.
-pub const CASES: usize = 600;
+pub const CASES: usize = 1000;
 const SEED: u64 = 0x5EED_0F1A_0C1E;
 
 /// All generated requests, in a stable order.
@@ -169,23 +169,33 @@ fn request(rng: &mut SplitMix64) -> Value {
     request.insert("resource".into(), json!(target.resource()));
     request.insert("context".into(), Value::Object(context));
 
-    let identity_count = *rng.pick(&[0, 1, 1, 1, 2, 2, 3]);
+    let style = if rng.chance(45) {
+        Style::Focused
+    } else {
+        Style::Broad
+    };
+    let identity_count = match style {
+        Style::Broad => *rng.pick(&[0, 1, 1, 1, 2, 2, 3]),
+        Style::Focused => 1,
+    };
     let identity: Vec<Value> = (0..identity_count)
-        .map(|_| policy(rng, &target, Layer::Identity))
+        .map(|_| policy(rng, &target, Layer::Identity, style))
         .collect();
     request.insert("identity_policies".into(), Value::Array(identity));
 
     if rng.chance(25) {
         request.insert(
             "permission_boundary".into(),
-            policy(rng, &target, Layer::Boundary),
+            policy(rng, &target, Layer::Boundary, style),
         );
     } else if rng.chance(50) {
         request.insert("permission_boundary".into(), Value::Null);
     }
     if rng.chance(35) {
         let levels = rng.between(1, 3);
-        let scps = (0..levels).map(|_| scp_level(rng, &target)).collect();
+        let scps = (0..levels)
+            .map(|_| scp_level(rng, &target, style))
+            .collect();
         request.insert("scp_levels".into(), Value::Array(scps));
     }
     if target.rcp_applies() && rng.chance(40) {
@@ -196,16 +206,163 @@ fn request(rng: &mut SplitMix64) -> Value {
     // One session policy at most: the oracle takes a single one, and how AWS combines an
     // inline session policy with managed session-policy ARNs is not needed by rdsiam.
     if principal.is_session && rng.chance(45) {
-        let session = policy(rng, &target, Layer::Session);
+        let session = policy(rng, &target, Layer::Session, style);
         request.insert("session_policies".into(), json!([session]));
     }
-    Value::Object(request)
+    let mut request = Value::Object(request);
+    anchor_conditions_to_context(rng, &mut request);
+    request
+}
+
+// ---------------------------------------------------------------------------------------------
+// Anchoring condition values to the request context.
+
+/// Values drawn from fixed pools rarely sit exactly on the context's value, yet that is where
+/// operators differ: `<` vs `<=`, `Equals` vs `EqualsIgnoreCase`, `?` as exactly one character,
+/// a /32 range. So after a request is built, some condition values are replaced by one derived
+/// from the context value of the same key (only literal values: a policy variable is never
+/// replaced, and the replacement is a literal, so the variable rules of `statement` still hold).
+fn anchor_conditions_to_context(rng: &mut SplitMix64, request: &mut Value) {
+    let context = request["context"].clone();
+    let mut documents: Vec<&mut Value> = Vec::new();
+    let Value::Object(fields) = request else {
+        unreachable!("a request is an object")
+    };
+    for (field, value) in fields.iter_mut() {
+        match field.as_str() {
+            "identity_policies" | "session_policies" => {
+                documents.extend(value.as_array_mut().into_iter().flatten());
+            }
+            "permission_boundary" if value.is_object() => documents.push(value),
+            "scp_levels" | "rcp_levels" => documents.extend(
+                value
+                    .as_array_mut()
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|level| level.as_array_mut().into_iter().flatten()),
+            ),
+            _ => {}
+        }
+    }
+    for document in documents {
+        let statements = match &mut document["Statement"] {
+            Value::Array(list) => list.iter_mut().collect::<Vec<_>>(),
+            single => vec![single],
+        };
+        for statement in statements {
+            let Some(Value::Object(block)) = statement.get_mut("Condition") else {
+                continue;
+            };
+            for (operator, keys) in block.iter_mut() {
+                for (key, values) in keys.as_object_mut().into_iter().flatten() {
+                    let Some(actual) = context_value(rng, &context, key) else {
+                        continue;
+                    };
+                    if !rng.chance(40) {
+                        continue;
+                    }
+                    let first = match values {
+                        Value::Array(list) => list.first_mut(),
+                        single => Some(single),
+                    };
+                    let Some(first) = first else { continue };
+                    if first.as_str().is_some_and(|v| v.contains("${")) {
+                        continue;
+                    }
+                    if let Some(anchored) = anchored_value(rng, operator, &actual) {
+                        *first = json!(anchored);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The context value of `key` (one element of a multi-valued key), if present.
+fn context_value(rng: &mut SplitMix64, context: &Value, key: &str) -> Option<String> {
+    match context.get(key)? {
+        Value::String(value) => Some(value.clone()),
+        Value::Array(values) if !values.is_empty() => {
+            values[rng.below(values.len())].as_str().map(String::from)
+        }
+        _ => None,
+    }
+}
+
+/// A policy value for `operator` derived from the context value `actual`: equal, or a near
+/// miss that only a correct implementation tells apart.
+fn anchored_value(rng: &mut SplitMix64, operator: &str, actual: &str) -> Option<String> {
+    let base = operator.rsplit(':').next().unwrap_or(operator);
+    let base = base.strip_suffix("IfExists").unwrap_or(base);
+    let value = match base {
+        "Null" => return None,
+        "StringEquals"
+        | "StringNotEquals"
+        | "StringEqualsIgnoreCase"
+        | "StringNotEqualsIgnoreCase" => {
+            if rng.chance(50) {
+                actual.to_string()
+            } else {
+                swap_case(actual)
+            }
+        }
+        "StringLike" | "StringNotLike" => {
+            let chars: Vec<char> = actual.chars().collect();
+            match rng.below(3) {
+                // Exactly one character: matches.
+                0 if !chars.is_empty() => {
+                    let at = rng.below(chars.len());
+                    let mut pattern = chars.clone();
+                    pattern[at] = '?';
+                    pattern.into_iter().collect()
+                }
+                // One character too many: must not match.
+                1 => format!("{actual}?"),
+                _ => format!(
+                    "{}*",
+                    chars.iter().take(chars.len() / 2).collect::<String>()
+                ),
+            }
+        }
+        "ArnEquals" | "ArnLike" | "ArnNotEquals" | "ArnNotLike" => match rng.below(3) {
+            0 => actual.to_string(),
+            1 => format!("{}?", &actual[..actual.len() - 1]),
+            _ => swap_case(actual),
+        },
+        "IpAddress" | "NotIpAddress" => {
+            if actual.contains(':') {
+                format!("{actual}/128")
+            } else if rng.chance(50) {
+                format!("{actual}/32")
+            } else {
+                let network = actual.rsplit_once('.').map_or(actual, |(n, _)| n);
+                format!("{network}.0/24")
+            }
+        }
+        // Numeric, Date, Bool: the very value (boundaries of <, <=, >, >=, =).
+        _ => actual.to_string(),
+    };
+    Some(value)
+}
+
+/// ASCII case flipped, so the result differs from the input whenever it has a letter.
+fn swap_case(value: &str) -> String {
+    value
+        .chars()
+        .map(|c| {
+            if c.is_ascii_lowercase() {
+                c.to_ascii_uppercase()
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
 // Request context (closed world: a key not listed is absent).
 
-const TEAMS: &[&str] = &["dba", "dev", "DBA"];
+const TEAMS: &[&str] = &["dba", "dev", "DBA", "db"];
 const ENVS: &[&str] = &["prod", "staging"];
 const ORG_IDS: &[&str] = &["o-abc123", "o-zzz999"];
 const TAG_KEYS: &[&str] = &["team", "env", "cost-center"];
@@ -298,6 +455,17 @@ fn rng_count(rng: &mut SplitMix64, max: usize) -> usize {
 // ---------------------------------------------------------------------------------------------
 // Policies and statements.
 
+/// How a request's statements are drawn. `Broad` mixes matching and non-matching actions and
+/// resources, to exercise Action/Resource matching. `Focused` makes every statement's action
+/// and resource match the request and always adds a condition, so the condition decides: that
+/// is what gives each condition operator the power to expose a wrong implementation (measured
+/// by mutating the oracle; see SEMANTICS.md "Power of the generated set").
+#[derive(Clone, Copy, PartialEq)]
+enum Style {
+    Broad,
+    Focused,
+}
+
 #[derive(Clone, Copy, PartialEq)]
 enum Layer {
     Identity,
@@ -305,17 +473,24 @@ enum Layer {
     Session,
 }
 
-fn policy(rng: &mut SplitMix64, target: &Target, layer: Layer) -> Value {
-    let count = rng.between(1, 3);
+fn policy(rng: &mut SplitMix64, target: &Target, layer: Layer, style: Style) -> Value {
+    let count = match style {
+        Style::Broad => rng.between(1, 3),
+        Style::Focused => rng.between(1, 2),
+    };
     let statements: Vec<Value> = (0..count)
         .map(|index| {
             let deny_percent = if layer == Layer::Identity { 25 } else { 15 };
-            let effect = if rng.chance(deny_percent) {
-                "Deny"
-            } else {
+            // A focused policy leads with an Allow, so its condition can grant.
+            let effect = if (style == Style::Focused && index == 0) || !rng.chance(deny_percent) {
                 "Allow"
+            } else {
+                "Deny"
             };
-            let mut statement = statement(rng, target, effect);
+            let mut statement = match style {
+                Style::Broad => statement(rng, target, effect),
+                Style::Focused => focused_statement(rng, target, effect),
+            };
             // IAM requires Sids to be unique within a policy.
             if statement.get("Sid").is_some() {
                 statement["Sid"] = json!(format!("S{index}"));
@@ -381,6 +556,96 @@ fn statement(rng: &mut SplitMix64, target: &Target, effect: &str) -> Value {
         s.insert("Condition".into(), condition_block(rng, effect == "Allow"));
     }
     Value::Object(s)
+}
+
+/// A statement whose action and resource match the request (bar the occasional NotAction or
+/// NotResource naming something else, which matches too), with a condition block that decides.
+fn focused_statement(rng: &mut SplitMix64, target: &Target, effect: &str) -> Value {
+    let mut s = Map::new();
+    s.insert("Effect".into(), json!(effect));
+    if rng.chance(10) {
+        let other = rng.pick(&["iam:PassRole", "rds:*", "s3:DeleteObject", "sts:TagSession"]);
+        s.insert("NotAction".into(), json!(other));
+    } else {
+        let action = rng.pick_copy(matching_actions(target));
+        s.insert("Action".into(), one_or_many(rng, vec![action.to_string()]));
+    }
+    if rng.chance(10) {
+        s.insert("NotResource".into(), json!(non_matching_resource(target)));
+    } else {
+        let resource = matching_resource(rng, target);
+        s.insert("Resource".into(), one_or_many(rng, vec![resource]));
+    }
+    s.insert("Condition".into(), condition_block(rng, effect == "Allow"));
+    Value::Object(s)
+}
+
+fn matching_actions(target: &Target) -> &'static [&'static str] {
+    match target {
+        Target::RdsDb { .. } => &[
+            "rds-db:connect",
+            "rds-db:*",
+            "RDS-DB:Connect",
+            "rds-db:Conn*",
+            "rds-db:c?nnect",
+            "*",
+        ],
+        Target::AssumeRole { .. } => &[
+            "sts:AssumeRole",
+            "sts:*",
+            "STS:assumerole",
+            "sts:Assume*",
+            "*",
+        ],
+        Target::S3 {
+            action: "s3:ListBucket",
+            ..
+        } => &["s3:ListBucket", "s3:List*", "s3:*", "*"],
+        Target::S3 { .. } => &["s3:*Object", "s3:*", "*"],
+    }
+}
+
+fn matching_resource(rng: &mut SplitMix64, target: &Target) -> String {
+    match target {
+        Target::RdsDb {
+            region,
+            resource_id,
+            user,
+        } => {
+            let forms = [
+                "*".to_string(),
+                target.resource(),
+                format!("arn:aws:rds-db:{region}:{ACCOUNT}:dbuser:{resource_id}/*"),
+                format!("arn:aws:rds-db:*:{ACCOUNT}:dbuser:*/{user}"),
+                format!("arn:aws:rds-db:{region}:{ACCOUNT}:*"),
+            ];
+            rng.pick(&forms).clone()
+        }
+        Target::AssumeRole { .. } => {
+            let forms = [
+                "*".to_string(),
+                target.resource(),
+                "arn:aws:iam::111122223333:role/*".into(),
+            ];
+            rng.pick(&forms).clone()
+        }
+        Target::S3 { .. } => {
+            let forms = [
+                "*".to_string(),
+                target.resource(),
+                "arn:aws:s3:::app-bucket*".into(),
+            ];
+            rng.pick(&forms).clone()
+        }
+    }
+}
+
+fn non_matching_resource(target: &Target) -> &'static str {
+    match target {
+        Target::RdsDb { .. } => "arn:aws:rds-db:us-east-1:999988887777:dbuser:*/*",
+        Target::AssumeRole { .. } => "arn:aws:iam::999988887777:role/*",
+        Target::S3 { .. } => "arn:aws:s3:::other-bucket/*",
+    }
 }
 
 /// A single value is written as a bare string half of the time (AWS accepts both forms).
@@ -558,6 +823,7 @@ fn rds_db_pattern(
                     "pg*",
                     "app_??",
                     "pg.monitor",
+                    "pgmonitor?",
                     "${aws:username, 'pgmonitor'}",
                     "${aws:PrincipalTag/dbuser, 'app_rw'}",
                 ],
@@ -582,7 +848,8 @@ fn pick_segment(rng: &mut SplitMix64, own: &str, others: &[&str], wild: &[&str])
 /// (NOR for negated operators) — reference_policies_multi-value-conditions.
 fn condition_block(rng: &mut SplitMix64, is_allow: bool) -> Value {
     let mut block = Map::new();
-    for _ in 0..rng.between(1, 2) {
+    let operators = if rng.chance(65) { 1 } else { 2 };
+    for _ in 0..operators {
         let (operator, key, values) = condition(rng, is_allow);
         let entry = block
             .entry(operator)
@@ -633,18 +900,18 @@ const SET_BASE_OPERATORS: &[&str] = &[
 fn condition(rng: &mut SplitMix64, is_allow: bool) -> (String, String, Value) {
     let if_exists = rng.chance(25);
     let suffix = if if_exists { "IfExists" } else { "" };
-    let (base, key, values): (String, &str, Vec<String>) = match rng.below(9) {
-        0 | 1 => {
+    let (base, key, values): (String, &str, Vec<String>) = match rng.below(10) {
+        0..=2 => {
             let op = *rng.pick(STRING_OPERATORS);
             let (key, values) = string_condition_values(rng, op, is_allow && !if_exists);
             (op.into(), key, values)
         }
-        2 => {
+        3 => {
             let op = rng.pick(NUMERIC_OPERATORS).to_string();
             let values = some_of(rng, &["300", "3600", "86400"]);
             (op, "aws:MultiFactorAuthAge", values)
         }
-        3 => {
+        4 => {
             let op = rng.pick(DATE_OPERATORS).to_string();
             // Each key is compared with values of its own form only: the oracle compares
             // epoch seconds with ISO milliseconds (SEMANTICS.md "Dates").
@@ -664,7 +931,7 @@ fn condition(rng: &mut SplitMix64, is_allow: bool) -> (String, String, Value) {
                 (op, "aws:EpochTime", values)
             }
         }
-        4 => {
+        5 => {
             let key = *rng.pick(&[
                 "aws:SecureTransport",
                 "aws:MultiFactorAuthPresent",
@@ -673,7 +940,7 @@ fn condition(rng: &mut SplitMix64, is_allow: bool) -> (String, String, Value) {
             let value = rng.pick(&["true", "false"]).to_string();
             ("Bool".into(), key, vec![value])
         }
-        5 => {
+        6 => {
             let op = rng.pick(&["IpAddress", "NotIpAddress"]).to_string();
             // No /0: the oracle's IPv4 mask for /0 is wrong. No bare address: the oracle's
             // NotIpAddress with a bare IPv4 value is false for an IPv6 source
@@ -693,7 +960,7 @@ fn condition(rng: &mut SplitMix64, is_allow: bool) -> (String, String, Value) {
             );
             (op, "aws:SourceIp", values)
         }
-        6 => {
+        7 => {
             let op = rng.pick(ARN_OPERATORS).to_string();
             let key = if rng.chance(75) {
                 "aws:PrincipalArn"
@@ -714,7 +981,7 @@ fn condition(rng: &mut SplitMix64, is_allow: bool) -> (String, String, Value) {
             );
             (op, key, values)
         }
-        7 => {
+        8 => {
             // Null takes no IfExists form.
             let key = *rng.pick(&[
                 "aws:PrincipalTag/team",
@@ -778,10 +1045,14 @@ fn string_condition_values(
     let (key, pool): (&str, Vec<&str>) = match rng.below(6) {
         0 => ("aws:PrincipalTag/team", {
             let mut pool = vec!["dba", "dev", "DBA", "${aws:PrincipalTag/team, 'dba'}"];
-            pool.extend(if like { ["d*", "?ba"] } else { ["d*", "dba "] });
+            // `db?` against the tag `db`: `?` is exactly one character.
+            pool.extend(if like { ["d*", "db?"] } else { ["d*", "dba "] });
             pool
         }),
-        1 => ("aws:PrincipalTag/env", vec!["prod", "staging", "prod*"]),
+        1 => (
+            "aws:PrincipalTag/env",
+            vec!["prod", "staging", "prod*", "prod?"],
+        ),
         2 => ("aws:PrincipalOrgID", vec!["o-abc123", "o-zzz999", "o-*"]),
         3 => (
             "aws:RequestedRegion",
@@ -789,6 +1060,7 @@ fn string_condition_values(
                 "us-east-1",
                 "eu-west-1",
                 "us-*",
+                "us-east-1?",
                 "${aws:PrincipalTag/region, 'us-east-1'}",
             ],
         ),
@@ -808,7 +1080,12 @@ fn string_condition_values(
             ],
         ),
     };
-    (key, some_of(rng, &pool))
+    let mut values = some_of(rng, &pool);
+    // Case is where Equals and EqualsIgnoreCase part ways: sometimes shout a literal value.
+    if rng.chance(30) && !values[0].contains("${") {
+        values[0] = values[0].to_uppercase();
+    }
+    (key, values)
 }
 
 /// One value usually, sometimes two (OR, or NOR for negated operators).
@@ -836,7 +1113,7 @@ const RCP_FULL_AWS_ACCESS: &str = r#"{"Version":"2012-10-17","Statement":[{"Effe
 /// One SCP level (the policies attached to one root/OU/account). SCP Allow statements stay
 /// in the long-documented subset (Action list, `Resource: "*"`, no condition); Deny
 /// statements use the full statement generator.
-fn scp_level(rng: &mut SplitMix64, target: &Target) -> Value {
+fn scp_level(rng: &mut SplitMix64, target: &Target, style: Style) -> Value {
     let mut policies = Vec::new();
     if rng.chance(75) {
         policies.push(serde_json::from_str(FULL_AWS_ACCESS).expect("valid JSON"));
@@ -847,7 +1124,11 @@ fn scp_level(rng: &mut SplitMix64, target: &Target) -> Value {
         policies.push(json!({"Version": VERSION_2012, "Statement": [allow]}));
     }
     if rng.chance(35) {
-        let deny = scp_compatible(statement(rng, target, "Deny"), target);
+        let deny = match style {
+            Style::Broad => statement(rng, target, "Deny"),
+            Style::Focused => focused_statement(rng, target, "Deny"),
+        };
+        let deny = scp_compatible(deny, target);
         policies.push(json!({"Version": VERSION_2012, "Statement": [deny]}));
     }
     Value::Array(policies)
