@@ -86,7 +86,13 @@ async function evaluate(request) {
   } catch (e) {
     return { error: String(e.message ?? e) }
   }
-  const response = await runSimulation(simulation, { simulationMode: 'Strict' })
+  let response
+  try {
+    response = await runSimulation(simulation, { simulationMode: 'Strict' })
+  } catch (e) {
+    // One request crashing the library must not hide the answers to the others.
+    return { error: `library threw: ${e?.stack ?? e}` }
+  }
   if (response.resultType === 'error') {
     return { error: JSON.stringify(response.errors) }
   }
