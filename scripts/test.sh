@@ -13,13 +13,71 @@ ensure_rust_components() {
     rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
 }
 
-# The differential test's oracle (tests/oracle, an AGPL npm package used only at test time).
-# `npm ci` installs exactly package-lock.json; re-run when the lock file is newer than the install.
+# apt-get update runs at most once per script run, and only when something is missing.
+APT_UPDATED=
+apt_install() {
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "error: need to install $* but not running as root" >&2
+        return 1
+    fi
+    if [ -z "$APT_UPDATED" ]; then
+        DEBIAN_FRONTEND=noninteractive apt-get update -q
+        APT_UPDATED=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@"
+}
+
+# The PostgreSQL harness (tests/support/pg_harness.rs) runs the server as the postgres OS
+# user via runuser and writes /etc/pam.d: it needs root.
+ensure_root() {
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "error: the PostgreSQL harness tests need root (runuser, /etc/pam.d)" >&2
+        return 1
+    fi
+}
+
+# Headers for the harness's PAM module, compiled at test time with cc.
+ensure_pam_headers() {
+    command -v cc >/dev/null || apt_install gcc libc6-dev
+    [ -f /usr/include/security/pam_modules.h ] || apt_install libpam0g-dev
+}
+
+ensure_postgresql() {
+    if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then
+        apt_install postgresql
+    fi
+    id postgres >/dev/null 2>&1 || { echo "error: no postgres OS user after installing postgresql" >&2; return 1; }
+    command -v openssl >/dev/null || apt_install openssl
+    # The token verifier runs under the system python3 as the postgres user (stdlib only).
+    [ -x /usr/bin/python3 ] || apt_install python3
+}
+
+# <repo>/.venv with tests/support/requirements.txt (botocore signs the harness's tokens).
+# Reinstalls when the requirements file changes: extend the file, not this function.
+ensure_python_venv() {
+    local req=tests/support/requirements.txt stamp=.venv/.rdsiam-requirements
+    if [ ! -x .venv/bin/python ]; then
+        python3 -m venv .venv || {
+            echo "error: python3 -m venv failed (Debian: apt-get install -y python3-venv)" >&2
+            return 1
+        }
+    fi
+    if ! cmp -s "$req" "$stamp"; then
+        .venv/bin/python -m pip install -q --disable-pip-version-check -r "$req"
+        cp "$req" "$stamp"
+    fi
+}
+
+# The differential test's oracle (tests/oracle: an AGPL npm package used only at test time,
+# never shipped). `npm ci` installs exactly package-lock.json; it re-runs when the lock file is
+# newer than the install.
 ensure_oracle() {
-    command -v node >/dev/null || { echo "node is required by the differential test (tests/oracle): install Node.js 20+" >&2; exit 1; }
-    command -v npm >/dev/null || { echo "npm is required by the differential test (tests/oracle): install Node.js 20+ with npm" >&2; exit 1; }
+    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+        echo "error: the differential test (tests/oracle) needs node and npm (Node.js 20+)" >&2
+        return 1
+    fi
     local stamp=tests/oracle/node_modules/.package-lock.json
-    if [[ ! -f "$stamp" || tests/oracle/package-lock.json -nt "$stamp" ]]; then
+    if [ ! -f "$stamp" ] || [ tests/oracle/package-lock.json -nt "$stamp" ]; then
         npm ci --prefix tests/oracle --no-audit --no-fund
     fi
 }
@@ -27,7 +85,11 @@ ensure_oracle() {
 log "toolchain"
 ensure_rust_components
 
-log "differential-test oracle"
+log "test prerequisites (PostgreSQL harness, Python venv, differential-test oracle)"
+ensure_root
+ensure_pam_headers
+ensure_postgresql
+ensure_python_venv
 ensure_oracle
 
 log "format and lints"

@@ -3,6 +3,8 @@
 //!
 //! Module map (data flows one way):
 //! - [`activity`]: AssumeRole events, the usage signal for DB-connect roles.
+//! - [`policy`]: the IAM policy language and evaluation engine (pure, no I/O).
+//! - [`simulate`]: the `rdsiam simulate` request format and its rendering.
 //! - [`cli`]: argument parsing, command dispatch and exit codes.
 //! - [`exit`], [`output`]: exit codes and how output reaches stdout or a file.
 
@@ -10,3 +12,5 @@ pub mod activity;
 pub mod cli;
 pub mod exit;
 pub mod output;
+pub mod policy;
+pub mod simulate;

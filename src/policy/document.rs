@@ -1,0 +1,482 @@
+//! Policy documents: parsing (JSON, or the URL-encoded JSON that IAM APIs return), the
+//! statement model with every string-or-array field normalised once, and the pre-compiled
+//! matchers for actions, resources and principals.
+//!
+//! A malformed document is a [`ParseError`] naming the JSON path
+//! (`Statement[2].Condition.StringLike: expected an object`); parsing never panics.
+
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+use super::condition::{Condition, parse_conditions};
+use super::context::RequestContext;
+use super::principal::Principals;
+use super::truth::Truth;
+use super::variables::Template;
+use super::wildcard::{Flavour, Wildcard};
+
+/// A document that could not be parsed, with the JSON path of the offending element.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// JSON path such as `Statement[2].Condition.StringLike` (empty for the whole document).
+    pub path: String,
+    pub message: String,
+}
+
+impl ParseError {
+    pub fn new(path: &str, message: impl Into<String>) -> Self {
+        ParseError {
+            path: path.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// `Allow` or `Deny`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Effect {
+    Allow,
+    Deny,
+}
+
+/// An action pattern (`rds-db:connect`, `rds-db:*`, `*`), matched case-insensitively.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionPattern {
+    pub raw: String,
+    matcher: Wildcard,
+}
+
+impl ActionPattern {
+    fn compile(raw: &str) -> Self {
+        ActionPattern {
+            raw: raw.to_owned(),
+            matcher: Wildcard::compile(&raw.to_ascii_lowercase(), Flavour::Plain),
+        }
+    }
+
+    /// `lower_action` must be lower-case.
+    #[inline]
+    pub fn matches(&self, lower_action: &str) -> bool {
+        self.matcher.matches(lower_action)
+    }
+}
+
+/// A resource pattern: an ARN with `*`/`?` (case-sensitive), possibly with policy variables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourcePattern {
+    pub raw: String,
+    matcher: ResourceMatcher,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum ResourceMatcher {
+    Compiled(Wildcard),
+    Template(Template),
+}
+
+impl ResourcePattern {
+    fn compile(raw: &str, version_2012: bool) -> Self {
+        let matcher = match Template::parse(raw, version_2012) {
+            Some(template) => ResourceMatcher::Template(template),
+            None => ResourceMatcher::Compiled(Wildcard::compile(raw, Flavour::Arn)),
+        };
+        ResourcePattern {
+            raw: raw.to_owned(),
+            matcher,
+        }
+    }
+
+    /// Whether the pattern matches `resource` in this request.
+    pub fn matches(&self, resource: &str, context: &RequestContext) -> Truth {
+        match &self.matcher {
+            ResourceMatcher::Compiled(wildcard) => Truth::from(wildcard.matches(resource)),
+            ResourceMatcher::Template(template) => {
+                let resolved = template.resolve(context);
+                if let super::variables::Resolved::Unknown(key) = &resolved {
+                    return Truth::depends(key);
+                }
+                Truth::from(
+                    resolved
+                        .to_wildcard(Flavour::Arn)
+                        .is_some_and(|wildcard| wildcard.matches(resource)),
+                )
+            }
+        }
+    }
+}
+
+/// `Action` or `NotAction`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionBlock {
+    pub negated: bool,
+    pub patterns: Vec<ActionPattern>,
+}
+
+impl ActionBlock {
+    /// True when the statement covers the action (`lower_action` lower-case).
+    #[inline]
+    pub fn covers(&self, lower_action: &str) -> bool {
+        self.patterns.iter().any(|p| p.matches(lower_action)) != self.negated
+    }
+}
+
+/// `Resource` or `NotResource`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceBlock {
+    pub negated: bool,
+    pub patterns: Vec<ResourcePattern>,
+    /// Some pattern holds policy variables (the slow, three-valued path is needed).
+    has_variables: bool,
+}
+
+impl ResourceBlock {
+    fn new(negated: bool, patterns: Vec<ResourcePattern>) -> Self {
+        let has_variables = patterns
+            .iter()
+            .any(|p| matches!(p.matcher, ResourceMatcher::Template(_)));
+        ResourceBlock {
+            negated,
+            patterns,
+            has_variables,
+        }
+    }
+
+    pub fn covers(&self, resource: &str, context: &RequestContext) -> Truth {
+        let any = if self.has_variables {
+            Truth::any(self.patterns.iter().map(|p| p.matches(resource, context)))
+        } else {
+            // Hot path: plain patterns answer yes or no.
+            Truth::from(self.patterns.iter().any(|p| match &p.matcher {
+                ResourceMatcher::Compiled(wildcard) => wildcard.matches(resource),
+                ResourceMatcher::Template(_) => false,
+            }))
+        };
+        if self.negated { any.not() } else { any }
+    }
+}
+
+/// `Principal` or `NotPrincipal` (trust and other resource-based policies).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrincipalBlock {
+    pub negated: bool,
+    pub principals: Principals,
+}
+
+/// One statement, normalised.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statement {
+    /// Position in the document's `Statement` list (0-based).
+    pub index: usize,
+    pub sid: Option<String>,
+    pub effect: Effect,
+    pub action: ActionBlock,
+    /// Absent in resource-based policies (the resource is the one the policy is attached to).
+    pub resource: Option<ResourceBlock>,
+    pub principal: Option<PrincipalBlock>,
+    pub conditions: Vec<Condition>,
+}
+
+impl Statement {
+    /// Whether the statement applies to the request: action, resource and conditions.
+    /// (Principals are matched by the evaluator for resource-based policies.)
+    pub fn applies(&self, lower_action: &str, resource: &str, context: &RequestContext) -> Truth {
+        if !self.action.covers(lower_action) {
+            return Truth::No;
+        }
+        let resource_truth = match &self.resource {
+            Some(block) => block.covers(resource, context),
+            None => Truth::Yes,
+        };
+        if resource_truth.is_no() || self.conditions.is_empty() {
+            return resource_truth;
+        }
+        let conditions = Truth::all(self.conditions.iter().map(|c| c.evaluate(context)));
+        if resource_truth.is_yes() {
+            return conditions;
+        }
+        Truth::all([resource_truth, conditions])
+    }
+
+    /// `Statement[3] (Sid "AllowConnect")`-style label for reasons.
+    pub fn label(&self) -> String {
+        match &self.sid {
+            Some(sid) if !sid.is_empty() => format!("Statement[{}] (Sid {sid:?})", self.index),
+            _ => format!("Statement[{}]", self.index),
+        }
+    }
+}
+
+/// A parsed policy document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyDocument {
+    pub version: Option<String>,
+    pub id: Option<String>,
+    pub statements: Vec<Statement>,
+}
+
+/// A policy with the name it is reported under (policy name or ARN).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    pub name: String,
+    pub document: PolicyDocument,
+}
+
+impl Policy {
+    pub fn new(name: impl Into<String>, document: PolicyDocument) -> Self {
+        Policy {
+            name: name.into(),
+            document,
+        }
+    }
+}
+
+impl PolicyDocument {
+    /// Parses a document given as JSON text or as URL-encoded JSON (as IAM's
+    /// GetAccountAuthorizationDetails and GetRolePolicy return it).
+    pub fn parse(text: &str) -> Result<PolicyDocument, ParseError> {
+        let trimmed = text.trim();
+        let decoded;
+        let json = if !trimmed.starts_with('{') && trimmed.contains('%') {
+            decoded = percent_encoding::percent_decode_str(trimmed)
+                .decode_utf8()
+                .map_err(|err| {
+                    ParseError::new("", format!("URL-encoded document is not UTF-8: {err}"))
+                })?;
+            decoded.as_ref()
+        } else {
+            trimmed
+        };
+        let value: Value = serde_json::from_str(json).map_err(|err| {
+            ParseError::new(
+                "",
+                format!(
+                    "not valid JSON (line {}, column {}): {err}",
+                    err.line(),
+                    err.column()
+                ),
+            )
+        })?;
+        Self::from_value(&value)
+    }
+
+    /// Parses an already-decoded JSON value.
+    pub fn from_value(value: &Value) -> Result<PolicyDocument, ParseError> {
+        let Value::Object(object) = value else {
+            return Err(ParseError::new(
+                "",
+                "a policy document must be a JSON object",
+            ));
+        };
+        for key in object.keys() {
+            if !matches!(key.as_str(), "Version" | "Id" | "Statement") {
+                return Err(ParseError::new(key, "unknown top-level element"));
+            }
+        }
+        let version = optional_string(object, "Version", "Version")?;
+        if let Some(version) = &version
+            && version != "2012-10-17"
+            && version != "2008-10-17"
+        {
+            return Err(ParseError::new(
+                "Version",
+                format!("unsupported version {version:?} (expected \"2012-10-17\")"),
+            ));
+        }
+        // Policy variables exist only in the 2012-10-17 language; elsewhere `${…}` is text.
+        let version_2012 = version.as_deref() == Some("2012-10-17");
+        let id = optional_string(object, "Id", "Id")?;
+        let statements = match object.get("Statement") {
+            None => return Err(ParseError::new("Statement", "missing")),
+            Some(Value::Array(items)) => items
+                .iter()
+                .enumerate()
+                .map(|(index, item)| {
+                    parse_statement(item, index, &format!("Statement[{index}]"), version_2012)
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            Some(item @ Value::Object(_)) => {
+                vec![parse_statement(item, 0, "Statement", version_2012)?]
+            }
+            Some(_) => {
+                return Err(ParseError::new(
+                    "Statement",
+                    "expected an object or an array of objects",
+                ));
+            }
+        };
+        Ok(PolicyDocument {
+            version,
+            id,
+            statements,
+        })
+    }
+
+    /// True when `${…}` policy variables are active (Version 2012-10-17).
+    pub fn variables_enabled(&self) -> bool {
+        self.version.as_deref() == Some("2012-10-17")
+    }
+}
+
+const STATEMENT_ELEMENTS: [&str; 9] = [
+    "Sid",
+    "Effect",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Principal",
+    "NotPrincipal",
+    "Condition",
+];
+
+fn parse_statement(
+    value: &Value,
+    index: usize,
+    path: &str,
+    version_2012: bool,
+) -> Result<Statement, ParseError> {
+    let Value::Object(object) = value else {
+        return Err(ParseError::new(path, "expected an object"));
+    };
+    for key in object.keys() {
+        if !STATEMENT_ELEMENTS.contains(&key.as_str()) {
+            return Err(ParseError::new(
+                &format!("{path}.{key}"),
+                "unknown statement element",
+            ));
+        }
+    }
+    let sid = optional_string(object, "Sid", &format!("{path}.Sid"))?;
+    let effect = match object.get("Effect") {
+        Some(Value::String(effect)) if effect == "Allow" => Effect::Allow,
+        Some(Value::String(effect)) if effect == "Deny" => Effect::Deny,
+        Some(other) => {
+            return Err(ParseError::new(
+                &format!("{path}.Effect"),
+                format!("expected \"Allow\" or \"Deny\", found {other}"),
+            ));
+        }
+        None => return Err(ParseError::new(&format!("{path}.Effect"), "missing")),
+    };
+    let (negated, actions) = exclusive_pair(object, path, "Action", "NotAction")?
+        .ok_or_else(|| ParseError::new(path, "needs Action or NotAction"))?;
+    let action = ActionBlock {
+        negated,
+        patterns: actions
+            .iter()
+            .map(|raw| ActionPattern::compile(raw))
+            .collect(),
+    };
+    let resource =
+        exclusive_pair(object, path, "Resource", "NotResource")?.map(|(negated, resources)| {
+            ResourceBlock::new(
+                negated,
+                resources
+                    .iter()
+                    .map(|raw| ResourcePattern::compile(raw, version_2012))
+                    .collect(),
+            )
+        });
+    let principal = match (object.get("Principal"), object.get("NotPrincipal")) {
+        (Some(_), Some(_)) => {
+            return Err(ParseError::new(path, "has both Principal and NotPrincipal"));
+        }
+        (Some(value), None) => Some(PrincipalBlock {
+            negated: false,
+            principals: Principals::parse(value, &format!("{path}.Principal"))?,
+        }),
+        (None, Some(value)) => Some(PrincipalBlock {
+            negated: true,
+            principals: Principals::parse(value, &format!("{path}.NotPrincipal"))?,
+        }),
+        (None, None) => None,
+    };
+    let conditions = match object.get("Condition") {
+        Some(value) => parse_conditions(value, &format!("{path}.Condition"), version_2012)?,
+        None => Vec::new(),
+    };
+    Ok(Statement {
+        index,
+        sid,
+        effect,
+        action,
+        resource,
+        principal,
+        conditions,
+    })
+}
+
+/// Reads `positive` or `negative` (e.g. `Action`/`NotAction`), never both.
+fn exclusive_pair(
+    object: &Map<String, Value>,
+    path: &str,
+    positive: &str,
+    negative: &str,
+) -> Result<Option<(bool, Vec<String>)>, ParseError> {
+    match (object.get(positive), object.get(negative)) {
+        (Some(_), Some(_)) => Err(ParseError::new(
+            path,
+            format!("has both {positive} and {negative}"),
+        )),
+        (Some(value), None) => Ok(Some((
+            false,
+            string_or_array(value, &format!("{path}.{positive}"))?,
+        ))),
+        (None, Some(value)) => Ok(Some((
+            true,
+            string_or_array(value, &format!("{path}.{negative}"))?,
+        ))),
+        (None, None) => Ok(None),
+    }
+}
+
+/// A string or an array of strings, normalised to a list.
+pub(crate) fn string_or_array(value: &Value, path: &str) -> Result<Vec<String>, ParseError> {
+    match value {
+        Value::String(text) => Ok(vec![text.clone()]),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(index, item)| match item {
+                Value::String(text) => Ok(text.clone()),
+                _ => Err(ParseError::new(
+                    &format!("{path}[{index}]"),
+                    "expected a string",
+                )),
+            })
+            .collect(),
+        _ => Err(ParseError::new(
+            path,
+            "expected a string or an array of strings",
+        )),
+    }
+}
+
+fn optional_string(
+    object: &Map<String, Value>,
+    key: &str,
+    path: &str,
+) -> Result<Option<String>, ParseError> {
+    match object.get(key) {
+        None => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text.clone())),
+        Some(_) => Err(ParseError::new(path, "expected a string")),
+    }
+}
+
+#[cfg(test)]
+#[path = "document_tests.rs"]
+mod tests;

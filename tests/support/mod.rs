@@ -1,0 +1,13 @@
+//! Shared support for integration tests: `mod support;` in a `tests/*.rs` file.
+//!
+//! - [`pg_harness`]: a throwaway PostgreSQL that authenticates IAM tokens like RDS.
+//! - [`rds_token`]: real RDS IAM auth tokens from botocore's signer.
+//!
+//! See `tests/support/README.md` for how the harness works and its traps.
+
+// Each integration test binary compiles this module and uses only part of it; without this
+// every unused helper would be a dead-code error under `clippy -D warnings`.
+#![allow(dead_code)]
+
+pub mod pg_harness;
+pub mod rds_token;
