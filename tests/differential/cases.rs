@@ -467,6 +467,25 @@ pub fn deviations() -> Vec<Case> {
             ),
         ),
         deviation(
+            // The oracle has no notion of the management account; run.mjs passes the SCPs on
+            // rather than deciding for it.
+            "SCPs do not restrict the management account",
+            "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html",
+            "Allowed",
+            "ExplicitlyDenied",
+            set(
+                set(
+                    connect(ROLE, json!({}), vec![allow_all_connect()]),
+                    "scp_levels",
+                    json!([[doc(
+                        json!([allow("*", "*"), {"Effect": "Deny", "Action": "*", "Resource": "*"}])
+                    )]]),
+                ),
+                "management_account",
+                json!(true),
+            ),
+        ),
+        deviation(
             "RCPs do not apply to rds-db",
             RCP_DOC,
             "Allowed",
