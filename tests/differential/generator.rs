@@ -22,9 +22,23 @@ pub const CASES: usize = 1000;
 const SEED: u64 = 0x5EED_0F1A_0C1E;
 
 /// All generated requests, in a stable order.
+///
+/// `RDSIAM_DIFF_CASES` and `RDSIAM_DIFF_SEED` (decimal or 0x-hex) override the defaults for a
+/// longer soak run; the default run is the same everywhere so a failure reproduces from its
+/// case number alone.
 pub fn requests() -> Vec<Value> {
-    let mut rng = SplitMix64::new(SEED);
-    (0..CASES).map(|_| request(&mut rng)).collect()
+    let cases = env_number("RDSIAM_DIFF_CASES").map_or(CASES, |n| n as usize);
+    let mut rng = SplitMix64::new(env_number("RDSIAM_DIFF_SEED").unwrap_or(SEED));
+    (0..cases).map(|_| request(&mut rng)).collect()
+}
+
+fn env_number(name: &str) -> Option<u64> {
+    let text = std::env::var(name).ok()?;
+    let parsed = match text.strip_prefix("0x") {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => text.parse(),
+    };
+    Some(parsed.unwrap_or_else(|e| panic!("{name}={text:?} is not a number: {e}")))
 }
 
 // ---------------------------------------------------------------------------------------------
