@@ -17,7 +17,8 @@ pub const ACCOUNT: &str = "111122223333";
 const OTHER_ACCOUNT: &str = "999988887777";
 const VERSION_2012: &str = "2012-10-17";
 
-/// Requests per run. Several hundred keeps the run under a few seconds of rdsiam processes.
+/// Requests per run: enough for every oracle mutant to flip (SEMANTICS.md, "Power of the
+/// generated set") while one rdsiam process per request stays around ten seconds.
 pub const CASES: usize = 1000;
 const SEED: u64 = 0x5EED_0F1A_0C1E;
 
@@ -139,7 +140,7 @@ impl Target {
 
     /// RCPs apply only to the services listed in the Organizations docs; rds-db is not one
     /// of them, while the oracle applies RCPs to every service (it has no such list). So RCPs
-    /// are generated for sts and s3 only (SEMANTICS.md "RCPs").
+    /// are generated for sts and s3 only (SEMANTICS.md point 5).
     fn rcp_applies(&self) -> bool {
         !matches!(self, Target::RdsDb { .. })
     }
@@ -388,7 +389,7 @@ const TIMES: &[(&str, &str)] = &[
     ("2026-06-15T12:00:00Z", "1781524800"),
 ];
 /// Only canonical, non-mapped addresses: the oracle mis-parses IPv4-mapped IPv6
-/// (`::ffff:10.1.2.3`) and compares bare IPv6 values as strings (SEMANTICS.md "IP").
+/// (`::ffff:10.1.2.3`) and compares bare IPv6 values as strings (SEMANTICS.md point 11).
 const SOURCE_IPS: &[&str] = &[
     "10.1.2.3",
     "10.9.9.9",
@@ -473,7 +474,7 @@ fn rng_count(rng: &mut SplitMix64, max: usize) -> usize {
 /// resources, to exercise Action/Resource matching. `Focused` makes every statement's action
 /// and resource match the request and always adds a condition, so the condition decides: that
 /// is what gives each condition operator the power to expose a wrong implementation (measured
-/// by mutating the oracle; see SEMANTICS.md "Power of the generated set").
+/// by mutating the oracle; see SEMANTICS.md, "Power of the generated set").
 #[derive(Clone, Copy, PartialEq)]
 enum Style {
     Broad,
@@ -518,7 +519,7 @@ fn policy(rng: &mut SplitMix64, target: &Target, layer: Layer, style: Style) -> 
 /// Wraps statements in a document. `Statement` may be a bare object (AWS accepts one
 /// statement without the array). `Version` is 2012-10-17 unless the document uses no policy
 /// variable: under 2008-10-17 (also the default when `Version` is absent) AWS treats
-/// `${...}` literally, the oracle substitutes anyway (SEMANTICS.md "Version").
+/// `${...}` literally, the oracle substitutes anyway (SEMANTICS.md point 1).
 fn document(rng: &mut SplitMix64, statements: Vec<Value>) -> Value {
     let statement = if statements.len() == 1 && rng.chance(20) {
         statements.into_iter().next().expect("one statement")
@@ -715,7 +716,7 @@ fn actions(rng: &mut SplitMix64, target: &Target) -> Vec<String> {
 /// Resource patterns for a statement. `positive` is false for NotResource. Only full
 /// six-part ARN patterns (or `*`) are used except `arn:aws:rds-db:*` in a positive Resource:
 /// AWS lets a segment-final `*` run across colons while the oracle pads short ARNs with `*`
-/// segments; the two agree on these shapes and differ on others (SEMANTICS.md "Wildcards").
+/// segments; the two agree on these shapes and differ on others (SEMANTICS.md points 7-8).
 fn resources(
     rng: &mut SplitMix64,
     target: &Target,
@@ -806,14 +807,14 @@ fn rds_db_pattern(
             // Segment by segment, each either the target's value (likely match), another
             // value, or a wildcard form. Partition, service and the `dbuser` resource type
             // stay literal: AWS forbids wildcards in the service segment, and the oracle
-            // requires the resource type to match literally (SEMANTICS.md "Wildcards").
+            // requires the resource type to match literally (SEMANTICS.md points 7-8).
             let region = pick_segment(rng, region, REGIONS, &["*", "us-east-?", "us-*", "*-1"]);
             let account = pick_segment(
                 rng,
                 ACCOUNT,
                 &[ACCOUNT, OTHER_ACCOUNT],
                 // No policy variable here: the oracle substitutes variables only in the
-                // resource part of an ARN (SEMANTICS.md "Policy variables").
+                // resource part of an ARN (SEMANTICS.md, "Policy variables").
                 &["*", "1111222233??"],
             );
             let id = pick_segment(
@@ -910,7 +911,7 @@ const SET_BASE_OPERATORS: &[&str] = &[
 
 /// (operator, key, value-or-values). Operator names are always in AWS's documented case:
 /// the oracle matches them case-insensitively, AWS's grammar lists one spelling
-/// (SEMANTICS.md "Operator names").
+/// (SEMANTICS.md, "Values and combination").
 fn condition(rng: &mut SplitMix64, is_allow: bool) -> (String, String, Value) {
     let if_exists = rng.chance(25);
     let suffix = if if_exists { "IfExists" } else { "" };
@@ -928,7 +929,7 @@ fn condition(rng: &mut SplitMix64, is_allow: bool) -> (String, String, Value) {
         4 => {
             let op = rng.pick(DATE_OPERATORS).to_string();
             // Each key is compared with values of its own form only: the oracle compares
-            // epoch seconds with ISO milliseconds (SEMANTICS.md "Dates").
+            // epoch seconds with ISO milliseconds (SEMANTICS.md point 10).
             if rng.chance(60) {
                 let values = some_of(
                     rng,
@@ -958,7 +959,7 @@ fn condition(rng: &mut SplitMix64, is_allow: bool) -> (String, String, Value) {
             let op = rng.pick(&["IpAddress", "NotIpAddress"]).to_string();
             // No /0: the oracle's IPv4 mask for /0 is wrong. No bare address: the oracle's
             // NotIpAddress with a bare IPv4 value is false for an IPv6 source
-            // (SEMANTICS.md "IP").
+            // (SEMANTICS.md point 11).
             let values = some_of(
                 rng,
                 &[
@@ -1011,7 +1012,7 @@ fn condition(rng: &mut SplitMix64, is_allow: bool) -> (String, String, Value) {
         _ => {
             // Set qualifiers only on multi-valued keys, and multi-valued keys only with set
             // qualifiers: without one, AWS and the oracle disagree on nothing documented
-            // (SEMANTICS.md "Multi-valued keys").
+            // (SEMANTICS.md point 12).
             let qualifier = rng.pick(&["ForAllValues", "ForAnyValue"]);
             let op = rng.pick(SET_BASE_OPERATORS);
             let (key, pool): (&str, &[&str]) = if rng.chance(60) {
