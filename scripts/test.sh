@@ -68,14 +68,29 @@ ensure_python_venv() {
     fi
 }
 
+# The differential test's oracle (tests/oracle: an AGPL npm package used only at test time,
+# never shipped). `npm ci` installs exactly package-lock.json; it re-runs when the lock file is
+# newer than the install.
+ensure_oracle() {
+    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+        echo "error: the differential test (tests/oracle) needs node and npm (Node.js 20+)" >&2
+        return 1
+    fi
+    local stamp=tests/oracle/node_modules/.package-lock.json
+    if [ ! -f "$stamp" ] || [ tests/oracle/package-lock.json -nt "$stamp" ]; then
+        npm ci --prefix tests/oracle --no-audit --no-fund
+    fi
+}
+
 log "toolchain"
 ensure_rust_components
 
-log "test prerequisites (PostgreSQL harness, Python venv)"
+log "test prerequisites (PostgreSQL harness, Python venv, differential-test oracle)"
 ensure_root
 ensure_pam_headers
 ensure_postgresql
 ensure_python_venv
+ensure_oracle
 
 log "format and lints"
 cargo fmt --check
