@@ -17,7 +17,10 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// AssumeRole activity into roles, from local CloudTrail log files.
+    Activity(crate::activity_cmd::ActivityArgs),
+}
 
 /// Parses the process arguments, runs the command and maps the result to an exit code.
 pub fn main() -> ExitCode {
@@ -32,5 +35,7 @@ pub fn main() -> ExitCode {
             });
         }
     };
-    match cli.command {}
+    match cli.command {
+        Command::Activity(args) => crate::activity_cmd::run(&args),
+    }
 }

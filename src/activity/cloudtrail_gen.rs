@@ -118,6 +118,15 @@ pub struct GenOutput {
     pub expected: Vec<AssumeRoleEvent>,
 }
 
+/// One file as written.
+struct Written {
+    path: PathBuf,
+    raw: u64,
+    compressed: u64,
+    records: u64,
+    expected: Vec<AssumeRoleEvent>,
+}
+
 /// One planned file: where it goes and how big it gets.
 #[derive(Debug, Clone)]
 struct FilePlan {
@@ -134,7 +143,7 @@ struct FilePlan {
 /// each is a pure function of (config, file index), so the output does not depend on threads.
 pub fn generate(out: &Path, cfg: &GenConfig) -> io::Result<GenOutput> {
     let plans = plan(cfg);
-    let results: Vec<io::Result<(PathBuf, u64, u64, u64, Vec<AssumeRoleEvent>)>> = plans
+    let results: Vec<io::Result<Written>> = plans
         .par_iter()
         .map(|p| {
             let (rel, json, records, expected) = render_file(cfg, p);
@@ -145,17 +154,23 @@ pub fn generate(out: &Path, cfg: &GenConfig) -> io::Result<GenOutput> {
             gz.write_all(json.as_bytes())?;
             gz.finish()?.flush()?;
             let compressed = fs::metadata(&path)?.len();
-            Ok((path, json.len() as u64, compressed, records, expected))
+            Ok(Written {
+                path,
+                raw: json.len() as u64,
+                compressed,
+                records,
+                expected,
+            })
         })
         .collect();
     let mut output = GenOutput::default();
     for r in results {
-        let (path, raw, compressed, records, expected) = r?;
-        output.files.push(path);
-        output.bytes_uncompressed += raw;
-        output.bytes_compressed += compressed;
-        output.records += records;
-        output.expected.extend(expected);
+        let w = r?;
+        output.files.push(w.path);
+        output.bytes_uncompressed += w.raw;
+        output.bytes_compressed += w.compressed;
+        output.records += w.records;
+        output.expected.extend(w.expected);
     }
     output
         .expected
