@@ -23,7 +23,7 @@ fn parse_size(text: &str) -> Option<u64> {
     .find_map(|(suffix, m)| t.strip_suffix(suffix).map(|n| (n.trim().to_owned(), *m)))
     .unwrap_or((t.clone(), 1));
     let value: f64 = num.parse().ok()?;
-    (value >= 0.0).then(|| (value * mult as f64) as u64)
+    (value >= 0.0).then_some((value * mult as f64) as u64)
 }
 
 fn main() -> ExitCode {
