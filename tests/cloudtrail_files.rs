@@ -53,9 +53,9 @@ fn generated_set_matches_ground_truth_serial_and_parallel() {
 
     let mut opts = ScanOptions::new(&cfg.roles_of_interest());
     opts.threads = Some(1);
-    let serial = scan_paths(&[dir.clone()], &opts).unwrap();
+    let serial = scan_paths(std::slice::from_ref(&dir), &opts).unwrap();
     opts.threads = Some(3);
-    let parallel = scan_paths(&[dir.clone()], &opts).unwrap();
+    let parallel = scan_paths(std::slice::from_ref(&dir), &opts).unwrap();
 
     assert_eq!(&serial.events, expected);
     assert_eq!(parallel.events, serial.events);
@@ -95,7 +95,7 @@ fn date_account_and_region_filters_skip_files_unopened() {
     let mut opts = ScanOptions::new(&roles);
     opts.since = Some(since);
     opts.until = Some(until);
-    let out = scan_paths(&[dir.clone()], &opts).unwrap();
+    let out = scan_paths(std::slice::from_ref(&dir), &opts).unwrap();
     let want: Vec<&AssumeRoleEvent> = gen_out
         .expected
         .iter()
@@ -113,14 +113,14 @@ fn date_account_and_region_filters_skip_files_unopened() {
     );
     assert!(out.report.problems.is_empty(), "{:?}", out.report.problems);
     // Without the filter the junk file is opened, and reported.
-    let unfiltered = scan_paths(&[dir.clone()], &ScanOptions::new(&roles)).unwrap();
+    let unfiltered = scan_paths(std::slice::from_ref(&dir), &ScanOptions::new(&roles)).unwrap();
     assert_eq!(unfiltered.report.problem_files(), vec![&skipped_junk]);
     fs::remove_file(&skipped_junk).unwrap();
 
     // Account: the trail account of the path.
     let mut opts = ScanOptions::new(&roles);
     opts.accounts = vec![accounts[1].clone()];
-    let out = scan_paths(&[dir.clone()], &opts).unwrap();
+    let out = scan_paths(std::slice::from_ref(&dir), &opts).unwrap();
     let want: Vec<&AssumeRoleEvent> = gen_out
         .expected
         .iter()
@@ -143,7 +143,7 @@ fn date_account_and_region_filters_skip_files_unopened() {
     for region in &cfg.regions {
         let mut opts = ScanOptions::new(&roles);
         opts.regions = vec![region.clone()];
-        let out = scan_paths(&[dir.clone()], &opts).unwrap();
+        let out = scan_paths(std::slice::from_ref(&dir), &opts).unwrap();
         let files_in_region = gen_out
             .files
             .iter()
@@ -193,7 +193,7 @@ fn only_real_assume_role_calls_into_the_role_count() {
         "AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/02/111122223333_CloudTrail_us-east-1_20260302T1800Z_a1.json.gz",
     );
     gz(&file, edge_records().as_bytes());
-    let out = scan_paths(&[dir.clone()], &ScanOptions::new(&[ROLE])).unwrap();
+    let out = scan_paths(std::slice::from_ref(&dir), &ScanOptions::new(&[ROLE])).unwrap();
 
     assert_eq!(
         ids(&out.events),
@@ -233,7 +233,7 @@ fn only_real_assume_role_calls_into_the_role_count() {
 fn damaged_files_are_reported_and_the_scan_goes_on() {
     let (dir, cfg, gen_out) = small_set("damaged", 13);
     let roles = cfg.roles_of_interest();
-    let clean = scan_paths(&[dir.clone()], &ScanOptions::new(&roles)).unwrap();
+    let clean = scan_paths(std::slice::from_ref(&dir), &ScanOptions::new(&roles)).unwrap();
     assert!(clean.report.problems.is_empty());
 
     // Truncate the largest generated file to 60% of its bytes.
@@ -242,7 +242,7 @@ fn damaged_files_are_reported_and_the_scan_goes_on() {
         .iter()
         .max_by_key(|f| fs::metadata(f).unwrap().len())
         .unwrap();
-    let full_victim = scan_paths(&[victim.clone()], &ScanOptions::new(&roles)).unwrap();
+    let full_victim = scan_paths(std::slice::from_ref(victim), &ScanOptions::new(&roles)).unwrap();
     let bytes = fs::read(victim).unwrap();
     fs::write(victim, &bytes[..bytes.len() * 6 / 10]).unwrap();
     // Not gzip at all, gzip of non-JSON, JSON cut short inside valid gzip, a loose bad .json.
@@ -257,7 +257,7 @@ fn damaged_files_are_reported_and_the_scan_goes_on() {
     fs::write(junk.join("loose.json"), b"<html>").unwrap();
     gz(&junk.join("empty.json.gz"), b"");
 
-    let out = scan_paths(&[dir.clone()], &ScanOptions::new(&roles)).unwrap();
+    let out = scan_paths(std::slice::from_ref(&dir), &ScanOptions::new(&roles)).unwrap();
     let kinds: Vec<(String, ProblemKind)> = out
         .report
         .problems
@@ -291,7 +291,7 @@ fn damaged_files_are_reported_and_the_scan_goes_on() {
     // are the clean ones less those in the victim's lost tail.
     assert_eq!(out.report.files_found, gen_out.files.len() as u64 + 5);
     assert_eq!(out.report.files_read, out.report.files_found);
-    let cut_victim = scan_paths(&[victim.clone()], &ScanOptions::new(&roles)).unwrap();
+    let cut_victim = scan_paths(std::slice::from_ref(victim), &ScanOptions::new(&roles)).unwrap();
     assert!(cut_victim.report.records_seen > 0);
     assert!(cut_victim.report.records_seen < full_victim.report.records_seen);
     assert!(
