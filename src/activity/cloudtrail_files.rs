@@ -10,7 +10,6 @@
 //! the [`ScanReport`] and the scan goes on.
 
 use std::fs::File;
-use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -19,15 +18,13 @@ use rayon::prelude::*;
 use super::cloudtrail_layout::{Day, FileLayout};
 use super::cloudtrail_record::{RoleMatcher, Verdict};
 use super::event::AssumeRoleEvent;
-use super::record_splitter::{SplitError, split_records};
+use super::file_reader::Worker;
+use super::record_splitter::{SplitError, split_records_with};
 use super::scan_report::{ProblemKind, ScanReport};
 
 /// Default per-record limit: far above any real CloudTrail record (they are KBs), low enough
 /// to bound memory at a few tens of MB per worker.
 pub const DEFAULT_MAX_RECORD_BYTES: usize = 16 * 1024 * 1024;
-
-/// Bytes read from disk per refill of the compressed stream.
-const READ_BUFFER: usize = 128 * 1024;
 
 /// What to look for and where.
 #[derive(Debug, Clone)]
@@ -98,15 +95,19 @@ pub fn scan_paths(paths: &[PathBuf], opts: &ScanOptions) -> Result<ScanOutcome> 
 /// Scans the given files (no directory walking).
 pub fn scan_files(files: &[PathBuf], opts: &ScanOptions) -> Result<ScanOutcome> {
     let matcher = RoleMatcher::new(&opts.roles);
-    let per_file = |path: &PathBuf| scan_one(path, opts, &matcher);
+    let per_file = |worker: &mut Worker, path: &PathBuf| scan_one(worker, path, opts, &matcher);
+    let parallel = || files.par_iter().map_init(Worker::new, per_file).collect();
     let results: Vec<(Vec<AssumeRoleEvent>, ScanReport)> = match opts.threads {
-        Some(1) => files.iter().map(per_file).collect(),
+        Some(1) => {
+            let mut worker = Worker::new();
+            files.iter().map(|f| per_file(&mut worker, f)).collect()
+        }
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build()
             .context("starting the scan threads")?
-            .install(|| files.par_iter().map(per_file).collect()),
-        None => files.par_iter().map(per_file).collect(),
+            .install(parallel),
+        None => parallel(),
     };
     let mut outcome = ScanOutcome::default();
     for (events, report) in results {
@@ -182,6 +183,7 @@ fn skip_reason(path: &Path, layout: &FileLayout, opts: &ScanOptions) -> bool {
 }
 
 fn scan_one(
+    worker: &mut Worker,
     path: &PathBuf,
     opts: &ScanOptions,
     matcher: &RoleMatcher,
@@ -202,16 +204,12 @@ fn scan_one(
     };
     report.files_read = 1;
     report.bytes_compressed = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let reader = BufReader::with_capacity(READ_BUFFER, file);
     let gzipped = path.to_string_lossy().ends_with(".gz");
-    let input: Box<dyn Read> = if gzipped {
-        Box::new(flate2::bufread::MultiGzDecoder::new(reader))
-    } else {
-        Box::new(reader)
-    };
+    let mut split_buf = std::mem::take(&mut worker.split_buf);
+    let input = worker.open(file, gzipped);
 
     let mut malformed: Option<(u64, String)> = None;
-    let (stats, err) = split_records(input, opts.max_record_bytes, |record| {
+    let (stats, err) = split_records_with(input, opts.max_record_bytes, &mut split_buf, |record| {
         if !matcher.is_candidate(record) {
             return;
         }
@@ -230,6 +228,7 @@ fn scan_one(
             }
         }
     });
+    worker.split_buf = split_buf;
     report.bytes_uncompressed = stats.bytes;
     report.records_seen = stats.records;
     report.events = events.len() as u64;

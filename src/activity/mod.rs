@@ -4,7 +4,8 @@
 //!
 //! - [`event`]: the one event shape for every source.
 //! - [`cloudtrail_files`]: the local-files source (scan driver, filters, parallelism).
-//! - [`cloudtrail_layout`], [`record_splitter`], [`cloudtrail_record`], [`scan_report`]: its parts.
+//! - [`cloudtrail_layout`], [`file_reader`], [`record_splitter`], [`cloudtrail_record`],
+//!   [`scan_report`]: its parts.
 //! - [`cloudtrail_gen`]: deterministic realistic CloudTrail files, for tests and benchmarks.
 //! - [`summary`]: per-role counts over a set of events.
 
@@ -13,6 +14,7 @@ pub mod cloudtrail_gen;
 pub mod cloudtrail_layout;
 pub mod cloudtrail_record;
 mod event;
+pub mod file_reader;
 pub mod record_splitter;
 pub mod scan_report;
 pub mod summary;

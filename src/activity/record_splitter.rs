@@ -76,12 +76,34 @@ struct State {
 /// Splits `input` into records, calling `on_record` with each complete one in order.
 /// Returns the counts, and the first error that stopped (or spoiled) the split.
 pub fn split_records<R: Read>(
+    input: R,
+    max_record: usize,
+    on_record: impl FnMut(&[u8]),
+) -> (SplitStats, Option<SplitError>) {
+    split_records_with(input, max_record, &mut Vec::new(), on_record)
+}
+
+/// [`split_records`] with a caller-owned buffer, reused from one file to the next.
+pub fn split_records_with<R: Read>(
+    input: R,
+    max_record: usize,
+    buf: &mut Vec<u8>,
+    on_record: impl FnMut(&[u8]),
+) -> (SplitStats, Option<SplitError>) {
+    if buf.len() != CHUNK {
+        buf.resize(CHUNK, 0);
+        buf.shrink_to(CHUNK); // give back what an oversized record of the last file grew
+    }
+    split_inner(input, max_record, buf, on_record)
+}
+
+fn split_inner<R: Read>(
     mut input: R,
     max_record: usize,
+    buf: &mut Vec<u8>,
     mut on_record: impl FnMut(&[u8]),
 ) -> (SplitStats, Option<SplitError>) {
     let mut st = State::default();
-    let mut buf: Vec<u8> = vec![0; CHUNK];
     let mut len = 0usize; // valid bytes in buf
     let mut base: u64 = 0; // stream offset of buf[0]
 
