@@ -151,6 +151,7 @@ fn from_file_name(name: &str) -> FileLayout {
     }
     let day = ts
         .get(..8)
+        .filter(|d| d.is_ascii()) // byte offsets below are char boundaries
         .and_then(|d| Day::from_digits(&d[0..4], &d[4..6], &d[6..8]));
     FileLayout {
         account: Some(account.to_owned()),
@@ -209,6 +210,13 @@ mod tests {
         assert_eq!(l.account.as_deref(), Some("123456789012"));
         assert_eq!(l.region.as_deref(), Some("us-east-1"));
         assert_eq!(l.day, Day::parse("2026-02-28"));
+    }
+
+    #[test]
+    fn odd_names_do_not_panic() {
+        let l = FileLayout::of_path(Path::new("123456789012_CloudTrail_r_2026é301T1205Z_x.json"));
+        assert_eq!(l.day, None);
+        assert_eq!(l.account.as_deref(), Some("123456789012"));
     }
 
     #[test]

@@ -240,7 +240,7 @@ fn bracket(
                 st.rec_start = Some(i);
             }
         }
-        st.depth += 1;
+        st.depth = st.depth.saturating_add(1); // a bracket bomb must not wrap or panic
         if st.depth < 64 {
             if b == b'[' {
                 st.arrays |= 1 << st.depth;
