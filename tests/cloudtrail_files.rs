@@ -349,3 +349,45 @@ fn a_missing_path_is_an_error_naming_it() {
     .unwrap_err();
     assert!(format!("{err:#}").contains("/nonexistent/rdsiam/trail"));
 }
+
+#[test]
+fn until_reads_the_next_days_file_for_events_just_before_midnight() {
+    let dir = tempdir("midnight");
+    let rec = |id: &str, time: &str| {
+        format!(
+            r#"{{"eventTime":"{time}","eventID":"{id}","eventName":"AssumeRole","requestParameters":{{"roleArn":"{ROLE}"}}}}"#
+        )
+    };
+    let file = |day: &str, stamp: &str| {
+        dir.join(format!(
+            "AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/{day}/111122223333_CloudTrail_us-east-1_202603{day}T{stamp}Z_x.json.gz"
+        ))
+    };
+    // Delivered on the 3rd just after midnight: one event of the 2nd, one of the 3rd.
+    gz(
+        &file("03", "0005"),
+        format!(
+            r#"{{"Records":[{},{}]}}"#,
+            rec("late-on-2nd", "2026-03-02T23:58:00Z"),
+            rec("early-on-3rd", "2026-03-03T00:01:00Z")
+        )
+        .as_bytes(),
+    );
+    // Delivered on the 4th: cannot hold events of the 2nd, so never opened (it is garbage).
+    let junk = file("04", "0005");
+    fs::create_dir_all(junk.parent().unwrap()).unwrap();
+    fs::write(&junk, b"garbage").unwrap();
+
+    let mut opts = ScanOptions::new(&[ROLE]);
+    opts.until = Day::parse("2026-03-02");
+    let out = scan_paths(std::slice::from_ref(&dir), &opts).unwrap();
+    assert_eq!(ids(&out.events), vec!["late-on-2nd"]);
+    assert_eq!((out.report.files_read, out.report.files_skipped), (1, 1));
+    assert!(out.report.problems.is_empty(), "{:?}", out.report.problems);
+
+    opts.until = None;
+    opts.since = Day::parse("2026-03-03");
+    let out = scan_paths(std::slice::from_ref(&dir), &opts).unwrap();
+    assert_eq!(ids(&out.events), vec!["early-on-3rd"]);
+    fs::remove_dir_all(dir).unwrap();
+}

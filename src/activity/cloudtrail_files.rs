@@ -152,8 +152,8 @@ fn is_trail_file(path: &Path) -> bool {
     name.ends_with(".json.gz") || name.ends_with(".json")
 }
 
-/// Why a file is skipped without being opened, if it is.
-fn skip_reason(path: &Path, layout: &FileLayout, opts: &ScanOptions) -> bool {
+/// Whether a file is skipped, unopened, by what its path says.
+fn skipped_by_path(path: &Path, layout: &FileLayout, opts: &ScanOptions) -> bool {
     // Digest and Insights files share the layout but hold no management events.
     let p = path.to_string_lossy();
     if p.contains("CloudTrail-Digest") || p.contains("CloudTrail-Insight") {
@@ -191,7 +191,7 @@ fn scan_one(
     let mut report = ScanReport::default();
     let mut events = Vec::new();
     let layout = FileLayout::of_path(path);
-    if skip_reason(path, &layout, opts) {
+    if skipped_by_path(path, &layout, opts) {
         report.files_skipped = 1;
         return (events, report);
     }
