@@ -31,7 +31,11 @@ impl std::fmt::Display for SplitError {
         match self {
             SplitError::Io(e) => write!(f, "read error: {e}"),
             SplitError::NotJson { offset, byte } => {
-                write!(f, "not JSON: byte 0x{byte:02x} at offset {offset}")
+                write!(f, "not JSON: byte 0x{byte:02x} at offset {offset}")?;
+                if *offset == 0 && *byte == 0x1f {
+                    write!(f, " (gzip data in a file not named .gz?)")?;
+                }
+                Ok(())
             }
             SplitError::Malformed { offset, what } => write!(f, "{what} at offset {offset}"),
             SplitError::Truncated { depth } => {
