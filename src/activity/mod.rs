@@ -2,7 +2,7 @@
 //! generation nor `rds-db:connect` appears in CloudTrail. This module owns the event model;
 //! sources (local CloudTrail files, Athena, LookupEvents) fill it, rules read it.
 //!
-//! - [`event`]: the one event shape for every source.
+//! - [`AssumeRoleEvent`]: the one event shape for every source.
 //! - [`cloudtrail_files`]: the local-files source (scan driver, filters, parallelism).
 //! - [`cloudtrail_layout`], [`file_reader`], [`record_splitter`], [`cloudtrail_record`],
 //!   [`scan_report`]: its parts.
