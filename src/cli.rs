@@ -31,6 +31,8 @@ pub struct Cli {
 pub enum Command {
     /// Audit an inventory for IAM database authentication drift.
     Audit(audit::AuditArgs),
+    /// AssumeRole activity into roles, from local CloudTrail log files.
+    Activity(crate::activity_cmd::ActivityArgs),
     /// One IAM decision with the reason chain (identity, boundary, SCP/RCP, session).
     Simulate(simulate::SimulateArgs),
     /// List the rule catalogue.
@@ -42,6 +44,7 @@ pub enum Command {
 fn run(command: Command) -> anyhow::Result<Outcome> {
     match command {
         Command::Audit(args) => audit::run(args),
+        Command::Activity(args) => crate::activity_cmd::run(&args),
         Command::Simulate(args) => simulate::run(&args),
         Command::Rules(args) => rules::run(args),
         Command::Explain(args) => explain::run(args),

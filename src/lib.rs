@@ -11,11 +11,13 @@
 //! - [`report`]: findings, severities, the report and its summary.
 //! - [`render`]: table, JSON v1 and SARIF output of a report.
 //! - [`commands`]: one module per subcommand.
+//! - [`activity_cmd`]: the `activity` command.
 //! - [`cli`]: argument parsing, command dispatch and exit codes.
 //! - [`exit`], [`output`]: exit codes and how output reaches stdout or a file.
 
 pub mod access;
 pub mod activity;
+pub mod activity_cmd;
 pub mod cli;
 pub mod commands;
 pub mod exit;

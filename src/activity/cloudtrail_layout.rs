@@ -1,0 +1,255 @@
+//! What a CloudTrail file's *path* says about it, read before the file is opened: the trail
+//! account, the region and the delivery day, from the S3 layout
+//! `AWSLogs/[<org-id>/]<account>/CloudTrail/<region>/YYYY/MM/DD/<account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<rand>.json.gz`.
+//! Also owns [`Day`], the calendar date used by `--since/--until`.
+
+use std::fmt;
+use std::path::Path;
+
+/// A calendar day (proleptic Gregorian, UTC), ordered chronologically.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Day {
+    pub year: i32,
+    pub month: u32,
+    pub day: u32,
+}
+
+impl Day {
+    /// Parses `YYYY-MM-DD` (also the first 10 bytes of an RFC 3339 timestamp).
+    pub fn parse(text: &str) -> Option<Day> {
+        let b = text.as_bytes();
+        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+            return None;
+        }
+        Day::from_digits(&text[0..4], &text[5..7], &text[8..10])
+    }
+
+    /// Parses the date at the start of an RFC 3339 timestamp (`2026-01-01T12:00:00Z`).
+    pub fn of_timestamp(timestamp: &str) -> Option<Day> {
+        timestamp.get(..10).and_then(Day::parse)
+    }
+
+    fn from_digits(y: &str, m: &str, d: &str) -> Option<Day> {
+        let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
+        if !(all_digits(y) && all_digits(m) && all_digits(d)) {
+            return None;
+        }
+        let day = Day {
+            year: y.parse().ok()?,
+            month: m.parse().ok()?,
+            day: d.parse().ok()?,
+        };
+        let valid = (1..=12).contains(&day.month)
+            && day.day >= 1
+            && day.day <= days_in_month(day.year, day.month);
+        valid.then_some(day)
+    }
+
+    /// The day after this one.
+    pub fn next(self) -> Day {
+        if self.day < days_in_month(self.year, self.month) {
+            Day {
+                day: self.day + 1,
+                ..self
+            }
+        } else if self.month < 12 {
+            Day {
+                month: self.month + 1,
+                day: 1,
+                ..self
+            }
+        } else {
+            Day {
+                year: self.year + 1,
+                month: 1,
+                day: 1,
+            }
+        }
+    }
+
+    /// The day before this one.
+    pub fn prev(self) -> Day {
+        if self.day > 1 {
+            Day {
+                day: self.day - 1,
+                ..self
+            }
+        } else if self.month > 1 {
+            Day {
+                month: self.month - 1,
+                day: days_in_month(self.year, self.month - 1),
+                ..self
+            }
+        } else {
+            Day {
+                year: self.year - 1,
+                month: 12,
+                day: 31,
+            }
+        }
+    }
+
+    /// `n` days after this one.
+    pub fn plus_days(self, n: u32) -> Day {
+        (0..n).fold(self, |d, _| d.next())
+    }
+}
+
+fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
+impl fmt::Display for Day {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// What the path of one CloudTrail file tells; each part is `None` when the path does not say.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileLayout {
+    pub account: Option<String>,
+    pub region: Option<String>,
+    /// Delivery day (the file holds events from this day or, near midnight, the day before).
+    pub day: Option<Day>,
+}
+
+impl FileLayout {
+    /// Reads account, region and day from the file name
+    /// (`<account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<rand>.json.gz`), falling back to the
+    /// directories (`.../<account>/CloudTrail/<region>/YYYY/MM/DD/`).
+    pub fn of_path(path: &Path) -> FileLayout {
+        let mut layout = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .map(from_file_name)
+            .unwrap_or_default();
+        if layout.account.is_none() || layout.region.is_none() || layout.day.is_none() {
+            let dirs = from_directories(path);
+            layout.account = layout.account.or(dirs.account);
+            layout.region = layout.region.or(dirs.region);
+            layout.day = layout.day.or(dirs.day);
+        }
+        layout
+    }
+}
+
+fn from_file_name(name: &str) -> FileLayout {
+    let mut parts = name.split('_');
+    let (Some(account), Some("CloudTrail"), Some(region), Some(ts)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return FileLayout::default();
+    };
+    if !is_account_id(account) {
+        return FileLayout::default();
+    }
+    let day = ts
+        .get(..8)
+        .filter(|d| d.is_ascii()) // byte offsets below are char boundaries
+        .and_then(|d| Day::from_digits(&d[0..4], &d[4..6], &d[6..8]));
+    FileLayout {
+        account: Some(account.to_owned()),
+        region: Some(region.to_owned()).filter(|r| !r.is_empty()),
+        day,
+    }
+}
+
+fn from_directories(path: &Path) -> FileLayout {
+    let parts: Vec<&str> = path
+        .parent()
+        .map(|p| p.iter().filter_map(|c| c.to_str()).collect())
+        .unwrap_or_default();
+    // The last `CloudTrail` component: `<account>/CloudTrail/<region>/YYYY/MM/DD`.
+    let Some(at) = parts.iter().rposition(|c| *c == "CloudTrail") else {
+        return FileLayout::default();
+    };
+    let get = |i: usize| parts.get(i).copied();
+    FileLayout {
+        account: at
+            .checked_sub(1)
+            .and_then(get)
+            .filter(|a| is_account_id(a))
+            .map(str::to_owned),
+        region: get(at + 1).map(str::to_owned),
+        day: match (get(at + 2), get(at + 3), get(at + 4)) {
+            (Some(y), Some(m), Some(d)) => Day::from_digits(y, m, d),
+            _ => None,
+        },
+    }
+}
+
+fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|c| c.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_file_name() {
+        let l = FileLayout::of_path(Path::new(
+            "x/123456789012_CloudTrail_eu-west-1_20260301T1205Z_abcDEF0123456789.json.gz",
+        ));
+        assert_eq!(l.account.as_deref(), Some("123456789012"));
+        assert_eq!(l.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(l.day, Day::parse("2026-03-01"));
+    }
+
+    #[test]
+    fn falls_back_to_directories_with_org_id() {
+        let l = FileLayout::of_path(Path::new(
+            "AWSLogs/o-abc123/123456789012/CloudTrail/us-east-1/2026/02/28/renamed.json.gz",
+        ));
+        assert_eq!(l.account.as_deref(), Some("123456789012"));
+        assert_eq!(l.region.as_deref(), Some("us-east-1"));
+        assert_eq!(l.day, Day::parse("2026-02-28"));
+    }
+
+    #[test]
+    fn odd_names_do_not_panic() {
+        let l = FileLayout::of_path(Path::new("123456789012_CloudTrail_r_2026é301T1205Z_x.json"));
+        assert_eq!(l.day, None);
+        assert_eq!(l.account.as_deref(), Some("123456789012"));
+    }
+
+    #[test]
+    fn unknown_layout_says_nothing() {
+        assert_eq!(
+            FileLayout::of_path(Path::new("/tmp/events.json")),
+            FileLayout::default()
+        );
+    }
+
+    #[test]
+    fn day_parse_and_next() {
+        assert_eq!(Day::parse("2026-02-30"), None);
+        assert_eq!(Day::parse("2026-2-3"), None);
+        assert_eq!(
+            Day::parse("2024-02-28").unwrap().next(),
+            Day::parse("2024-02-29").unwrap()
+        );
+        assert_eq!(
+            Day::parse("2026-12-31").unwrap().next(),
+            Day::parse("2027-01-01").unwrap()
+        );
+        assert_eq!(
+            Day::parse("2024-03-01").unwrap().prev(),
+            Day::parse("2024-02-29").unwrap()
+        );
+        assert_eq!(
+            Day::parse("2026-01-01").unwrap().prev(),
+            Day::parse("2025-12-31").unwrap()
+        );
+        assert_eq!(
+            Day::of_timestamp("2026-03-01T00:00:01Z"),
+            Day::parse("2026-03-01")
+        );
+    }
+}
