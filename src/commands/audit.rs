@@ -44,7 +44,7 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
 
 /// Runs the rules over `inventory` and assembles the report.
 pub fn audit(inventory: &Inventory, snapshot: Option<&Path>, generated_at: String) -> Report {
-    let evaluation = rules::evaluate(inventory);
+    let evaluation = rules::evaluate(inventory, &generated_at);
     Report::new(
         generated_at,
         scope(inventory, snapshot),

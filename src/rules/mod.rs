@@ -16,9 +16,26 @@ pub struct Evaluation {
     pub access: Vec<AccessEntry>,
 }
 
-/// Runs every rule over `inventory`. No rule logic is registered yet: the policy-dependent
-/// rules land with the policy engine.
-pub fn evaluate(inventory: &Inventory) -> Evaluation {
-    let _ = inventory;
+/// What a rule's check sees: the inventory and the report time (the only clock rules use).
+#[derive(Debug, Clone, Copy)]
+pub struct RuleContext<'a> {
+    pub inventory: &'a Inventory,
+    /// RFC 3339.
+    pub evaluated_at: &'a str,
+}
+
+/// One rule's logic, registered explicitly in [`REGISTRY`].
+#[derive(Debug, Clone, Copy)]
+pub struct RuleLogic {
+    pub id: &'static str,
+    pub check: fn(&RuleContext<'_>) -> Vec<Finding>,
+}
+
+/// TEMP shim: the rule logic lands from main; until then nothing is registered.
+pub const REGISTRY: &[RuleLogic] = &[];
+
+/// TEMP shim: runs nothing; `evaluated_at` is the report time (RFC 3339).
+pub fn evaluate(inventory: &Inventory, evaluated_at: &str) -> Evaluation {
+    let _ = (inventory, evaluated_at);
     Evaluation::default()
 }
