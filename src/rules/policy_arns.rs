@@ -317,6 +317,24 @@ pub fn resource_id_dangling(cx: &RuleContext<'_>) -> Vec<Finding> {
             cx.skip(id, Some(&parsed.account), region, gap);
             continue;
         }
+        // A region that was not collected at all cannot prove the id is gone.
+        let collected = region.is_none_or(|region| {
+            cx.inventory
+                .account(&parsed.account)
+                .is_some_and(|a| a.regions.iter().any(|r| r.region == region))
+        });
+        if !collected {
+            cx.skip(
+                id,
+                Some(&parsed.account),
+                region,
+                format!(
+                    "region {} of account {} was not collected",
+                    parsed.region, parsed.account
+                ),
+            );
+            continue;
+        }
         let vars = pattern.vars(&parsed.resource_id);
         let builder = cx
             .finding(id)
@@ -503,7 +521,16 @@ pub fn action_misspelt(cx: &RuleContext<'_>) -> Vec<Finding> {
 pub fn condition_key_never_present(cx: &RuleContext<'_>) -> Vec<Finding> {
     let id = "condition-key-never-present";
     let mut out = Vec::new();
-    for (_, policy, owner) in cx.analysis.index.identity_documents() {
+    // Identity policies, boundaries and SCPs/RCPs: an organization-wide "deny outside our
+    // IP ranges" SCP that does not exempt rds-db:connect blocks every IAM login.
+    let documents = cx
+        .analysis
+        .index
+        .policies
+        .iter()
+        .zip(&cx.analysis.index.owners)
+        .filter(|(_, owner)| !matches!(owner, PolicyOwner::Trust { .. }));
+    for (policy, owner) in documents {
         for statement in &policy.document.statements {
             if !statement.action.covers(crate::access::CONNECT) {
                 continue;
