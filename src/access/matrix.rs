@@ -6,7 +6,10 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
+
 use crate::policy::rds_db::lint_resource;
+use crate::policy::wildcard::{Flavour, Wildcard};
 use crate::policy::{
     Decision, Effect, Evaluation, Layer, PolicySet, ReasonKind, Request, RequestContext, Truth,
 };
@@ -109,7 +112,84 @@ struct NamedUser<'p> {
     pattern: &'p crate::policy::document::ResourcePattern,
 }
 
-/// Computes the grants of every principal.
+/// Which (target, user) pairs a principal's connect grants can possibly reach, from the
+/// patterns alone: a cheap filter before the full evaluation. Conservative — anything it
+/// cannot read (`*`, `NotResource`, a malformed ARN) reaches everything.
+struct ConnectScope {
+    everything: bool,
+    patterns: Vec<ScopePattern>,
+}
+
+struct ScopePattern {
+    resource_id: Wildcard,
+    region: Wildcard,
+    account: Wildcard,
+    /// The DB user when the pattern names one literally.
+    literal_user: Option<String>,
+}
+
+impl ConnectScope {
+    fn of(identity: &[&crate::policy::Policy]) -> Option<ConnectScope> {
+        let mut scope = ConnectScope {
+            everything: false,
+            patterns: Vec::new(),
+        };
+        let mut covered = false;
+        for policy in identity {
+            for statement in &policy.document.statements {
+                if statement.effect != Effect::Allow || !statement.action.covers(CONNECT) {
+                    continue;
+                }
+                covered = true;
+                let Some(block) = statement.resource.as_ref().filter(|b| !b.negated) else {
+                    scope.everything = true;
+                    continue;
+                };
+                for pattern in &block.patterns {
+                    match lint_resource(&pattern.raw).parsed {
+                        Some(parsed) if !pattern.raw.contains("${") => {
+                            scope.patterns.push(ScopePattern {
+                                resource_id: Wildcard::compile(&parsed.resource_id, Flavour::Plain),
+                                region: Wildcard::compile(&parsed.region, Flavour::Plain),
+                                account: Wildcard::compile(&parsed.account, Flavour::Plain),
+                                literal_user: (!parsed.db_user.contains(['*', '?']))
+                                    .then_some(parsed.db_user),
+                            })
+                        }
+                        _ => scope.everything = true,
+                    }
+                }
+            }
+        }
+        covered.then_some(scope)
+    }
+
+    /// `None`: no pattern reaches the target. `Some(None)`: any user may be reached.
+    /// `Some(Some(users))`: only these literally named users.
+    fn users_on(&self, target: &Target<'_>) -> Option<Option<Vec<&str>>> {
+        if self.everything {
+            return Some(None);
+        }
+        let mut users = Vec::new();
+        let mut reached = false;
+        for pattern in &self.patterns {
+            if !(pattern.resource_id.matches(target.resource_id)
+                && pattern.region.matches(target.region)
+                && pattern.account.matches(target.account))
+            {
+                continue;
+            }
+            reached = true;
+            match &pattern.literal_user {
+                Some(user) => users.push(user.as_str()),
+                None => return Some(None),
+            }
+        }
+        reached.then_some(Some(users))
+    }
+}
+
+/// Computes the grants of every principal (in parallel across principals).
 pub fn grants(
     principals: &[Principal<'_>],
     targets: &[Target<'_>],
@@ -121,73 +201,99 @@ pub fn grants(
     for (position, target) in targets.iter().enumerate() {
         by_account.entry(target.account).or_default().push(position);
     }
+    principals
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(principal_index, principal)| {
+            principal_grants(
+                principal_index,
+                principal,
+                targets,
+                &by_account,
+                index,
+                chains,
+                organization_id,
+            )
+        })
+        .collect()
+}
+
+fn principal_grants(
+    principal_index: usize,
+    principal: &Principal<'_>,
+    targets: &[Target<'_>],
+    by_account: &HashMap<&str, Vec<usize>>,
+    index: &PolicyIndex,
+    chains: &HashMap<String, OrgChain>,
+    organization_id: Option<&str>,
+) -> Vec<Grant> {
     let mut out = Vec::new();
-    for (principal_index, principal) in principals.iter().enumerate() {
-        if principal.service_linked {
-            continue;
-        }
-        let identity = principal.identity_policies(index);
-        let named = named_users(&identity);
-        if named.is_none() {
-            continue; // no Allow covers rds-db:connect
-        }
-        let named = named.unwrap_or_default();
-        let Some(account_targets) = by_account.get(principal.account) else {
+    if principal.service_linked {
+        return out;
+    }
+    let identity = principal.identity_policies(index);
+    let Some(scope) = ConnectScope::of(&identity) else {
+        return out; // no Allow covers rds-db:connect
+    };
+    let Some(account_targets) = by_account.get(principal.account) else {
+        return out;
+    };
+    let named = named_users(&identity);
+    let chain = chains.get(principal.account);
+    let scp_levels = chain.map(|c| OrgChain::levels(&c.scp_levels, index));
+    let set = PolicySet {
+        identity: &identity,
+        permission_boundary: principal.boundary.map(|id| index.get(id)),
+        scp_levels: scp_levels.as_deref(),
+        rcp_levels: None,
+        session: &[],
+        management_account: chain.is_some_and(|c| c.management),
+    };
+    let identity_only = PolicySet::identity_only(&identity);
+    let base_context = connect_context(principal.context(organization_id));
+    for &target_index in account_targets {
+        let target = &targets[target_index];
+        let Some(reachable) = scope.users_on(target) else {
             continue;
         };
-        let chain = chains.get(principal.account);
-        let scp_levels = chain.map(|c| OrgChain::levels(&c.scp_levels, index));
-        let set = PolicySet {
-            identity: &identity,
-            permission_boundary: principal.boundary.map(|id| index.get(id)),
-            scp_levels: scp_levels.as_deref(),
-            rcp_levels: None,
-            session: &[],
-            management_account: chain.is_some_and(|c| c.management),
-        };
-        let identity_only = PolicySet::identity_only(&identity);
-        let base_context = connect_context(principal.context(organization_id));
-        for &target_index in account_targets {
-            let target = &targets[target_index];
-            let mut context = base_context.clone();
-            context.set("aws:RequestedRegion", vec![target.region.to_owned()], false);
-            for (db_user, is_named) in candidate_users(target, &named, &context) {
-                let resource = target.connect_arn(&db_user);
-                let request = Request {
-                    principal: Some(&principal.request_principal),
-                    action: CONNECT,
-                    resource: &resource,
-                    context: &context,
-                };
-                let identity_eval = crate::policy::evaluate(&request, &identity_only);
-                if !matches!(
-                    identity_eval.decision,
-                    Decision::Allowed | Decision::Depends
-                ) {
-                    continue;
-                }
-                let allowed_by = identity_eval
-                    .reasons
-                    .iter()
-                    .find(|r| r.kind == ReasonKind::Allow)
-                    .and_then(|r| Some(format!("{} of {}", r.statement?.label(), r.policy?.name)));
-                let effective = crate::policy::evaluate(&request, &set);
-                out.push(Grant {
-                    principal: principal_index,
-                    target: target_index,
-                    db_user,
-                    named: is_named,
-                    identity: identity_eval.decision,
-                    effective: effective.decision,
-                    depends_on: effective.depends_on.clone(),
-                    blocked_by: effective
-                        .decision
-                        .is_denied()
-                        .then(|| Blocker::of(&effective))
-                        .flatten(),
-                    allowed_by,
-                });
+        let mut context = base_context.clone();
+        context.set("aws:RequestedRegion", vec![target.region.to_owned()], false);
+        for (db_user, is_named) in candidate_users(target, &named, &context, reachable.as_deref()) {
+            let resource = target.connect_arn(&db_user);
+            let request = Request {
+                principal: Some(&principal.request_principal),
+                action: CONNECT,
+                resource: &resource,
+                context: &context,
+            };
+            let identity_eval = crate::policy::evaluate(&request, &identity_only);
+            if !matches!(
+                identity_eval.decision,
+                Decision::Allowed | Decision::Depends
+            ) {
+                continue;
             }
+            let allowed_by = identity_eval
+                .reasons
+                .iter()
+                .find(|r| r.kind == ReasonKind::Allow)
+                .and_then(|r| Some(format!("{} of {}", r.statement?.label(), r.policy?.name)));
+            let effective = crate::policy::evaluate(&request, &set);
+            out.push(Grant {
+                principal: principal_index,
+                target: target_index,
+                db_user,
+                named: is_named,
+                identity: identity_eval.decision,
+                effective: effective.decision,
+                depends_on: effective.depends_on.clone(),
+                blocked_by: effective
+                    .decision
+                    .is_denied()
+                    .then(|| Blocker::of(&effective))
+                    .flatten(),
+                allowed_by,
+            });
         }
     }
     out
@@ -202,17 +308,14 @@ pub fn connect_context(mut context: RequestContext) -> RequestContext {
     context
 }
 
-/// Users named literally in Allow statements that cover `rds-db:connect`; `None` when no
-/// Allow covers it at all (the principal cannot connect anywhere).
-fn named_users<'p>(identity: &[&'p crate::policy::Policy]) -> Option<Vec<NamedUser<'p>>> {
-    let mut covered = false;
+/// Users named literally in Allow statements that cover `rds-db:connect`.
+fn named_users<'p>(identity: &[&'p crate::policy::Policy]) -> Vec<NamedUser<'p>> {
     let mut named = Vec::new();
     for policy in identity {
         for statement in &policy.document.statements {
             if statement.effect != Effect::Allow || !statement.action.covers(CONNECT) {
                 continue;
             }
-            covered = true;
             let Some(block) = statement.resource.as_ref().filter(|b| !b.negated) else {
                 continue;
             };
@@ -230,21 +333,24 @@ fn named_users<'p>(identity: &[&'p crate::policy::Policy]) -> Option<Vec<NamedUs
             }
         }
     }
-    covered.then_some(named)
+    named
 }
 
-/// The DB users worth evaluating on a target: its roles (when read) and the users the
-/// policies name for it. The flag says whether a pattern names the user for this target.
+/// The DB users worth evaluating on a target: its roles (when read; only those the scope
+/// can reach when it names users literally) and the users the policies name for it. The
+/// flag says whether a pattern names the user for this target.
 fn candidate_users(
     target: &Target<'_>,
     named: &[NamedUser<'_>],
     context: &RequestContext,
+    only: Option<&[&str]>,
 ) -> Vec<(String, bool)> {
     let mut users: Vec<(String, bool)> = target
         .database
         .map(|db| {
             db.roles
                 .iter()
+                .filter(|role| only.is_none_or(|only| only.contains(&role.name.as_str())))
                 .map(|role| (role.name.clone(), false))
                 .collect()
         })

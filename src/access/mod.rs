@@ -38,6 +38,25 @@ pub struct Analysis<'i> {
     /// Managed policies used only as permissions boundaries (never as identity policies):
     /// broad by design, since a boundary only caps what identity policies grant.
     pub boundary_only: HashSet<PolicyId>,
+    lookup: Lookup<'i>,
+}
+
+/// Indices so rules never scan the whole inventory per item.
+#[derive(Default)]
+struct Lookup<'i> {
+    grants_by_target: Vec<Vec<usize>>,
+    /// Intended grants reaching a database's role: (database address, role) → grants.
+    reaching: HashMap<(usize, &'i str), Vec<usize>>,
+    /// A database's own target (not proxies), by the database's address.
+    database_target: HashMap<usize, usize>,
+    /// Targets by resource id and by identifier.
+    target_by_key: HashMap<&'i str, usize>,
+    /// Every DB instance (members included) by resource id and by identifier.
+    instance_by_key: HashMap<&'i str, (&'i str, &'i str, &'i crate::inventory::DbInstance)>,
+}
+
+fn address<T>(item: &T) -> usize {
+    item as *const T as usize
 }
 
 impl<'i> Analysis<'i> {
@@ -82,7 +101,107 @@ impl<'i> Analysis<'i> {
             trust,
             assume_paths,
             boundary_only,
+            lookup: Lookup::default(),
         }
+        .indexed()
+    }
+
+    fn indexed(mut self) -> Self {
+        let mut lookup = Lookup {
+            grants_by_target: vec![Vec::new(); self.targets.len()],
+            ..Lookup::default()
+        };
+        for (position, target) in self.targets.iter().enumerate() {
+            lookup
+                .target_by_key
+                .entry(target.resource_id)
+                .or_insert(position);
+            lookup
+                .target_by_key
+                .entry(target.identifier)
+                .or_insert(position);
+            if let Some(database) = target.database
+                && target.proxy.is_none()
+            {
+                lookup.database_target.insert(address(database), position);
+            }
+        }
+        for located in self.inventory.db_instances() {
+            let entry = (located.account, located.region, located.item);
+            lookup
+                .instance_by_key
+                .entry(located.item.resource_id.as_str())
+                .or_insert(entry);
+            lookup
+                .instance_by_key
+                .entry(located.item.identifier.as_str())
+                .or_insert(entry);
+        }
+        for (position, grant) in self.grants.iter().enumerate() {
+            lookup.grants_by_target[grant.target].push(position);
+        }
+        self.lookup = lookup;
+        let mut reaching: HashMap<(usize, &'i str), Vec<usize>> = HashMap::new();
+        for (position, grant) in self.grants.iter().enumerate() {
+            if let Some(database) = self.targets[grant.target].database
+                && grant.intended()
+            {
+                // The user name lives in the database's role list (or in the grant only).
+                let name = database
+                    .roles
+                    .iter()
+                    .find(|r| r.name == grant.db_user)
+                    .map(|r| r.name.as_str());
+                if let Some(name) = name {
+                    reaching
+                        .entry((address(database), name))
+                        .or_default()
+                        .push(position);
+                }
+            }
+        }
+        self.lookup.reaching = reaching;
+        self
+    }
+
+    /// Intended grants that reach `role` of `database` (through it or a proxy before it).
+    pub fn grants_reaching(
+        &self,
+        database: &crate::inventory::Database,
+        role: &'i str,
+    ) -> impl Iterator<Item = &Grant> {
+        let positions: &[usize] = self
+            .lookup
+            .reaching
+            .get(&(address(database), role))
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        positions.iter().map(|&position| &self.grants[position])
+    }
+
+    /// The target whose roles `database` describes (not a proxy in front of it).
+    pub fn database_target(&self, database: &crate::inventory::Database) -> Option<&Target<'i>> {
+        self.lookup
+            .database_target
+            .get(&address(database))
+            .map(|&i| &self.targets[i])
+    }
+
+    /// A target by resource id or identifier.
+    pub fn target_by_key(&self, key: &str) -> Option<&Target<'i>> {
+        self.lookup
+            .target_by_key
+            .get(key)
+            .map(|&i| &self.targets[i])
+    }
+
+    /// Any DB instance (cluster members included) by resource id or identifier, with its
+    /// account and region.
+    pub fn instance_by_key(
+        &self,
+        key: &str,
+    ) -> Option<(&'i str, &'i str, &'i crate::inventory::DbInstance)> {
+        self.lookup.instance_by_key.get(key).copied()
     }
 
     /// The Organization's id, when the inventory has one.
@@ -92,7 +211,12 @@ impl<'i> Analysis<'i> {
 
     /// Grants on one target.
     pub fn grants_on(&self, target: usize) -> impl Iterator<Item = &Grant> {
-        self.grants.iter().filter(move |g| g.target == target)
+        self.lookup
+            .grants_by_target
+            .get(target)
+            .into_iter()
+            .flatten()
+            .map(|&position| &self.grants[position])
     }
 
     /// The access matrix: direct grants, and grants reached by assuming a DB-connect role.

@@ -285,6 +285,10 @@ pub fn lint_action(raw: &str) -> Option<ActionProblem> {
         return None;
     }
     let trimmed = action.trim();
+    // An edit distance of at most 2 needs a length within 2 of `rds-db:connect` (14).
+    if !(12..=16).contains(&action.len()) {
+        return None;
+    }
     if trimmed != action || edit_distance(&action, "rds-db:connect") <= 2 {
         return Some(ActionProblem::Misspelt);
     }

@@ -2,7 +2,7 @@
 //! start findings from the catalogue (severity, title, fix template) so the logic only adds
 //! the resource, the evidence and the values.
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 
 use crate::access::{Analysis, PolicyOwner, Target};
 use crate::inventory::Inventory;
@@ -18,6 +18,7 @@ pub struct RuleContext<'a> {
     /// The report's time in epoch milliseconds (`None` when unparseable).
     pub now_millis: Option<i64>,
     not_evaluated: RefCell<Vec<NotEvaluated>>,
+    connect_patterns: OnceCell<Vec<super::policy_arns::ConnectPattern<'a>>>,
 }
 
 impl<'a> RuleContext<'a> {
@@ -32,7 +33,15 @@ impl<'a> RuleContext<'a> {
             evaluated_at,
             now_millis: crate::policy::condition::parse_date(evaluated_at),
             not_evaluated: RefCell::new(Vec::new()),
+            connect_patterns: OnceCell::new(),
         }
+    }
+
+    /// Every rds-db resource pattern of the Allow statements meant to grant DB access,
+    /// linted once and shared by the policy-ARN rules.
+    pub fn connect_patterns(&self) -> &[super::policy_arns::ConnectPattern<'a>] {
+        self.connect_patterns
+            .get_or_init(|| super::policy_arns::connect_patterns(self.analysis))
     }
 
     /// A finding for rule `id`, with the catalogue's severity and title.

@@ -40,13 +40,7 @@ fn grants_reaching<'a>(
     database: &'a Database,
     role: &'a str,
 ) -> impl Iterator<Item = &'a Grant> + 'a {
-    cx.analysis.grants.iter().filter(move |grant| {
-        grant.db_user == role
-            && grant.intended()
-            && cx.analysis.targets[grant.target]
-                .database
-                .is_some_and(|db| std::ptr::eq(db, database))
-    })
+    cx.analysis.grants_reaching(database, role)
 }
 
 fn role_flags(role: &PgRole) -> String {

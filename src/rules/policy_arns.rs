@@ -70,9 +70,9 @@ fn is_connect_resource(raw: &str) -> bool {
 }
 
 /// Every rds-db resource pattern of every Allow statement meant to grant DB access.
-pub fn connect_patterns<'a>(cx: &RuleContext<'a>) -> Vec<ConnectPattern<'a>> {
+pub fn connect_patterns<'a>(analysis: &'a crate::access::Analysis<'a>) -> Vec<ConnectPattern<'a>> {
     let mut out = Vec::new();
-    for (policy_id, policy, owner) in cx.analysis.index.identity_documents() {
+    for (policy_id, policy, owner) in analysis.index.identity_documents() {
         for statement in &policy.document.statements {
             if statement.effect != Effect::Allow || !is_connect_statement(statement) {
                 continue;
@@ -108,7 +108,7 @@ fn per_problem(
     expected: impl Fn(&ConnectPattern<'_>) -> String,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
-    for pattern in connect_patterns(cx) {
+    for pattern in cx.connect_patterns() {
         let Some(problem) = pattern.lint.problems.iter().find(|p| matches(p)) else {
             continue;
         };
@@ -159,22 +159,17 @@ fn corrected_target<'a>(
     // `arn:aws:rds:REGION:ACCOUNT:db:NAME` or `…:cluster:NAME` pasted in: take NAME.
     let name = id.rsplit(':').next().unwrap_or(id);
     cx.analysis
-        .targets
-        .iter()
-        .find(|t| t.identifier == name || t.resource_id == name)
+        .target_by_key(name)
         .or_else(|| member_cluster(cx, name))
 }
 
 /// The cluster target a member instance (by identifier or resource id) belongs to.
 fn member_cluster<'a>(cx: &'a RuleContext<'_>, instance: &str) -> Option<&'a Target<'a>> {
-    let located = cx
-        .inventory
-        .db_instances()
-        .find(|i| i.item.identifier == instance || i.item.resource_id == instance)?;
-    let cluster = located.item.cluster_identifier.as_deref()?;
-    cx.analysis.targets.iter().find(|t| {
-        t.kind == TargetKind::Cluster && t.identifier == cluster && t.account == located.account
-    })
+    let (account, _, instance) = cx.analysis.instance_by_key(instance)?;
+    let cluster = cx
+        .analysis
+        .target_by_key(instance.cluster_identifier.as_deref()?)?;
+    (cluster.kind == TargetKind::Cluster && cluster.account == account).then_some(cluster)
 }
 
 fn expected_arn(pattern: &ConnectPattern<'_>, resource_id: Option<String>) -> String {
@@ -255,9 +250,9 @@ pub fn user_name_whitespace_or_case(cx: &RuleContext<'_>) -> Vec<Finding> {
 }
 
 /// Well-formed patterns whose resource id is a literal RDS resource id.
-fn literal_ids<'a>(cx: &RuleContext<'a>) -> Vec<ConnectPattern<'a>> {
-    connect_patterns(cx)
-        .into_iter()
+fn literal_ids<'c, 'a>(cx: &'c RuleContext<'a>) -> Vec<&'c ConnectPattern<'a>> {
+    cx.connect_patterns()
+        .iter()
         .filter(|p| {
             p.lint.problems.is_empty()
                 && p.lint.parsed.as_ref().is_some_and(|a| {
@@ -272,22 +267,22 @@ fn literal_ids<'a>(cx: &RuleContext<'a>) -> Vec<ConnectPattern<'a>> {
 
 /// Where a resource id really lives: (account, region, what it is).
 fn locate_id<'a>(cx: &'a RuleContext<'_>, id: &str) -> Option<(&'a str, &'a str, String)> {
-    if let Some(target) = cx.analysis.targets.iter().find(|t| t.resource_id == id) {
+    if let Some(target) = cx
+        .analysis
+        .target_by_key(id)
+        .filter(|t| t.resource_id == id)
+    {
         return Some((
             target.account,
             target.region,
             format!("{:?} {}", target.kind, target.identifier).to_lowercase(),
         ));
     }
-    cx.inventory
-        .db_instances()
-        .find(|i| i.item.resource_id == id)
-        .map(|i| {
-            (
-                i.account,
-                i.region,
-                format!("instance {}", i.item.identifier),
-            )
+    cx.analysis
+        .instance_by_key(id)
+        .filter(|(_, _, instance)| instance.resource_id == id)
+        .map(|(account, region, instance)| {
+            (account, region, format!("instance {}", instance.identifier))
         })
 }
 
@@ -404,14 +399,14 @@ pub fn instance_id_for_cluster(cx: &RuleContext<'_>) -> Vec<Finding> {
         let Some(parsed) = &pattern.lint.parsed else {
             continue;
         };
-        let Some(instance) = cx
-            .inventory
-            .db_instances()
-            .find(|i| i.item.resource_id == parsed.resource_id)
+        let Some((_, _, instance)) = cx
+            .analysis
+            .instance_by_key(&parsed.resource_id)
+            .filter(|(_, _, i)| i.resource_id == parsed.resource_id)
         else {
             continue;
         };
-        let Some(cluster) = member_cluster(cx, &instance.item.identifier) else {
+        let Some(cluster) = member_cluster(cx, &instance.identifier) else {
             continue;
         };
         let mut vars = pattern.vars(cluster.resource_id);
@@ -420,7 +415,7 @@ pub fn instance_id_for_cluster(cx: &RuleContext<'_>) -> Vec<Finding> {
             .finding(id)
             .message(format!(
                 "{} names {} ({}), a member instance of Aurora cluster {}; IAM checks Aurora tokens against the cluster's resource id {}.",
-                pattern.raw, parsed.resource_id, instance.item.identifier, cluster.identifier, cluster.resource_id
+                pattern.raw, parsed.resource_id, instance.identifier, cluster.identifier, cluster.resource_id
             ))
             .resource(cx.policy_resource(pattern.owner))
             .evidence(pattern.source(), pattern.raw, expected_arn(&pattern, Some(cluster.resource_id.to_owned())))
@@ -434,7 +429,7 @@ pub fn instance_id_for_cluster(cx: &RuleContext<'_>) -> Vec<Finding> {
 pub fn overbroad_wildcard(cx: &RuleContext<'_>) -> Vec<Finding> {
     let id = "arn-overbroad-wildcard";
     let mut out = Vec::new();
-    for pattern in connect_patterns(cx) {
+    for pattern in cx.connect_patterns() {
         let breadth = pattern.lint.breadth;
         if !matches!(
             breadth,
