@@ -112,7 +112,7 @@ fn per_problem(
         let Some(problem) = pattern.lint.problems.iter().find(|p| matches(p)) else {
             continue;
         };
-        let corrected = corrected_target(cx, &pattern);
+        let corrected = corrected_target(cx, pattern);
         let resource_id = corrected
             .map(|t| t.resource_id.to_owned())
             .unwrap_or_else(|| {
@@ -136,7 +136,7 @@ fn per_problem(
                 pattern.statement.label()
             ))
             .resource(cx.policy_resource(pattern.owner))
-            .evidence(pattern.source(), pattern.raw, expected(&pattern))
+            .evidence(pattern.source(), pattern.raw, expected(pattern))
             .key(pattern.raw)
             .fix(cx.fix(id, &with_vars(&vars)));
         cx.emit(builder, &mut out);
@@ -418,7 +418,7 @@ pub fn instance_id_for_cluster(cx: &RuleContext<'_>) -> Vec<Finding> {
                 pattern.raw, parsed.resource_id, instance.identifier, cluster.identifier, cluster.resource_id
             ))
             .resource(cx.policy_resource(pattern.owner))
-            .evidence(pattern.source(), pattern.raw, expected_arn(&pattern, Some(cluster.resource_id.to_owned())))
+            .evidence(pattern.source(), pattern.raw, expected_arn(pattern, Some(cluster.resource_id.to_owned())))
             .key(pattern.raw)
             .fix(cx.fix(id, &with_vars(&vars)));
         cx.emit(builder, &mut out);
