@@ -194,7 +194,7 @@ fn organization(accounts: usize) -> Organization {
                 name: "FullAWSAccess".into(),
                 kind: OrgPolicyKind::ServiceControlPolicy,
                 aws_managed: true,
-                document: json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}),
+                document: json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}).into(),
                 targets: all_targets,
             },
             OrgPolicy {
@@ -204,7 +204,7 @@ fn organization(accounts: usize) -> Organization {
                 kind: OrgPolicyKind::ServiceControlPolicy,
                 aws_managed: false,
                 document: json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "rds-db:connect", "Resource": "*",
-                    "Condition": {"Null": {"aws:PrincipalTag/db-access": "true"}}}]}),
+                    "Condition": {"Null": {"aws:PrincipalTag/db-access": "true"}}}]}).into(),
                 targets: ous.iter().step_by(2).map(|o| o.id.clone()).collect(),
             },
         ],
@@ -481,7 +481,7 @@ fn generate_iam(
             name,
             path: "/".into(),
             default_version_id: Some("v1".into()),
-            document,
+            document: document.into(),
         });
     }
     let n_policies = account.iam.managed_policies.len();
@@ -508,7 +508,7 @@ fn generate_iam(
             arn: format!("arn:aws:iam::{id}:role/{name}"),
             name,
             path: "/".into(),
-            trust_policy: trust,
+            trust_policy: trust.into(),
             permissions_boundary: None,
             tags,
             attached_policies: attached,

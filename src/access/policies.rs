@@ -3,11 +3,11 @@
 //! policies, and Organizations SCPs/RCPs. A document that does not parse is recorded (the
 //! `policy-unparseable` rule reports it) and left out of evaluation; the audit goes on.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use serde_json::Value;
+use rayon::prelude::*;
 
-use crate::inventory::{InlinePolicy, Inventory};
+use crate::inventory::{Inventory, PolicyText};
 use crate::policy::{Policy, PolicyDocument};
 
 /// Index of a policy in [`PolicyIndex::policies`].
@@ -87,21 +87,20 @@ pub struct PolicyIndex {
 }
 
 impl PolicyIndex {
-    /// Parses every document of `inventory`.
+    /// Parses every document of `inventory`, in parallel (documents are independent).
     pub fn build(inventory: &Inventory) -> PolicyIndex {
-        let mut index = PolicyIndex::default();
+        let mut sources: Vec<(PolicyOwner, &PolicyText)> = Vec::new();
+        let mut seen_managed = HashSet::new();
         for account in &inventory.accounts {
             let account_id = &account.account_id;
             for managed in &account.iam.managed_policies {
-                if index.managed.contains_key(&managed.arn) {
-                    continue; // AWS-managed policies repeat in every account.
-                }
-                let owner = PolicyOwner::Managed {
-                    arn: managed.arn.clone(),
-                    account: account_id.clone(),
-                };
-                if let Some(id) = index.add(owner, &managed.document) {
-                    index.managed.insert(managed.arn.clone(), id);
+                // AWS-managed policies repeat in every account.
+                if seen_managed.insert(managed.arn.as_str()) {
+                    let owner = PolicyOwner::Managed {
+                        arn: managed.arn.clone(),
+                        account: account_id.clone(),
+                    };
+                    sources.push((owner, &managed.document));
                 }
             }
             let inline_sets = account
@@ -124,16 +123,21 @@ impl PolicyIndex {
                         .map(|r| (&r.arn, &r.inline_policies)),
                 );
             for (owner_arn, inline) in inline_sets {
-                index.add_inline(owner_arn, account_id, inline);
+                for policy in inline {
+                    let owner = PolicyOwner::Inline {
+                        owner_arn: owner_arn.clone(),
+                        account: account_id.clone(),
+                        name: policy.name.clone(),
+                    };
+                    sources.push((owner, &policy.document));
+                }
             }
             for role in &account.iam.roles {
                 let owner = PolicyOwner::Trust {
                     role_arn: role.arn.clone(),
                     account: account_id.clone(),
                 };
-                if let Some(id) = index.add(owner, &role.trust_policy) {
-                    index.trust.insert(role.arn.clone(), id);
-                }
+                sources.push((owner, &role.trust_policy));
             }
         }
         if let Some(organization) = &inventory.organization {
@@ -142,49 +146,50 @@ impl PolicyIndex {
                     policy_arn: policy.arn.clone(),
                     policy_id: policy.id.clone(),
                 };
-                if let Some(id) = index.add(owner, &policy.document) {
-                    index.organization.insert(policy.id.clone(), id);
-                }
+                sources.push((owner, &policy.document));
             }
+        }
+        let parsed: Vec<(PolicyOwner, Result<PolicyDocument, String>)> = sources
+            .into_par_iter()
+            .map(|(owner, text)| {
+                let result = text.parse().map_err(|err| err.to_string());
+                (owner, result)
+            })
+            .collect();
+        let mut index = PolicyIndex::default();
+        for (owner, result) in parsed {
+            index.insert(owner, result);
         }
         index
     }
 
-    fn add_inline(&mut self, owner_arn: &str, account: &str, inline: &[InlinePolicy]) {
-        for policy in inline {
-            let owner = PolicyOwner::Inline {
-                owner_arn: owner_arn.to_owned(),
-                account: account.to_owned(),
-                name: policy.name.clone(),
-            };
-            if let Some(id) = self.add(owner, &policy.document) {
-                self.inline
-                    .insert((owner_arn.to_owned(), policy.name.clone()), id);
+    fn insert(&mut self, owner: PolicyOwner, parsed: Result<PolicyDocument, String>) {
+        let document = match parsed {
+            Ok(document) => document,
+            Err(error) => {
+                self.unparseable.push(UnparseablePolicy { owner, error });
+                return;
             }
-        }
-    }
-
-    /// Parses one document (a JSON value, or a string holding JSON / URL-encoded JSON).
-    fn add(&mut self, owner: PolicyOwner, document: &Value) -> Option<PolicyId> {
-        let parsed = match document {
-            Value::String(text) => PolicyDocument::parse(text),
-            other => PolicyDocument::from_value(other),
         };
-        match parsed {
-            Ok(document) => {
-                let id = PolicyId(self.policies.len() as u32);
-                self.policies.push(Policy::new(owner.label(), document));
-                self.owners.push(owner);
-                Some(id)
+        let id = PolicyId(self.policies.len() as u32);
+        match &owner {
+            PolicyOwner::Managed { arn, .. } => {
+                self.managed.insert(arn.clone(), id);
             }
-            Err(err) => {
-                self.unparseable.push(UnparseablePolicy {
-                    owner,
-                    error: err.to_string(),
-                });
-                None
+            PolicyOwner::Inline {
+                owner_arn, name, ..
+            } => {
+                self.inline.insert((owner_arn.clone(), name.clone()), id);
+            }
+            PolicyOwner::Trust { role_arn, .. } => {
+                self.trust.insert(role_arn.clone(), id);
+            }
+            PolicyOwner::Organization { policy_id, .. } => {
+                self.organization.insert(policy_id.clone(), id);
             }
         }
+        self.policies.push(Policy::new(owner.label(), document));
+        self.owners.push(owner);
     }
 
     pub fn get(&self, id: PolicyId) -> &Policy {

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use super::PolicyText;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 /// IAM tags as key → value (IAM keys are unique per resource).
 pub type Tags = BTreeMap<String, String>;
@@ -31,7 +31,7 @@ pub struct Iam {
 pub struct InlinePolicy {
     pub name: String,
     /// Decoded policy JSON.
-    pub document: Value,
+    pub document: PolicyText,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -77,7 +77,7 @@ pub struct IamRole {
     #[serde(default = "root_path")]
     pub path: String,
     /// Decoded trust policy (`AssumeRolePolicyDocument`).
-    pub trust_policy: Value,
+    pub trust_policy: PolicyText,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permissions_boundary: Option<String>,
     #[serde(default, skip_serializing_if = "Tags::is_empty")]
@@ -119,7 +119,7 @@ pub struct ManagedPolicy {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_version_id: Option<String>,
     /// Decoded document of the default version.
-    pub document: Value,
+    pub document: PolicyText,
 }
 
 impl ManagedPolicy {

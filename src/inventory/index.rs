@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
+use super::PolicyText;
 
 use super::{DbCluster, DbInstance, DbProxy, Inventory, Located, OrgPolicyKind};
 
@@ -145,7 +145,7 @@ pub struct PolicyDocumentRef<'a> {
     pub arn: &'a str,
     /// Inline policy name; `None` otherwise.
     pub name: Option<&'a str>,
-    pub document: &'a Value,
+    pub document: &'a PolicyText,
 }
 
 impl Inventory {

@@ -2,7 +2,7 @@
 //! region they live in, find a resource by its `rds-db` resource id, and list the policies
 //! that apply to a principal. Rules use these instead of re-walking the tree.
 
-use serde_json::Value;
+use super::PolicyText;
 
 use super::{
     Account, Database, DbCluster, DbInstance, DbProxy, DbTarget, DbTargetKind, IamRole, IamUser,
@@ -51,7 +51,7 @@ impl std::fmt::Display for PolicySource<'_> {
 pub struct PolicyAttachment<'a> {
     pub source: PolicySource<'a>,
     /// `None` when the managed policy is attached but absent from the snapshot (a gap).
-    pub document: Option<&'a Value>,
+    pub document: Option<&'a PolicyText>,
 }
 
 impl Inventory {
@@ -132,7 +132,7 @@ fn located<'a, T>(
 }
 
 impl Account {
-    pub fn managed_policy_document(&self, arn: &str) -> Option<&Value> {
+    pub fn managed_policy_document(&self, arn: &str) -> Option<&PolicyText> {
         self.iam
             .managed_policies
             .iter()

@@ -11,6 +11,7 @@ mod iam;
 mod index;
 mod lookup;
 mod organization;
+mod policy_text;
 mod postgres;
 mod rds;
 pub mod snapshot;
@@ -26,6 +27,7 @@ pub use lookup::{Located, PolicyAttachment, PolicySource};
 pub use organization::{
     OrgAccount, OrgPolicy, OrgPolicyKind, OrgRoot, Organization, OrganizationalUnit,
 };
+pub use policy_text::PolicyText;
 pub use postgres::{Database, DbTarget, DbTargetKind, Membership, PgRole};
 pub use rds::{
     CaCertificate, ClusterEndpoint, ClusterEndpointKind, ClusterMember, DbCluster, DbInstance,

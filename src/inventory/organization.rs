@@ -1,8 +1,8 @@
 //! AWS Organizations facts: roots, the OU tree, member accounts and the authorization
 //! policies (SCPs, RCPs) with the targets they are attached to.
 
+use super::PolicyText;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -72,7 +72,7 @@ pub struct OrgPolicy {
     #[serde(default)]
     pub aws_managed: bool,
     /// Decoded policy JSON.
-    pub document: Value,
+    pub document: PolicyText,
     /// Ids of the roots, OUs and accounts it is attached to.
     #[serde(default)]
     pub targets: Vec<String>,

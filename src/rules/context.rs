@@ -2,7 +2,7 @@
 //! start findings from the catalogue (severity, title, fix template) so the logic only adds
 //! the resource, the evidence and the values.
 
-use std::cell::{OnceCell, RefCell};
+use std::sync::{Mutex, OnceLock};
 
 use crate::access::{Analysis, PolicyOwner, Target};
 use crate::inventory::Inventory;
@@ -17,8 +17,8 @@ pub struct RuleContext<'a> {
     pub evaluated_at: &'a str,
     /// The report's time in epoch milliseconds (`None` when unparseable).
     pub now_millis: Option<i64>,
-    not_evaluated: RefCell<Vec<NotEvaluated>>,
-    connect_patterns: OnceCell<Vec<super::policy_arns::ConnectPattern<'a>>>,
+    not_evaluated: Mutex<Vec<NotEvaluated>>,
+    connect_patterns: OnceLock<Vec<super::policy_arns::ConnectPattern<'a>>>,
 }
 
 impl<'a> RuleContext<'a> {
@@ -32,8 +32,8 @@ impl<'a> RuleContext<'a> {
             analysis,
             evaluated_at,
             now_millis: crate::policy::condition::parse_date(evaluated_at),
-            not_evaluated: RefCell::new(Vec::new()),
-            connect_patterns: OnceCell::new(),
+            not_evaluated: Mutex::new(Vec::new()),
+            connect_patterns: OnceLock::new(),
         }
     }
 
@@ -62,11 +62,23 @@ impl<'a> RuleContext<'a> {
 
     /// Records that rule `id` could not be evaluated for a scope.
     pub fn not_evaluated(&self) -> Vec<NotEvaluated> {
-        self.not_evaluated.borrow().clone()
+        let mut list = self
+            .not_evaluated
+            .lock()
+            .map(|list| list.clone())
+            .unwrap_or_default();
+        // Rules run in parallel: sort so the report does not depend on scheduling.
+        list.sort_by(|a, b| {
+            (&a.rule, &a.account, &a.region, &a.reason)
+                .cmp(&(&b.rule, &b.account, &b.region, &b.reason))
+        });
+        list
     }
 
     pub fn skip(&self, rule: &str, account: Option<&str>, region: Option<&str>, reason: String) {
-        let mut list = self.not_evaluated.borrow_mut();
+        let Ok(mut list) = self.not_evaluated.lock() else {
+            return;
+        };
         let entry = NotEvaluated {
             rule: rule.to_owned(),
             account: account.map(str::to_owned),

@@ -14,6 +14,8 @@ mod rds;
 pub use catalogue::{Category, FixTemplate, RuleMeta, catalogue, lookup};
 pub use context::RuleContext;
 
+use rayon::prelude::*;
+
 use crate::access::Analysis;
 use crate::inventory::Inventory;
 use crate::report::{AccessEntry, Finding, NotEvaluated};
@@ -157,10 +159,13 @@ pub struct Evaluation {
 pub fn evaluate(inventory: &Inventory, evaluated_at: &str) -> Evaluation {
     let analysis = Analysis::build(inventory);
     let context = RuleContext::new(inventory, &analysis, evaluated_at);
-    let mut findings: Vec<Finding> = REGISTRY
-        .iter()
-        .flat_map(|rule| (rule.check)(&context))
+    // Rules are independent pure functions: run them on every core. Collecting keeps
+    // registry order, so the output does not depend on scheduling.
+    let per_rule: Vec<Vec<Finding>> = REGISTRY
+        .par_iter()
+        .map(|rule| (rule.check)(&context))
         .collect();
+    let mut findings: Vec<Finding> = per_rule.into_iter().flatten().collect();
     // The same object can be reached twice (e.g. a policy attached to two roles).
     let mut seen = std::collections::HashSet::new();
     findings.retain(|finding| seen.insert(finding.fingerprint.clone()));

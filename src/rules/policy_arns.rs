@@ -52,8 +52,9 @@ impl ConnectPattern<'_> {
 /// recognisable mistake for it (`rds:connect`, a misspelling).
 fn is_connect_statement(statement: &Statement) -> bool {
     statement.action.patterns.iter().any(|p| {
-        let lower = p.raw.to_ascii_lowercase();
-        lower.starts_with("rds-db:")
+        p.raw
+            .get(..7)
+            .is_some_and(|prefix| prefix.eq_ignore_ascii_case("rds-db:"))
             || matches!(
                 lint_action(&p.raw),
                 Some(ActionProblem::RdsConnect | ActionProblem::Misspelt)
