@@ -515,7 +515,9 @@ fn activity_rules_report_only_their_planted_objects() {
             .collect();
         got.sort_unstable();
         if got != *resources {
-            problems.push(format!("rule {rule}: reported {got:?}, DRIFT.md plants {resources:?}"));
+            problems.push(format!(
+                "rule {rule}: reported {got:?}, DRIFT.md plants {resources:?}"
+            ));
         }
     }
     assert_no_problems("fixtures/demo activity rules", &problems);

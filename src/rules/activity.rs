@@ -274,9 +274,14 @@ fn now_or_skip(cx: &RuleContext<'_>, id: &str) -> Option<i64> {
     cx.now_millis
 }
 
-/// Whether the trail of `account` was read (completely) since `from` (epoch ms); otherwise
-/// records why the rule is not evaluated there.
-fn trail_read_since(cx: &RuleContext<'_>, id: &str, account: &str, from: i64) -> bool {
+/// A trail read until day D covers events up to the end of D; CloudTrail delivers within
+/// minutes, collection may run a day or two before the audit.
+const TRAIL_LAG_DAYS: i64 = 2;
+
+/// Whether the trail of `account` was read completely from `from` (epoch ms) and, with
+/// `to_now`, up to the report time (within [`TRAIL_LAG_DAYS`]); otherwise records why the rule
+/// is not evaluated there.
+fn trail_covers(cx: &RuleContext<'_>, id: &str, account: &str, from: i64, to_now: bool) -> bool {
     let Some((since, until)) = span_of(&cx.inventory.activity_scope, account) else {
         cx.skip(
             id,
@@ -286,12 +291,17 @@ fn trail_read_since(cx: &RuleContext<'_>, id: &str, account: &str, from: i64) ->
         );
         return false;
     };
-    if millis(&since.to_string()).is_none_or(|s| s > from) {
+    let starts_late = millis(&since.to_string()).is_none_or(|s| s > from);
+    let now = cx.now_millis.unwrap_or(i64::MAX);
+    let ends_early = to_now
+        && millis(&until.to_string())
+            .is_none_or(|u| u + DAY_MILLIS < now - TRAIL_LAG_DAYS * DAY_MILLIS);
+    if starts_late || ends_early {
         cx.skip(
             id,
             Some(account),
             None,
-            format!("CloudTrail of account {account} was read only from {since} to {until}, not back to the start of the rule's window"),
+            format!("CloudTrail of account {account} was read from {since} to {until}, which does not cover the rule's window before {}", cx.evaluated_at),
         );
         return false;
     }
@@ -319,23 +329,21 @@ pub fn connect_role_unused(cx: &RuleContext<'_>) -> Vec<Finding> {
     let window_start = now - i64::from(days) * DAY_MILLIS;
     for &index in &cx.analysis.connect_roles {
         let role = &cx.analysis.principals[index];
-        if role.service_linked || !trail_read_since(cx, id, role.account, window_start) {
+        if role.service_linked {
             continue;
         }
-        let recent = |e: &&AssumeRoleEvent| {
+        // Any attempt in the window, successful or failed, is use: failed attempts mean
+        // someone wants the role (assume-role-failed says why it breaks), and "consider
+        // revoking" would be the wrong advice.
+        let attempted = cx.inventory.activity.iter().any(|e| {
             e.role_arn == role.arn && millis(&e.event_time).is_some_and(|t| t >= window_start)
-        };
-        let events: Vec<&AssumeRoleEvent> = cx.inventory.activity.iter().filter(recent).collect();
-        // Failed attempts mean someone wants the role: assume-role-failed says why it breaks;
-        // "consider revoking" would be the wrong advice.
-        if !events.is_empty() {
-            continue;
-        }
+        });
         let last_used = role_last_used(cx, role);
-        if last_used
+        let recently_used = last_used
             .and_then(millis)
-            .is_some_and(|t| t >= window_start)
-        {
+            .is_some_and(|t| t >= window_start);
+        // Only the absence of events needs the whole window read.
+        if attempted || recently_used || !trail_covers(cx, id, role.account, window_start, true) {
             continue;
         }
         cx.emit(unused_finding(cx, index, days, last_used), &mut out);
@@ -617,7 +625,7 @@ pub fn first_seen(cx: &RuleContext<'_>) -> Vec<Finding> {
             continue;
         }
         let role = &cx.analysis.principals[activity.role];
-        if !trail_read_since(cx, id, role.account, baseline_start) {
+        if !trail_covers(cx, id, role.account, baseline_start, false) {
             continue;
         }
         let since = span_of(&cx.inventory.activity_scope, role.account)
