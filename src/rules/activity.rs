@@ -11,6 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::access::{Principal, TrustEntry, TrustedParty};
+use crate::activity::cloudtrail_layout::Day;
 use crate::activity::scope::span_of;
 use crate::activity::{AssumeRoleEvent, PrincipalType};
 use crate::policy::condition::parse_date;
@@ -301,7 +302,11 @@ fn trail_covers(cx: &RuleContext<'_>, id: &str, account: &str, from: i64, to_now
             id,
             Some(account),
             None,
-            format!("CloudTrail of account {account} was read from {since} to {until}, which does not cover the rule's window before {}", cx.evaluated_at),
+            format!(
+                "CloudTrail of account {account} was read from {since} to {until}, which does not cover the window from {} to {}",
+                day_before(cx.evaluated_at, from_days_ago(cx, from)),
+                cx.evaluated_at
+            ),
         );
         return false;
     }
@@ -317,6 +322,19 @@ fn trail_covers(cx: &RuleContext<'_>, id: &str, account: &str, from: i64, to_now
         return false;
     }
     true
+}
+
+/// Whole days between `from` and the report time.
+fn from_days_ago(cx: &RuleContext<'_>, from: i64) -> u32 {
+    let now = cx.now_millis.unwrap_or(from);
+    u32::try_from((now - from).max(0) / DAY_MILLIS).unwrap_or(u32::MAX)
+}
+
+/// The calendar day `days` before the timestamp's day (for messages).
+fn day_before(timestamp: &str, days: u32) -> String {
+    Day::of_timestamp(timestamp)
+        .map(|day| (0..days.min(36_500)).fold(day, |d, _| d.prev()).to_string())
+        .unwrap_or_else(|| format!("{days} days before"))
 }
 
 pub fn connect_role_unused(cx: &RuleContext<'_>) -> Vec<Finding> {
