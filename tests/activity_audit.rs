@@ -362,3 +362,121 @@ fn activity_flags_are_validated() {
     assert_eq!(usage(&["--cloudtrail-dir", "/nonexistent/trail"]), Some(2));
     let _ = fs::remove_dir_all(&snapshot_dir);
 }
+
+#[test]
+fn a_garbled_activity_scope_is_refused_at_load() {
+    let dir = temp_dir("bad-scope");
+    let mut inventory = world();
+    inventory
+        .activity_scope
+        .push(rdsiam::inventory::ActivityScope {
+            account: DB_ACCOUNT.into(),
+            source: "cloudtrail:files".into(),
+            since: "2026-11-20".into(),
+            until: "2026-03-01".into(),
+        });
+    inventory
+        .activity_scope
+        .push(rdsiam::inventory::ActivityScope {
+            account: "12345".into(),
+            source: "cloudtrail:files".into(),
+            since: "yesterday".into(),
+            until: "2026-03-01".into(),
+        });
+    let path = dir.join("snapshot.json");
+    snapshot::save(&inventory, &path).unwrap();
+    let error = snapshot::load(&path).unwrap_err().to_string();
+    assert!(
+        error.contains("activity_scope[0].since: since 2026-11-20 is after until 2026-03-01"),
+        "{error}"
+    );
+    assert!(error.contains("activity_scope[1].account"), "{error}");
+    assert!(
+        error.contains("activity_scope[1].since: \"yesterday\" is not a date"),
+        "{error}"
+    );
+    let _ = fs::remove_dir_all(&dir);
+}
+
+fn event(
+    id: &str,
+    principal: Option<&str>,
+    kind: rdsiam::activity::PrincipalType,
+    error: Option<&str>,
+) -> rdsiam::activity::AssumeRoleEvent {
+    rdsiam::activity::AssumeRoleEvent {
+        event_time: "2026-03-03T10:00:00Z".into(),
+        event_id: id.into(),
+        shared_event_id: None,
+        source_account: principal.and_then(|p| p.split(':').nth(4)).map(Into::into),
+        principal_arn: principal.map(Into::into),
+        principal_type: Some(kind),
+        role_arn: role_arn("rds-pgmonitor"),
+        role_session_name: Some("s".into()),
+        source_ip: Some(
+            if principal.is_some() {
+                "10.1.2.3"
+            } else {
+                "ec2.amazonaws.com"
+            }
+            .into(),
+        ),
+        user_agent: None,
+        error_code: error.map(Into::into),
+        recipient_account: Some(DB_ACCOUNT.into()),
+    }
+}
+
+/// `rds-pgmonitor` trusts only `ec2.amazonaws.com`: the service's own AssumeRole is use, not
+/// an intrusion; a role of a member account the trust does not name is reported (high), and
+/// so are its failed attempts (high: not admitted).
+#[test]
+fn callers_the_trust_does_not_admit_are_reported_at_high() {
+    use rdsiam::activity::PrincipalType;
+    use rdsiam::report::Severity;
+    let intruder = "arn:aws:sts::111111111111:assumed-role/intruder/session-1";
+    let mut inventory = world();
+    inventory.activity = vec![
+        event("e1", None, PrincipalType::AWSService, None),
+        event("e2", Some(intruder), PrincipalType::AssumedRole, None),
+        event(
+            "e3",
+            Some(intruder),
+            PrincipalType::AssumedRole,
+            Some("AccessDenied"),
+        ),
+        event(
+            "e4",
+            Some(intruder),
+            PrincipalType::AssumedRole,
+            Some("AccessDenied"),
+        ),
+    ];
+    let evaluation = evaluate(&inventory, "2026-03-04T00:00:00Z", 90);
+    let outside = findings_of(&evaluation, "assume-role-from-outside-org");
+    assert_eq!(outside.len(), 1);
+    assert_eq!(outside[0].severity, Severity::High);
+    assert!(
+        outside[0]
+            .message
+            .contains("arn:aws:iam::111111111111:role/intruder")
+    );
+    let failed = findings_of(&evaluation, "assume-role-failed");
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].severity, Severity::High);
+    assert!(failed[0].evidence[0].observed.starts_with("2 failed"));
+    assert!(failed[0].evidence[0].observed.contains("AccessDenied x2"));
+    // Fingerprints hold the role and caller, not counts: one more attempt, same fingerprint.
+    let before = failed[0].fingerprint.clone();
+    inventory.activity.push(event(
+        "e5",
+        Some(intruder),
+        PrincipalType::AssumedRole,
+        Some("AccessDenied"),
+    ));
+    let again = evaluate(&inventory, "2026-03-05T00:00:00Z", 90);
+    assert_eq!(
+        findings_of(&again, "assume-role-failed")[0].fingerprint,
+        before
+    );
+}

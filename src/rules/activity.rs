@@ -29,6 +29,18 @@ pub const FIRST_SEEN_BASELINE_DAYS: u32 = 30;
 /// How many distinct source IPs evidence lists before summarizing.
 const MAX_LISTED: usize = 5;
 
+/// What kind of principal called AssumeRole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum CallerKind {
+    /// An assumed-role session (role chaining, EC2 instance profiles, SSO).
+    Role,
+    User,
+    Root,
+    /// An AWS service assuming a role it is trusted by (EC2, Lambda, ECS...).
+    Service,
+    Other,
+}
+
 /// Who called AssumeRole, as a stable identity: the role for assumed-role sessions (session
 /// names change per call), the user or root ARN, or the AWS service.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -37,8 +49,8 @@ struct Caller {
     /// the raw ARN when it has another shape.
     id: String,
     account: Option<String>,
-    /// `role` / `user` / `root` / `service` / `other`, and the principal's name (last segment).
-    kind: &'static str,
+    kind: CallerKind,
+    /// The role's or user's name (last path segment); empty otherwise.
     name: String,
 }
 
@@ -53,7 +65,7 @@ impl Caller {
             return Caller {
                 id: service.clone(),
                 account: None,
-                kind: "service",
+                kind: CallerKind::Service,
                 name: service,
             };
         }
@@ -63,20 +75,20 @@ impl Caller {
         let (kind, name, id) = if let Some(rest) = resource.strip_prefix("assumed-role/") {
             let role = rest.split('/').next().unwrap_or(rest);
             (
-                "role",
+                CallerKind::Role,
                 role.to_owned(),
                 format!("arn:aws:iam::{acct}:role/{role}"),
             )
         } else if let Some(rest) = resource.strip_prefix("user/") {
             let name = rest.rsplit('/').next().unwrap_or(rest);
-            ("user", name.to_owned(), arn.to_owned())
+            (CallerKind::User, name.to_owned(), arn.to_owned())
         } else if resource == "root" {
-            ("root", String::new(), arn.to_owned())
+            (CallerKind::Root, String::new(), arn.to_owned())
         } else if arn.is_empty() {
             let id = account.clone().unwrap_or_else(|| "unknown caller".into());
-            ("other", String::new(), id)
+            (CallerKind::Other, String::new(), id)
         } else {
-            ("other", String::new(), arn.to_owned())
+            (CallerKind::Other, String::new(), arn.to_owned())
         };
         Caller {
             id,
@@ -95,7 +107,7 @@ impl Caller {
             TrustedParty::Principal { arn, account } => {
                 self.account.as_deref() == Some(account) && self.is_named_by(arn)
             }
-            TrustedParty::Other(service) => self.kind == "service" && self.id == *service,
+            TrustedParty::Other(service) => self.kind == CallerKind::Service && self.id == *service,
         }
     }
 
@@ -105,8 +117,8 @@ impl Caller {
         let resource = trusted_arn.splitn(6, ':').nth(5).unwrap_or("");
         let last = resource.rsplit('/').next().unwrap_or("");
         match self.kind {
-            "role" => resource.starts_with("role/") && last == self.name,
-            "user" => resource.starts_with("user/") && last == self.name,
+            CallerKind::Role => resource.starts_with("role/") && last == self.name,
+            CallerKind::User => resource.starts_with("user/") && last == self.name,
             _ => trusted_arn == self.id,
         }
     }
@@ -632,7 +644,7 @@ pub fn first_seen(cx: &RuleContext<'_>) -> Vec<Finding> {
     for activity in by_caller(cx, |e| !e.failed()) {
         // Services act for the role's own account; outsiders and callers the trust does not
         // admit are assume-role-from-outside-org's (a stronger finding).
-        if activity.caller.kind == "service" {
+        if activity.caller.kind == CallerKind::Service {
             continue;
         }
         let standing = standing(cx, &activity);
@@ -735,7 +747,10 @@ mod tests {
             Some("111111111111"),
             PrincipalType::IAMUser,
         ));
-        assert_eq!((user.kind, user.name.as_str()), ("user", "break-glass"));
+        assert_eq!(
+            (user.kind, user.name.as_str()),
+            (CallerKind::User, "break-glass")
+        );
         assert!(user.admitted_by(&TrustedParty::Principal {
             arn: "arn:aws:iam::111111111111:user/ops/break-glass".into(),
             account: "111111111111".into()
@@ -745,11 +760,11 @@ mod tests {
             Some("111111111111"),
             PrincipalType::Root,
         ));
-        assert_eq!(root.kind, "root");
+        assert_eq!(root.kind, CallerKind::Root);
         let service = Caller::of(&event(None, None, PrincipalType::AWSService));
         assert_eq!(
             (service.kind, service.id.as_str()),
-            ("service", "ec2.amazonaws.com")
+            (CallerKind::Service, "ec2.amazonaws.com")
         );
         assert!(service.admitted_by(&TrustedParty::Other("ec2.amazonaws.com".into())));
         assert!(!service.admitted_by(&TrustedParty::Account("111111111111".into())));
