@@ -212,6 +212,22 @@ const PLANTED: &[Planted] = &[
         rule: "trust-external-without-condition",
         resources: &[("arn:aws:iam::222222222222:role/pg-admin-role", None)],
     },
+    Planted {
+        rule: "connect-role-unused",
+        resources: &[("arn:aws:iam::222222222222:role/reporting-role", None)],
+    },
+    Planted {
+        rule: "assume-role-from-outside-org",
+        resources: &[("arn:aws:iam::333333333333:role/vendor-support-role", None)],
+    },
+    Planted {
+        rule: "assume-role-failed",
+        resources: &[("arn:aws:iam::222222222222:role/partner-etl-role", None)],
+    },
+    Planted {
+        rule: "assume-role-first-seen",
+        resources: &[("arn:aws:iam::222222222222:role/pg-admin-role", None)],
+    },
 ];
 
 fn reports(finding: &Finding, arn: &str, db_user: Option<&str>) -> bool {
@@ -462,4 +478,47 @@ fn drift_md_clean_paths_produce_no_finding() {
         }
     }
     assert_no_problems("fixtures/demo clean paths", &problems);
+}
+
+/// The activity rules read every event and are easy to over-trigger: on the demo each reports
+/// exactly DRIFT.md's planted object, plus the co-firing DRIFT.md lists, and nothing else.
+#[test]
+fn activity_rules_report_only_their_planted_objects() {
+    let expected: &[(&str, &[&str])] = &[
+        (
+            "connect-role-unused",
+            &["arn:aws:iam::222222222222:role/reporting-role"],
+        ),
+        (
+            "assume-role-from-outside-org",
+            &["arn:aws:iam::333333333333:role/vendor-support-role"],
+        ),
+        (
+            "assume-role-failed",
+            &[
+                "arn:aws:iam::222222222222:role/orders-reader-role",
+                "arn:aws:iam::222222222222:role/partner-etl-role",
+            ],
+        ),
+        (
+            "assume-role-first-seen",
+            &["arn:aws:iam::222222222222:role/pg-admin-role"],
+        ),
+    ];
+    let findings = demo_findings();
+    let mut problems = Vec::new();
+    for (rule, resources) in expected {
+        let mut got: Vec<&str> = findings
+            .iter()
+            .filter(|f| f.rule == *rule)
+            .map(|f| f.resource.arn.as_str())
+            .collect();
+        got.sort_unstable();
+        if got != *resources {
+            problems.push(format!(
+                "rule {rule}: reported {got:?}, DRIFT.md plants {resources:?}"
+            ));
+        }
+    }
+    assert_no_problems("fixtures/demo activity rules", &problems);
 }

@@ -65,31 +65,58 @@ pub struct ScanOutcome {
     pub report: ScanReport,
 }
 
-/// Scans every CloudTrail file under `paths` (directories are walked; files are taken as
-/// given). A path that does not exist is an error; everything after that is reported, not
-/// fatal.
-pub fn scan_paths(paths: &[PathBuf], opts: &ScanOptions) -> Result<ScanOutcome> {
-    if opts.roles.is_empty() {
-        bail!("no role ARN to look for");
-    }
-    let mut files = Vec::new();
-    let mut walk_report = ScanReport::default();
+/// The CloudTrail files under some paths, before any filter, and the directories that could
+/// not be listed (as problems).
+#[derive(Debug, Clone, Default)]
+pub struct FoundFiles {
+    /// Directories walked in name order; files given directly, as given.
+    pub files: Vec<PathBuf>,
+    pub report: ScanReport,
+}
+
+/// Finds every `.json` / `.json.gz` file under `paths` (directories are walked; files are
+/// taken as given). A path that does not exist is an error.
+pub fn find_files(paths: &[PathBuf]) -> Result<FoundFiles> {
+    let mut found = FoundFiles::default();
     for path in paths {
         let meta =
             std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
         if meta.is_dir() {
-            walk(path, &mut files, &mut walk_report);
+            walk(path, &mut found.files, &mut found.report);
         } else {
-            files.push(path.clone());
+            found.files.push(path.clone());
         }
     }
-    let mut outcome = scan_files(&files, opts)?;
-    outcome.report.add(walk_report);
+    Ok(found)
+}
+
+/// Scans every CloudTrail file under `paths`. A path that does not exist is an error;
+/// everything after that is reported, not fatal.
+pub fn scan_paths(paths: &[PathBuf], opts: &ScanOptions) -> Result<ScanOutcome> {
+    if opts.roles.is_empty() {
+        bail!("no role ARN to look for");
+    }
+    scan_found(&find_files(paths)?, opts)
+}
+
+/// Scans files found by [`find_files`], merging the walk's problems into the report.
+pub fn scan_found(found: &FoundFiles, opts: &ScanOptions) -> Result<ScanOutcome> {
+    if opts.roles.is_empty() {
+        bail!("no role ARN to look for");
+    }
+    let mut outcome = scan_files(&found.files, opts)?;
+    outcome.report.add(found.report.clone());
     outcome
         .report
         .problems
         .sort_by(|a, b| (&a.path, a.kind).cmp(&(&b.path, b.kind)));
     Ok(outcome)
+}
+
+/// Whether a scan with `opts` opens `path` (it is not skipped by account, region or day from
+/// its path, nor as a digest or Insights file).
+pub fn opens(path: &Path, opts: &ScanOptions) -> bool {
+    !skipped_by_path(path, &FileLayout::of_path(path), opts)
 }
 
 /// Scans the given files (no directory walking).

@@ -8,6 +8,8 @@
 //!   [`scan_report`]: its parts.
 //! - [`cloudtrail_gen`]: deterministic realistic CloudTrail files, for tests and benchmarks.
 //! - [`summary`]: per-role counts over a set of events.
+//! - [`scope`]: which trail accounts and days a collection covered.
+//! - [`ingest`]: local CloudTrail files into an inventory, for `rdsiam audit --cloudtrail-dir`.
 
 pub mod cloudtrail_files;
 pub mod cloudtrail_gen;
@@ -15,8 +17,11 @@ pub mod cloudtrail_layout;
 pub mod cloudtrail_record;
 mod event;
 pub mod file_reader;
+pub mod ingest;
 pub mod record_splitter;
 pub mod scan_report;
+pub mod scope;
 pub mod summary;
 
 pub use event::{AssumeRoleEvent, PrincipalType};
+pub use scope::ActivityScope;

@@ -19,7 +19,7 @@ pub mod validate;
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::activity::AssumeRoleEvent;
+pub use crate::activity::{ActivityScope, AssumeRoleEvent};
 pub use coverage::Gap;
 pub use iam::{Iam, IamGroup, IamRole, IamUser, InlinePolicy, ManagedPolicy, RoleLastUsed, Tags};
 pub use index::{DbIndex, DbResource, PolicyDocumentRef, PolicyKind};
@@ -59,6 +59,10 @@ pub struct Inventory {
     /// AssumeRole activity into roles of interest (CloudTrail).
     #[serde(default)]
     pub activity: Vec<AssumeRoleEvent>,
+    /// Which trail accounts and days `activity` covers. An account absent here was not read:
+    /// rules that judge the absence of activity report *not evaluated* for it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub activity_scope: Vec<ActivityScope>,
     /// What the collector could not read. A rule whose facts fall in a gap is *not evaluated*.
     #[serde(default)]
     pub coverage: Vec<Gap>,
@@ -74,6 +78,7 @@ impl Inventory {
             accounts: Vec::new(),
             databases: Vec::new(),
             activity: Vec::new(),
+            activity_scope: Vec::new(),
             coverage: Vec::new(),
         }
     }

@@ -53,6 +53,7 @@ pub fn validate(inv: &Inventory) -> Vec<ValidationIssue> {
     organization(inv, &mut issues);
     accounts(inv, &mut issues);
     databases(inv, &mut issues);
+    activity_scope(inv, &mut issues);
     issues.0
 }
 
@@ -306,6 +307,35 @@ fn databases(inv: &Inventory, issues: &mut Issues) {
                 "PostgreSQL role",
                 format!("{path}.roles[{r}]"),
             );
+        }
+    }
+}
+
+/// Each scope names a 12-digit account and a readable, ordered span of days: a rule that
+/// trusted a garbled span would call a role unused.
+fn activity_scope(inv: &Inventory, issues: &mut Issues) {
+    for (i, scope) in inv.activity_scope.iter().enumerate() {
+        let path = format!("activity_scope[{i}]");
+        if !(scope.account.len() == 12 && scope.account.bytes().all(|b| b.is_ascii_digit())) {
+            issues.push(
+                format!("{path}.account"),
+                format!("{:?} is not a 12-digit account id", scope.account),
+            );
+        }
+        match (scope.since_day(), scope.until_day()) {
+            (Some(since), Some(until)) if since > until => issues.push(
+                format!("{path}.since"),
+                format!("since {since} is after until {until}"),
+            ),
+            (None, _) => issues.push(
+                format!("{path}.since"),
+                format!("{:?} is not a date (YYYY-MM-DD)", scope.since),
+            ),
+            (_, None) => issues.push(
+                format!("{path}.until"),
+                format!("{:?} is not a date (YYYY-MM-DD)", scope.until),
+            ),
+            _ => {}
         }
     }
 }

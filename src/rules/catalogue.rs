@@ -24,6 +24,8 @@ pub enum Category {
     Rds,
     /// Trust between accounts.
     CrossAccount,
+    /// AssumeRole activity into DB-connect roles (CloudTrail).
+    Activity,
 }
 
 impl Category {
@@ -34,6 +36,7 @@ impl Category {
             Category::Database => "database",
             Category::Rds => "rds",
             Category::CrossAccount => "cross-account",
+            Category::Activity => "activity",
         }
     }
 }
@@ -111,6 +114,24 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
     ("role_name", "IAM role name"),
     ("role_arn", "IAM role ARN"),
     ("scp_id", "SCP id (`p-…`)"),
+    (
+        "source_account",
+        "12-digit account id of the AssumeRole caller",
+    ),
+    (
+        "source_principal",
+        "ARN of the AssumeRole caller (role ARN for assumed-role sessions)",
+    ),
+    ("first_seen", "time of the first event, RFC 3339"),
+    (
+        "revoke_before",
+        "RFC 3339 time: sessions issued before it are revoked (the report time)",
+    ),
+    ("unused_days", "days without a successful AssumeRole"),
+    (
+        "remove_grant",
+        "`aws iam` subcommand that removes the grant from the role (`detach-role-policy …` or `delete-role-policy …`)",
+    ),
     ("rcp_id", "RCP id (`p-…`)"),
     ("proxy_name", "RDS Proxy name"),
     ("secret_arn", "Secrets Manager ARN of the proxy auth entry"),
@@ -198,6 +219,11 @@ pub const SOURCES: &[(&str, &str)] = rule_sources![
     // cross-account
     "role-assumable-outside-org",
     "trust-external-without-condition",
+    // activity (CloudTrail AssumeRole)
+    "connect-role-unused",
+    "assume-role-from-outside-org",
+    "assume-role-failed",
+    "assume-role-first-seen",
 ];
 
 /// Parses every source. Errors name the file; the catalogue test keeps them from shipping.

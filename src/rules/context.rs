@@ -8,7 +8,7 @@ use crate::access::{Analysis, PolicyOwner, Target};
 use crate::inventory::Inventory;
 use crate::report::{Finding, FindingBuilder, Fix, NotEvaluated, Resource, ResourceKind, Severity};
 
-use super::catalogue;
+use super::{RuleSettings, catalogue};
 
 pub struct RuleContext<'a> {
     pub inventory: &'a Inventory,
@@ -17,6 +17,8 @@ pub struct RuleContext<'a> {
     pub evaluated_at: &'a str,
     /// The report's time in epoch milliseconds (`None` when unparseable).
     pub now_millis: Option<i64>,
+    /// Thresholds the user may tune (`rdsiam audit --unused-days`).
+    pub settings: RuleSettings,
     not_evaluated: Mutex<Vec<NotEvaluated>>,
     connect_patterns: OnceLock<Vec<super::policy_arns::ConnectPattern<'a>>>,
 }
@@ -32,9 +34,16 @@ impl<'a> RuleContext<'a> {
             analysis,
             evaluated_at,
             now_millis: crate::policy::condition::parse_date(evaluated_at),
+            settings: RuleSettings::default(),
             not_evaluated: Mutex::new(Vec::new()),
             connect_patterns: OnceLock::new(),
         }
+    }
+
+    /// The same context with user-tuned thresholds.
+    pub fn with_settings(mut self, settings: RuleSettings) -> Self {
+        self.settings = settings;
+        self
     }
 
     /// Every rds-db resource pattern of the Allow statements meant to grant DB access,

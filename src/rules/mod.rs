@@ -3,6 +3,7 @@
 //! A rule is a pure function of the inventory and its [`Analysis`]: no network, no clock
 //! except the report's `evaluated_at`.
 
+mod activity;
 pub mod catalogue;
 mod context;
 mod cross_account;
@@ -144,7 +145,43 @@ pub const REGISTRY: &[RuleLogic] = &[
         id: "trust-external-without-condition",
         check: cross_account::external_without_condition,
     },
+    RuleLogic {
+        id: "connect-role-unused",
+        check: activity::connect_role_unused,
+    },
+    RuleLogic {
+        id: "assume-role-from-outside-org",
+        check: activity::from_outside_org,
+    },
+    RuleLogic {
+        id: "assume-role-failed",
+        check: activity::failed,
+    },
+    RuleLogic {
+        id: "assume-role-first-seen",
+        check: activity::first_seen,
+    },
 ];
+
+/// Thresholds of the rules that a user may tune from the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleSettings {
+    /// `connect-role-unused`: days without a successful AssumeRole before a DB-connect role
+    /// counts as unused (`rdsiam audit --unused-days`).
+    pub unused_days: u32,
+}
+
+impl RuleSettings {
+    pub const DEFAULT_UNUSED_DAYS: u32 = 90;
+}
+
+impl Default for RuleSettings {
+    fn default() -> Self {
+        RuleSettings {
+            unused_days: Self::DEFAULT_UNUSED_DAYS,
+        }
+    }
+}
 
 /// What the rules concluded about an inventory.
 #[derive(Debug, Clone, Default)]
@@ -154,11 +191,20 @@ pub struct Evaluation {
     pub not_evaluated: Vec<NotEvaluated>,
 }
 
-/// Runs every rule over `inventory`. `evaluated_at` (RFC 3339) is the report's time, the
-/// only clock a rule may read (certificate expiry).
+/// Runs every rule over `inventory` with the default settings. `evaluated_at` (RFC 3339) is
+/// the report's time, the only clock a rule may read (certificate expiry, activity windows).
 pub fn evaluate(inventory: &Inventory, evaluated_at: &str) -> Evaluation {
+    evaluate_with(inventory, evaluated_at, RuleSettings::default())
+}
+
+/// [`evaluate`] with user-tuned thresholds.
+pub fn evaluate_with(
+    inventory: &Inventory,
+    evaluated_at: &str,
+    settings: RuleSettings,
+) -> Evaluation {
     let analysis = Analysis::build(inventory);
-    let context = RuleContext::new(inventory, &analysis, evaluated_at);
+    let context = RuleContext::new(inventory, &analysis, evaluated_at).with_settings(settings);
     // Rules are independent pure functions: run them on every core. Collecting keeps
     // registry order, so the output does not depend on scheduling.
     let per_rule: Vec<Vec<Finding>> = REGISTRY

@@ -1,0 +1,293 @@
+//! Local CloudTrail files into an inventory, before the rules run (`rdsiam audit
+//! --cloudtrail-dir`): scans for AssumeRole into the inventory's DB-connect roles with the
+//! [`super::cloudtrail_files`] scanner, merges the events into `activity` (a cross-account
+//! call logged in both trails counts once), records which trail accounts and days were read in
+//! `activity_scope`, and turns every file that could not be fully read into a coverage
+//! [`Gap`] (`cloudtrail:files`) naming the files. Damaged files never stop the audit.
+//!
+//! Owns no rule logic and touches nothing but `activity`, `activity_scope` and `coverage`.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use super::cloudtrail_files::{FoundFiles, ScanOptions, find_files, opens, scan_found};
+use super::cloudtrail_layout::{Day, FileLayout};
+use super::event::AssumeRoleEvent;
+use super::scan_report::{FileProblem, ProblemKind, ScanReport};
+use super::scope::ActivityScope;
+use crate::access::Analysis;
+use crate::inventory::{Gap, Inventory};
+
+/// The `source` of scopes and gaps this module records.
+pub const SOURCE: &str = "cloudtrail:files";
+/// Files named in one gap's message before "and N more".
+const MAX_NAMED_FILES: usize = 10;
+
+/// Where to read and what to keep.
+#[derive(Debug, Clone, Default)]
+pub struct IngestOptions {
+    /// Directories to walk, or single files.
+    pub paths: Vec<PathBuf>,
+    /// Only events on or after this day (UTC).
+    pub since: Option<Day>,
+    /// Scan threads (`None`: one per core).
+    pub threads: Option<usize>,
+}
+
+/// What the ingestion did, for a one-line summary.
+#[derive(Debug, Clone, Default)]
+pub struct IngestOutcome {
+    /// Roles looked for.
+    pub roles: usize,
+    /// Events found in the files.
+    pub events_found: usize,
+    /// Events added to the inventory (after removing duplicates).
+    pub events_added: usize,
+    pub scan: ScanReport,
+}
+
+/// Scans the files and adds their AssumeRole activity, scope and gaps to `inventory`.
+pub fn add_cloudtrail_activity(
+    inventory: &mut Inventory,
+    opts: &IngestOptions,
+) -> Result<IngestOutcome> {
+    let roles = roles_of_interest(inventory);
+    let found = find_files(&opts.paths)?;
+    if roles.is_empty() {
+        return Ok(IngestOutcome::default());
+    }
+    let mut scan_opts = ScanOptions::new(&roles);
+    scan_opts.since = opts.since;
+    scan_opts.threads = opts.threads;
+    let outcome = scan_found(&found, &scan_opts)?;
+    inventory
+        .activity_scope
+        .extend(scopes_read(&found, &scan_opts));
+    inventory.coverage.extend(gaps(&outcome.report.problems));
+    let before = inventory.activity.len();
+    let events_found = outcome.events.len();
+    inventory.activity.extend(outcome.events);
+    inventory.activity = deduplicated(std::mem::take(&mut inventory.activity));
+    Ok(IngestOutcome {
+        roles: roles.len(),
+        events_found,
+        events_added: inventory.activity.len().saturating_sub(before),
+        scan: outcome.report,
+    })
+}
+
+/// The roles that grant `rds-db:connect` (the rules judge only those); when the analysis
+/// finds none, every IAM role of the inventory, so the activity is still on record.
+pub fn roles_of_interest(inventory: &Inventory) -> Vec<String> {
+    let analysis = Analysis::build(inventory);
+    let mut roles: Vec<String> = analysis
+        .connect_roles
+        .iter()
+        .map(|&i| analysis.principals[i].arn.to_owned())
+        .collect();
+    if roles.is_empty() {
+        roles = inventory
+            .accounts
+            .iter()
+            .flat_map(|a| &a.iam.roles)
+            .filter(|r| !r.is_service_linked())
+            .map(|r| r.arn.clone())
+            .collect();
+    }
+    roles.sort();
+    roles.dedup();
+    roles
+}
+
+/// Per trail account (from the S3 layout of the path), the first and last delivery day of
+/// the files the scan opened. Files whose path names no account (loose files) prove nothing
+/// about any account and add no scope.
+pub fn scopes_read(found: &FoundFiles, opts: &ScanOptions) -> Vec<ActivityScope> {
+    let mut spans: BTreeMap<String, (Day, Day)> = BTreeMap::new();
+    for path in found.files.iter().filter(|p| opens(p, opts)) {
+        let layout = FileLayout::of_path(path);
+        let (Some(account), Some(day)) = (layout.account, layout.day) else {
+            continue;
+        };
+        let span = spans.entry(account).or_insert((day, day));
+        span.0 = span.0.min(day);
+        span.1 = span.1.max(day);
+    }
+    spans
+        .into_iter()
+        .map(|(account, (first, last))| ActivityScope {
+            account,
+            source: SOURCE.to_owned(),
+            // Events before --since were dropped even from files delivered later.
+            since: opts.since.map_or(first, |s| s.max(first)).to_string(),
+            until: last.to_string(),
+        })
+        .collect()
+}
+
+/// One gap per (trail account, kind of problem), naming the files and how often.
+pub fn gaps(problems: &[FileProblem]) -> Vec<Gap> {
+    let mut grouped: BTreeMap<(Option<String>, ProblemKind), Vec<&FileProblem>> = BTreeMap::new();
+    for problem in problems {
+        let account = FileLayout::of_path(&problem.path).account;
+        grouped
+            .entry((account, problem.kind))
+            .or_default()
+            .push(problem);
+    }
+    grouped
+        .into_iter()
+        .map(|((account, kind), problems)| gap(account, kind, &problems))
+        .collect()
+}
+
+fn gap(account: Option<String>, kind: ProblemKind, problems: &[&FileProblem]) -> Gap {
+    let named: Vec<String> = problems
+        .iter()
+        .take(MAX_NAMED_FILES)
+        .map(|p| format!("{} (x{}: {})", p.path.display(), p.count, p.detail))
+        .collect();
+    let more = problems.len().saturating_sub(MAX_NAMED_FILES);
+    let tail = if more > 0 {
+        format!("; and {more} more file(s)")
+    } else {
+        String::new()
+    };
+    Gap {
+        account,
+        region: None,
+        source: SOURCE.to_owned(),
+        error_code: error_code(kind).to_owned(),
+        message: format!(
+            "{} CloudTrail file(s) could not be fully read ({}); AssumeRole activity in them may be missing: {}{tail}",
+            problems.len(),
+            describe(kind),
+            named.join("; ")
+        ),
+        fix_permission: (kind == ProblemKind::Unreadable)
+            .then(|| "read access to the files (s3:GetObject on the trail bucket)".to_owned()),
+    }
+}
+
+fn error_code(kind: ProblemKind) -> &'static str {
+    match kind {
+        ProblemKind::Unreadable => "Unreadable",
+        ProblemKind::Decompress => "CorruptGzip",
+        ProblemKind::NotJson => "NotJson",
+        ProblemKind::Truncated => "TruncatedJson",
+        ProblemKind::RecordTooLarge => "RecordTooLarge",
+        ProblemKind::MalformedRecord => "MalformedRecord",
+    }
+}
+
+fn describe(kind: ProblemKind) -> &'static str {
+    match kind {
+        ProblemKind::Unreadable => "cannot be opened or listed",
+        ProblemKind::Decompress => "corrupt or truncated gzip; records before the damage were used",
+        ProblemKind::NotJson => "not JSON",
+        ProblemKind::Truncated => {
+            "JSON cut short or unbalanced; complete records before it were used"
+        }
+        ProblemKind::RecordTooLarge => "records over the size limit were skipped",
+        ProblemKind::MalformedRecord => "AssumeRole-like records that do not parse were skipped",
+    }
+}
+
+/// Events in time order with duplicates removed: the same event read twice (or already in
+/// the snapshot), and a cross-account call logged in both accounts' trails (same
+/// `sharedEventID`), where the copy from the role's own account is kept.
+pub fn deduplicated(mut events: Vec<AssumeRoleEvent>) -> Vec<AssumeRoleEvent> {
+    let identity = |e: &AssumeRoleEvent| {
+        (
+            e.role_arn.clone(),
+            e.shared_event_id
+                .clone()
+                .unwrap_or_else(|| e.event_id.clone()),
+        )
+    };
+    // The role's own account's copy first, so the dedup below keeps it.
+    events.sort_by_key(|e| {
+        (
+            identity(e),
+            !recorded_by_role_account(e),
+            e.event_id.clone(),
+        )
+    });
+    let mut seen = HashSet::new();
+    events.retain(|e| seen.insert(identity(e)));
+    events.sort_by(|a, b| (&a.event_time, &a.event_id).cmp(&(&b.event_time, &b.event_id)));
+    events
+}
+
+fn recorded_by_role_account(event: &AssumeRoleEvent) -> bool {
+    let role_account = event.role_arn.split(':').nth(4).unwrap_or("");
+    event.recipient_account.as_deref() == Some(role_account)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(id: &str, shared: Option<&str>, recipient: &str) -> AssumeRoleEvent {
+        AssumeRoleEvent {
+            event_time: "2026-11-20T08:55:13Z".into(),
+            event_id: id.into(),
+            shared_event_id: shared.map(Into::into),
+            source_account: Some("111111111111".into()),
+            principal_arn: None,
+            principal_type: None,
+            role_arn: "arn:aws:iam::222222222222:role/pg-monitor-role".into(),
+            role_session_name: None,
+            source_ip: None,
+            user_agent: None,
+            error_code: None,
+            recipient_account: Some(recipient.into()),
+        }
+    }
+
+    #[test]
+    fn a_cross_account_call_in_both_trails_counts_once_from_the_role_account() {
+        let events = vec![
+            event("caller-copy", Some("s1"), "111111111111"),
+            event("role-copy", Some("s1"), "222222222222"),
+            event("other", Some("s2"), "222222222222"),
+            event("other", Some("s2"), "222222222222"),
+            event("same-account", None, "222222222222"),
+        ];
+        let ids: Vec<String> = deduplicated(events)
+            .into_iter()
+            .map(|e| e.event_id)
+            .collect();
+        assert_eq!(ids, ["other", "role-copy", "same-account"]);
+    }
+
+    fn problem(path: &str, kind: ProblemKind) -> FileProblem {
+        FileProblem {
+            path: path.into(),
+            kind,
+            count: 1,
+            detail: "bad".into(),
+        }
+    }
+
+    #[test]
+    fn problems_become_one_gap_per_account_and_kind_naming_the_files() {
+        let a = "AWSLogs/222222222222/CloudTrail/us-east-1/2026/11/01/222222222222_CloudTrail_us-east-1_20261101T0000Z_a.json.gz";
+        let b = "AWSLogs/222222222222/CloudTrail/us-east-1/2026/11/02/222222222222_CloudTrail_us-east-1_20261102T0000Z_b.json.gz";
+        let gaps = gaps(&[
+            problem(a, ProblemKind::Decompress),
+            problem(b, ProblemKind::Decompress),
+            problem("loose/events.json", ProblemKind::Truncated),
+        ]);
+        assert_eq!(gaps.len(), 2);
+        assert_eq!(gaps[0].account, None);
+        assert_eq!(gaps[0].error_code, "TruncatedJson");
+        assert_eq!(gaps[1].account.as_deref(), Some("222222222222"));
+        assert_eq!(gaps[1].source, "cloudtrail:files");
+        assert_eq!(gaps[1].error_code, "CorruptGzip");
+        assert!(gaps[1].message.starts_with("2 CloudTrail file(s)"));
+        assert!(gaps[1].message.contains(a) && gaps[1].message.contains(b));
+    }
+}
