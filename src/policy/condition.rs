@@ -237,6 +237,29 @@ pub struct Condition {
 mod tests;
 
 impl Condition {
+    /// Compiles one condition; an invalid value is reported as (value index, message).
+    pub(crate) fn build(
+        operator: Operator,
+        key: &str,
+        values: Vec<String>,
+        version_2012: bool,
+    ) -> Result<Condition, (usize, String)> {
+        let compiled = values
+            .iter()
+            .enumerate()
+            .map(|(index, raw)| {
+                compile_value(operator.base, raw, version_2012).map_err(|m| (index, m))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Condition {
+            operator,
+            key: key.to_owned(),
+            lower_key: key.to_ascii_lowercase(),
+            values,
+            compiled,
+        })
+    }
+
     /// The key, lower-case.
     pub fn lower_key(&self) -> &str {
         &self.lower_key
@@ -426,22 +449,10 @@ pub fn parse_conditions(
         for (key, values) in keys {
             let key_path = format!("{operator_path}.{key}");
             let values = condition_values(values, &key_path)?;
-            let compiled = values
-                .iter()
-                .enumerate()
-                .map(|(index, raw)| {
-                    compile_value(operator.base, raw, version_2012).map_err(|message| {
-                        ParseError::new(&format!("{key_path}[{index}]"), message)
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            conditions.push(Condition {
-                operator,
-                key: key.clone(),
-                lower_key: key.to_ascii_lowercase(),
-                values,
-                compiled,
-            });
+            let condition = Condition::build(operator, key, values, version_2012).map_err(
+                |(index, message)| ParseError::new(&format!("{key_path}[{index}]"), message),
+            )?;
+            conditions.push(condition);
         }
     }
     Ok(conditions)

@@ -259,6 +259,9 @@ impl PolicyDocument {
         } else {
             trimmed
         };
+        if let Some(document) = super::fast_parse::parse_fast(json) {
+            return Ok(document);
+        }
         let value: Value = serde_json::from_str(json).map_err(|err| {
             ParseError::new(
                 "",
@@ -371,25 +374,9 @@ fn parse_statement(
         }
         None => return Err(ParseError::new(&format!("{path}.Effect"), "missing")),
     };
-    let (negated, actions) = exclusive_pair(object, path, "Action", "NotAction")?
+    let actions = exclusive_pair(object, path, "Action", "NotAction")?
         .ok_or_else(|| ParseError::new(path, "needs Action or NotAction"))?;
-    let action = ActionBlock {
-        negated,
-        patterns: actions
-            .iter()
-            .map(|raw| ActionPattern::compile(raw))
-            .collect(),
-    };
-    let resource =
-        exclusive_pair(object, path, "Resource", "NotResource")?.map(|(negated, resources)| {
-            ResourceBlock::new(
-                negated,
-                resources
-                    .iter()
-                    .map(|raw| ResourcePattern::compile(raw, version_2012))
-                    .collect(),
-            )
-        });
+    let resources = exclusive_pair(object, path, "Resource", "NotResource")?;
     let principal = match (object.get("Principal"), object.get("NotPrincipal")) {
         (Some(_), Some(_)) => {
             return Err(ParseError::new(path, "has both Principal and NotPrincipal"));
@@ -408,15 +395,54 @@ fn parse_statement(
         Some(value) => parse_conditions(value, &format!("{path}.Condition"), version_2012)?,
         None => Vec::new(),
     };
-    Ok(Statement {
+    Ok(assemble_statement(
         index,
         sid,
         effect,
-        action,
-        resource,
+        actions,
+        resources,
         principal,
         conditions,
-    })
+        version_2012,
+    ))
+}
+
+/// Builds a statement from its normalised parts (shared by both parsers, so they cannot
+/// compile patterns differently).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn assemble_statement(
+    index: usize,
+    sid: Option<String>,
+    effect: Effect,
+    (actions_negated, actions): (bool, Vec<String>),
+    resources: Option<(bool, Vec<String>)>,
+    principal: Option<PrincipalBlock>,
+    conditions: Vec<Condition>,
+    version_2012: bool,
+) -> Statement {
+    Statement {
+        index,
+        sid,
+        effect,
+        action: ActionBlock {
+            negated: actions_negated,
+            patterns: actions
+                .iter()
+                .map(|raw| ActionPattern::compile(raw))
+                .collect(),
+        },
+        resource: resources.map(|(negated, resources)| {
+            ResourceBlock::new(
+                negated,
+                resources
+                    .iter()
+                    .map(|raw| ResourcePattern::compile(raw, version_2012))
+                    .collect(),
+            )
+        }),
+        principal,
+        conditions,
+    }
 }
 
 /// Reads `positive` or `negative` (e.g. `Action`/`NotAction`), never both.

@@ -14,6 +14,7 @@ pub mod condition;
 pub mod context;
 pub mod document;
 pub mod evaluate;
+mod fast_parse;
 pub mod principal;
 pub mod rds_db;
 pub mod truth;
