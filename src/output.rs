@@ -38,6 +38,47 @@ pub fn write_atomically(path: &Path, text: &str) -> Result<()> {
     })
 }
 
+/// Streams output produced by `write` to `path` atomically (temporary file + rename), or to
+/// stdout when `path` is `None` (a closed pipe is not an error).
+pub fn emit_with(
+    output: Option<&Path>,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<()> {
+    let Some(path) = output else {
+        let mut out = io::BufWriter::new(io::stdout().lock());
+        return match write(&mut out).and_then(|()| out.flush()) {
+            Ok(()) => Ok(()),
+            Err(err) if err.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+            Err(err) => Err(err).context("writing to standard output"),
+        };
+    };
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let file_name = path
+        .file_name()
+        .with_context(|| format!("{}: not a file path", path.display()))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        file_name.to_string_lossy(),
+        std::process::id()
+    ));
+    let written = std::fs::File::create(&tmp).and_then(|file| {
+        let mut out = io::BufWriter::new(file);
+        write(&mut out)?;
+        out.flush()
+    });
+    if let Err(err) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(err).with_context(|| format!("writing {}", tmp.display()));
+    }
+    std::fs::rename(&tmp, path).with_context(|| {
+        let _ = std::fs::remove_file(&tmp);
+        format!("renaming {} to {}", tmp.display(), path.display())
+    })
+}
+
 /// Sends `text` to `--output FILE` when given, else to stdout.
 pub fn emit(text: &str, output: Option<&Path>) -> Result<()> {
     match output {

@@ -61,10 +61,15 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
         unused_days: args.unused_days,
     };
     let report = audit_with(&inventory, Some(path), now_rfc3339(), settings);
-    output::emit(
-        &render::render(&report, args.format),
-        args.output.as_deref(),
-    )?;
+    // The report owns everything it shows: free the inventory before rendering.
+    drop(inventory);
+    match args.format {
+        // JSON reports of an organization run to hundreds of MB: stream them.
+        Format::Json => output::emit_with(args.output.as_deref(), |out| {
+            render::json::write(&report, out)
+        })?,
+        format => output::emit(&render::render(&report, format), args.output.as_deref())?,
+    }
     Ok(report.outcome(args.fail_on))
 }
 

@@ -171,6 +171,15 @@ fn access(a: &AccessEntry) -> V1Access<'_> {
 
 /// The report as pretty JSON v1, newline-terminated.
 pub fn render(report: &Report) -> String {
+    let mut bytes = Vec::new();
+    // Writing into memory cannot fail.
+    let _ = write(report, &mut bytes);
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// Streams the report as pretty JSON v1 (newline-terminated) into `out`, without holding
+/// the whole document in memory (an organization's report runs to hundreds of MB).
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let s = &report.summary;
     let dto = V1Report {
         schema_version: SCHEMA_VERSION,
@@ -199,8 +208,6 @@ pub fn render(report: &Report) -> String {
         access: report.access.iter().map(access).collect(),
         not_evaluated: report.not_evaluated.iter().map(not_evaluated).collect(),
     };
-    // Serializing borrowed strings and numbers into a String cannot fail.
-    let mut text = serde_json::to_string_pretty(&dto).unwrap_or_default();
-    text.push('\n');
-    text
+    serde_json::to_writer_pretty(&mut *out, &dto)?;
+    out.write_all(b"\n")
 }
