@@ -19,23 +19,7 @@ pub fn print_stdout(text: &str) -> Result<()> {
 
 /// Writes `text` to `path` atomically: a temporary file beside it, then a rename.
 pub fn write_atomically(path: &Path, text: &str) -> Result<()> {
-    let dir = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let file_name = path
-        .file_name()
-        .with_context(|| format!("{}: not a file path", path.display()))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        file_name.to_string_lossy(),
-        std::process::id()
-    ));
-    std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| {
-        let _ = std::fs::remove_file(&tmp);
-        format!("renaming {} to {}", tmp.display(), path.display())
-    })
+    emit_with(Some(path), |out| out.write_all(text.as_bytes()))
 }
 
 /// Streams output produced by `write` to `path` atomically (temporary file + rename), or to

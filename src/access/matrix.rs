@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use crate::policy::rds_db::lint_resource;
 use crate::policy::wildcard::{Flavour, Wildcard};
 use crate::policy::{
-    Decision, Effect, Evaluation, Layer, PolicySet, ReasonKind, Request, RequestContext, Truth,
+    Decision, Effect, Evaluation, Layer, ReasonKind, Request, RequestContext, Truth,
 };
 
 use super::policies::PolicyIndex;
@@ -231,25 +231,16 @@ fn principal_grants(
     if principal.service_linked {
         return out;
     }
-    let identity = principal.identity_policies(index);
-    let Some(scope) = ConnectScope::of(&identity) else {
+    let policies = principal.guarded(index, chains);
+    let Some(scope) = ConnectScope::of(&policies.identity) else {
         return out; // no Allow covers rds-db:connect
     };
     let Some(account_targets) = by_account.get(principal.account) else {
         return out;
     };
-    let named = named_users(&identity);
-    let chain = chains.get(principal.account);
-    let scp_levels = chain.map(|c| OrgChain::levels(&c.scp_levels, index));
-    let set = PolicySet {
-        identity: &identity,
-        permission_boundary: principal.boundary.map(|id| index.get(id)),
-        scp_levels: scp_levels.as_deref(),
-        rcp_levels: None,
-        session: &[],
-        management_account: chain.is_some_and(|c| c.management),
-    };
-    let identity_only = PolicySet::identity_only(&identity);
+    let named = named_users(&policies.identity);
+    let set = policies.set();
+    let identity_only = policies.identity_only();
     let base_context = connect_context(principal.context(organization_id));
     for &target_index in account_targets {
         let target = &targets[target_index];

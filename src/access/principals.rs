@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::inventory::{Inventory, OrgPolicyKind, Tags};
-use crate::policy::{Policy, RequestContext, RequestPrincipal};
+use crate::policy::{Policy, PolicySet, RequestContext, RequestPrincipal};
 
 use super::policies::{PolicyId, PolicyIndex};
 
@@ -32,7 +32,50 @@ pub struct Principal<'i> {
     pub request_principal: RequestPrincipal,
 }
 
+/// A principal's policies with its guardrails (boundary, SCP chain), owned so a
+/// [`PolicySet`] can borrow them for evaluation.
+pub struct GuardedPolicies<'p> {
+    pub identity: Vec<&'p Policy>,
+    boundary: Option<&'p Policy>,
+    scp_levels: Option<Vec<Vec<&'p Policy>>>,
+    management_account: bool,
+}
+
+impl<'p> GuardedPolicies<'p> {
+    /// Identity policies, boundary and SCP chain (RCPs govern resources, not callers).
+    pub fn set(&self) -> PolicySet<'_, 'p> {
+        PolicySet {
+            identity: &self.identity,
+            permission_boundary: self.boundary,
+            scp_levels: self.scp_levels.as_deref(),
+            rcp_levels: None,
+            session: &[],
+            management_account: self.management_account,
+        }
+    }
+
+    /// Identity policies alone: what the principal's own policies intend.
+    pub fn identity_only(&self) -> PolicySet<'_, 'p> {
+        PolicySet::identity_only(&self.identity)
+    }
+}
+
 impl Principal<'_> {
+    /// The principal's policies and guardrails, resolved from `index` and its account's chain.
+    pub fn guarded<'p>(
+        &self,
+        index: &'p PolicyIndex,
+        chains: &HashMap<String, OrgChain>,
+    ) -> GuardedPolicies<'p> {
+        let chain = chains.get(self.account);
+        GuardedPolicies {
+            identity: self.identity_policies(index),
+            boundary: self.boundary.map(|id| index.get(id)),
+            scp_levels: chain.map(|c| OrgChain::levels(&c.scp_levels, index)),
+            management_account: chain.is_some_and(|c| c.management),
+        }
+    }
+
     /// The identity policies as references into `index`.
     pub fn identity_policies<'p>(&self, index: &'p PolicyIndex) -> Vec<&'p Policy> {
         self.identity.iter().map(|id| index.get(*id)).collect()

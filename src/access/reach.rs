@@ -213,7 +213,7 @@ fn assume_path(
 ) -> Option<AssumePath> {
     let source = &principals[source_index];
     let role = &principals[role_index];
-    let identity = source.identity_policies(index);
+    let policies = source.guarded(index, chains);
     let context = source.context(organization_id);
     let request = Request {
         principal: Some(&source.request_principal),
@@ -221,23 +221,14 @@ fn assume_path(
         resource: role.arn,
         context: &context,
     };
-    let identity_only = crate::policy::evaluate(&request, &PolicySet::identity_only(&identity));
+    let identity_only = crate::policy::evaluate(&request, &policies.identity_only());
     if !matches!(
         identity_only.decision,
         Decision::Allowed | Decision::Depends
     ) {
         return None;
     }
-    let chain = chains.get(source.account);
-    let scp_levels = chain.map(|c| OrgChain::levels(&c.scp_levels, index));
-    let set = PolicySet {
-        identity: &identity,
-        permission_boundary: source.boundary.map(|id| index.get(id)),
-        scp_levels: scp_levels.as_deref(),
-        rcp_levels: None,
-        session: &[],
-        management_account: chain.is_some_and(|c| c.management),
-    };
+    let set = policies.set();
     let effective = crate::policy::evaluate(&request, &set);
     Some(AssumePath {
         source: source_index,
