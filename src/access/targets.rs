@@ -76,13 +76,17 @@ impl Target<'_> {
 /// Every target of the inventory.
 pub fn targets(inventory: &Inventory) -> Vec<Target<'_>> {
     let mut out = Vec::new();
+    // A database read with no roles at all is not a fact about the database (PostgreSQL
+    // always has at least the role that logged in): treat it as not read.
     let database = |account: &str, region: &str, kind: DbTargetKind, identifier: &str| {
-        inventory.database(&DbTarget {
-            account: account.to_owned(),
-            region: region.to_owned(),
-            kind,
-            identifier: identifier.to_owned(),
-        })
+        inventory
+            .database(&DbTarget {
+                account: account.to_owned(),
+                region: region.to_owned(),
+                kind,
+                identifier: identifier.to_owned(),
+            })
+            .filter(|database| !database.roles.is_empty())
     };
     for located in inventory.db_instances() {
         let instance = located.item;

@@ -183,6 +183,11 @@ impl Default for RuleSettings {
     }
 }
 
+/// Rules that judge PostgreSQL roles (and need them read).
+fn is_database_rule(id: &str) -> bool {
+    catalogue::lookup(id).is_some_and(|meta| meta.category == Category::Database)
+}
+
 /// What the rules concluded about an inventory.
 #[derive(Debug, Clone, Default)]
 pub struct Evaluation {
@@ -205,6 +210,20 @@ pub fn evaluate_with(
 ) -> Evaluation {
     let analysis = Analysis::build(inventory);
     let context = RuleContext::new(inventory, &analysis, evaluated_at).with_settings(settings);
+    for database in inventory.databases.iter().filter(|db| db.roles.is_empty()) {
+        let target = &database.target;
+        for rule in REGISTRY.iter().filter(|r| is_database_rule(r.id)) {
+            context.skip(
+                rule.id,
+                Some(&target.account),
+                Some(&target.region),
+                format!(
+                    "database {} has no roles in the inventory (introspection returned none; at least the login role always exists): re-run `rdsiam collect --db` against it",
+                    target.identifier
+                ),
+            );
+        }
+    }
     // Rules are independent pure functions: run them on every core. Collecting keeps
     // registry order, so the output does not depend on scheduling.
     let per_rule: Vec<Vec<Finding>> = REGISTRY
