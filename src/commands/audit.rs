@@ -1,5 +1,6 @@
-//! `rdsiam audit`: load an inventory (snapshot for now), run the rules, render the report,
-//! and derive the exit outcome from the highest severity versus `--fail-on`.
+//! `rdsiam audit`: load an inventory (a snapshot, or collected live from AWS with the same
+//! flags as `rdsiam collect`), run the rules, render the report, and derive the exit outcome
+//! from the highest severity versus `--fail-on`.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -7,6 +8,8 @@ use std::time::SystemTime;
 
 use anyhow::{Result, bail};
 
+use super::live::LiveArgs;
+use crate::collect::aws;
 use crate::exit::Outcome;
 use crate::inventory::{Inventory, snapshot};
 use crate::output;
@@ -17,8 +20,11 @@ use crate::rules;
 #[derive(Debug, clap::Args)]
 pub struct AuditArgs {
     /// Snapshot to audit: a `.json` / `.json.gz` file, or a directory holding `snapshot.json`.
+    /// Without it, rdsiam collects live from AWS first (flags below).
     #[arg(long, value_name = "PATH")]
     pub snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    pub live: LiveArgs,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Write the report to FILE (atomically) instead of stdout.
@@ -30,11 +36,21 @@ pub struct AuditArgs {
 }
 
 pub fn run(args: AuditArgs) -> Result<Outcome> {
-    let Some(path) = &args.snapshot else {
-        bail!("live audit is not available yet: pass --snapshot PATH (from `rdsiam collect`)");
+    let (inventory, snapshot_path) = match &args.snapshot {
+        Some(path) => {
+            if args.live.any_set() {
+                bail!(
+                    "--snapshot audits a file: the live collection flags (--profile, --region, --org...) do not apply"
+                );
+            }
+            (snapshot::load(path)?, Some(path.as_path()))
+        }
+        None => {
+            let collection = aws::collect_blocking(&args.live.options()?)?;
+            (collection.inventory, None)
+        }
     };
-    let inventory = snapshot::load(path)?;
-    let report = audit(&inventory, Some(path), now_rfc3339());
+    let report = audit(&inventory, snapshot_path, now_rfc3339());
     output::emit(
         &render::render(&report, args.format),
         args.output.as_deref(),

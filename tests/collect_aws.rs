@@ -1,0 +1,585 @@
+//! Live collection against moto in server mode (TESTING.md §1): a single account, a
+//! three-account organization (OUs, SCPs, the cross-account monitoring setup), and faults
+//! injected by a proxy (AccessDenied, throttling, a role that cannot be assumed). Each test
+//! runs its own moto server; moto missing is a failure, never a skip.
+
+mod support;
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use rdsiam::inventory::{Inventory, snapshot};
+use serde_json::Value;
+use support::fault_proxy::{Fault, FaultProxy};
+use support::moto::{self, MotoServer};
+
+const REGION: &str = "us-east-1";
+/// The regions the seeds use (one PostgreSQL instance per region: moto gives every instance
+/// the same DbiResourceId, and two in one region make an invalid snapshot).
+const REGIONS: &str = "us-east-1,us-west-2,eu-west-1";
+
+fn rdsiam(endpoint: &str) -> Command {
+    let mut cmd = Command::cargo_bin("rdsiam").expect("rdsiam binary");
+    cmd.env_clear();
+    cmd.env("PATH", std::env::var("PATH").unwrap_or_default());
+    cmd.envs(moto::env_for(endpoint));
+    // moto answers some RDS calls with 500; retrying them only slows the tests.
+    cmd.env("AWS_MAX_ATTEMPTS", "1");
+    cmd
+}
+
+fn collect(endpoint: &str, dir: &Path, extra: &[&str]) -> Inventory {
+    let out = dir.join("snapshot.json");
+    let result = rdsiam(endpoint)
+        .args(["collect", "--regions", REGIONS, "--output"])
+        .arg(&out)
+        .args(extra)
+        .output()
+        .expect("run rdsiam collect");
+    assert!(
+        result.status.success(),
+        "rdsiam collect failed ({:?}):\n{}",
+        result.status,
+        String::from_utf8_lossy(&result.stderr)
+    );
+    snapshot::load(&out).expect("snapshot loads")
+}
+
+fn findings(report: &Value, rule: &str) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .map(|f| f["resource"]["arn"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+fn gap<'a>(inv: &'a Inventory, account: &str, source: &str) -> Option<&'a rdsiam::inventory::Gap> {
+    inv.coverage
+        .iter()
+        .find(|g| g.account.as_deref() == Some(account) && g.source == source)
+}
+
+#[test]
+fn single_account_inventory_and_findings() {
+    let server = MotoServer::start().expect("moto server");
+    let seeded = server.seed("single", &[]).expect("seed");
+    let dir = tempfile::tempdir().unwrap();
+    let inv = collect(&server.endpoint(), dir.path(), &[]);
+
+    assert_eq!(inv.accounts.len(), 1);
+    let account = &inv.accounts[0];
+    assert_eq!(account.account_id, moto::DEFAULT_ACCOUNT);
+    let names: Vec<&str> = account.regions.iter().map(|r| r.region.as_str()).collect();
+    assert_eq!(
+        names,
+        ["us-east-1", "us-west-2", "eu-west-1"],
+        "regions in the order given"
+    );
+    let (east, west, eu) = (
+        &account.regions[0],
+        &account.regions[1],
+        &account.regions[2],
+    );
+    let orders = east
+        .db_instances
+        .iter()
+        .find(|i| i.identifier == "orders-db")
+        .expect("orders-db");
+    assert!(orders.iam_auth_enabled);
+    assert_eq!(orders.engine, "postgres");
+    assert_eq!(orders.parameter_group.as_deref(), Some("orders-pg16"));
+    assert_eq!(
+        orders.resource_id,
+        seeded["orders_db"]["resource_id"].as_str().unwrap()
+    );
+    assert_eq!(
+        east.db_instances.len(),
+        1,
+        "MySQL is not collected: {:?}",
+        east.db_instances
+    );
+    assert_eq!(eu.db_instances.len(), 1);
+    assert!(
+        !eu.db_instances[0].iam_auth_enabled,
+        "legacy-db has IAM auth off"
+    );
+    let member = &west.db_instances[0];
+    assert_eq!(member.identifier, "west-aurora-1");
+    assert_eq!(member.cluster_identifier.as_deref(), Some("west-aurora"));
+    let west_cluster = &west.db_clusters[0];
+    assert_eq!(west_cluster.members.len(), 1);
+    assert_eq!(west_cluster.members[0].instance_identifier, "west-aurora-1");
+
+    let cluster = |id: &str| east.db_clusters.iter().find(|c| c.identifier == id);
+    let reports = cluster("reports-aurora").expect("reports-aurora");
+    assert!(reports.iam_auth_enabled);
+    assert_eq!(
+        reports.resource_id,
+        seeded["reports_cluster"]["resource_id"].as_str().unwrap()
+    );
+    assert!(
+        reports
+            .endpoints
+            .iter()
+            .any(|e| e.kind == rdsiam::inventory::ClusterEndpointKind::Writer)
+    );
+    assert!(
+        reports
+            .endpoints
+            .iter()
+            .any(|e| e.kind == rdsiam::inventory::ClusterEndpointKind::Reader)
+    );
+    assert!(
+        !cluster("batch-aurora")
+            .expect("batch-aurora")
+            .iam_auth_enabled
+    );
+
+    let group = east
+        .parameter_groups
+        .iter()
+        .find(|g| g.name == "orders-pg16")
+        .expect("parameter group in use collected");
+    assert_eq!(group.parameter("rds.force_ssl"), Some("0"));
+
+    let role = account
+        .iam
+        .roles
+        .iter()
+        .find(|r| r.name == "orders-app-role")
+        .expect("role");
+    assert_eq!(
+        role.attached_policies,
+        vec![seeded["managed_policy"].as_str().unwrap().to_owned()]
+    );
+    assert_eq!(
+        role.trust_policy["Statement"][0]["Principal"]["Service"],
+        "ecs-tasks.amazonaws.com"
+    );
+    assert_eq!(role.tags.get("team").map(String::as_str), Some("orders"));
+    let reports_role = account
+        .iam
+        .roles
+        .iter()
+        .find(|r| r.name == "reports-role")
+        .unwrap();
+    assert_eq!(reports_role.inline_policies[0].name, "reports-connect");
+    assert_eq!(
+        reports_role.inline_policies[0].document["Statement"][0]["Action"],
+        "rds-db:connect"
+    );
+    let policy = account
+        .iam
+        .managed_policies
+        .iter()
+        .find(|p| p.name == "orders-db-connect")
+        .expect("customer managed policy with a name derived from the ARN");
+    assert!(policy.document["Statement"][0]["Resource"].is_array());
+    let alice = account
+        .iam
+        .users
+        .iter()
+        .find(|u| u.name == "alice")
+        .expect("user");
+    assert_eq!(alice.groups, vec!["dbas".to_owned()]);
+    let dbas = account
+        .iam
+        .groups
+        .iter()
+        .find(|g| g.name == "dbas")
+        .expect("group");
+    assert_eq!(dbas.inline_policies.len(), 1);
+
+    // moto does not implement these: each is a gap naming the API and the permission, and
+    // everything else was still collected.
+    for source in ["rds:DescribeDBClusterEndpoints", "rds:DescribeCertificates"] {
+        let gap = gap(&inv, moto::DEFAULT_ACCOUNT, source)
+            .unwrap_or_else(|| panic!("gap for {source}: {:#?}", inv.coverage));
+        assert_eq!(gap.error_code, "HTTP500");
+        assert_eq!(gap.fix_permission.as_deref(), Some(source));
+    }
+    assert!(
+        inv.coverage.iter().all(|g| !g.source.starts_with("iam:")),
+        "IAM fully collected: {:#?}",
+        inv.coverage
+    );
+
+    // The same findings from the snapshot and from a live audit.
+    let snapshot_report = dir.path().join("from-snapshot.json");
+    rdsiam(&server.endpoint())
+        .args([
+            "audit",
+            "--format",
+            "json",
+            "--fail-on",
+            "critical",
+            "--snapshot",
+        ])
+        .arg(dir.path().join("snapshot.json"))
+        .arg("--output")
+        .arg(&snapshot_report)
+        .assert()
+        .code(predicates::ord::le(1));
+    let live_report = dir.path().join("live.json");
+    rdsiam(&server.endpoint())
+        .args([
+            "audit",
+            "--regions",
+            REGIONS,
+            "--format",
+            "json",
+            "--fail-on",
+            "critical",
+            "--output",
+        ])
+        .arg(&live_report)
+        .assert()
+        .code(predicates::ord::le(1));
+    let read = |p: &Path| -> Value { serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap() };
+    let (from_snapshot, live) = (read(&snapshot_report), read(&live_report));
+    assert_eq!(
+        from_snapshot["findings"].as_array().unwrap().len(),
+        live["findings"].as_array().unwrap().len()
+    );
+    let report = live;
+    let disabled = findings(&report, "iam-auth-disabled");
+    assert!(
+        disabled
+            .iter()
+            .any(|a| a.ends_with(":cluster:batch-aurora")),
+        "{disabled:?}"
+    );
+    assert!(
+        !disabled.iter().any(|a| a.ends_with(":db:orders-db")),
+        "{disabled:?}"
+    );
+    let force_ssl = findings(&report, "force-ssl-off");
+    assert!(
+        force_ssl.iter().any(|a| a.ends_with(":db:orders-db")),
+        "{force_ssl:?}"
+    );
+    let drift = findings(&report, "arn-db-identifier-not-resource-id");
+    assert!(
+        drift
+            .iter()
+            .any(|a| a.ends_with(":policy/orders-db-connect")),
+        "{drift:?}"
+    );
+    assert!(
+        report["coverage"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["source"] == "rds:DescribeCertificates")
+    );
+}
+
+#[test]
+fn three_account_organization() {
+    let server = MotoServer::start().expect("moto server");
+    let seeded = server.seed("org", &[]).expect("seed");
+    let s = |k: &str| seeded[k].as_str().unwrap().to_owned();
+    let (mgmt, db, sandbox) = (s("management"), s("db_account"), s("sandbox"));
+    let dir = tempfile::tempdir().unwrap();
+    let inv = collect(
+        &server.endpoint(),
+        dir.path(),
+        &[
+            "--org",
+            "--assume-role-name",
+            "OrganizationAccountAccessRole",
+        ],
+    );
+
+    let org = inv.organization.as_ref().expect("organization collected");
+    assert_eq!(org.management_account_id, mgmt);
+    assert_eq!(org.roots.len(), 1);
+    assert_eq!(org.accounts.len(), 3);
+    let ou = |id: &str| {
+        org.organizational_units
+            .iter()
+            .find(|o| o.id == id)
+            .expect("OU")
+    };
+    assert_eq!(ou(&s("workloads_ou")).parent_id, s("root"));
+    assert_eq!(ou(&s("prod_ou")).parent_id, s("workloads_ou"));
+    assert_eq!(
+        org.ancestry(&db).unwrap(),
+        vec![s("root").as_str(), &s("workloads_ou"), &s("prod_ou"), &db]
+    );
+    let scp = org.policies.iter().find(|p| p.id == s("scp")).expect("SCP");
+    assert_eq!(scp.targets, vec![s("prod_ou")]);
+    assert_eq!(
+        scp.document["Statement"][0]["Condition"]["Null"]["aws:PrincipalTag/db-access"],
+        "true"
+    );
+    assert!(
+        org.policies
+            .iter()
+            .any(|p| p.aws_managed && p.name == "FullAWSAccess")
+    );
+
+    let mut ids: Vec<&str> = inv.accounts.iter().map(|a| a.account_id.as_str()).collect();
+    ids.sort();
+    let mut expected = vec![mgmt.as_str(), db.as_str(), sandbox.as_str()];
+    expected.sort();
+    assert_eq!(ids, expected, "every ACTIVE account collected");
+    let account = |id: &str| inv.accounts.iter().find(|a| a.account_id == id).unwrap();
+    assert_eq!(account(&db).name.as_deref(), Some("db-prod"));
+    let monitor = account(&db)
+        .iam
+        .roles
+        .iter()
+        .find(|r| r.name == "pg-monitor-role")
+        .expect("pg-monitor-role");
+    assert_eq!(
+        monitor.trust_policy["Statement"][0]["Principal"]["AWS"],
+        s("pg_mgmt_role")
+    );
+    let db_regions = &account(&db).regions;
+    assert_eq!(db_regions[0].db_instances[0].identifier, "prod-pg");
+    assert_eq!(db_regions[0].db_clusters[0].identifier, "prod-aurora");
+    assert_eq!(db_regions[1].db_instances[0].identifier, "prod-noiam");
+    assert!(
+        account(&mgmt)
+            .iam
+            .roles
+            .iter()
+            .any(|r| r.name == "pg-mgmt-role")
+    );
+    assert_eq!(account(&sandbox).regions[0].db_instances.len(), 1);
+
+    // Live audit, as in the README.
+    let report_path = dir.path().join("report.json");
+    rdsiam(&server.endpoint())
+        .args([
+            "audit",
+            "--org",
+            "--assume-role-name",
+            "OrganizationAccountAccessRole",
+            "--regions",
+            REGIONS,
+            "--format",
+            "json",
+            "--fail-on",
+            "critical",
+            "--output",
+        ])
+        .arg(&report_path)
+        .assert()
+        .code(predicates::ord::le(1));
+    let report: Value = serde_json::from_slice(&std::fs::read(&report_path).unwrap()).unwrap();
+    let disabled = findings(&report, "iam-auth-disabled");
+    assert!(
+        disabled.iter().any(|a| a.ends_with(":db:prod-noiam")),
+        "{disabled:?}"
+    );
+    assert!(
+        disabled.iter().any(|a| a.ends_with(":db:sandbox-pg")),
+        "{disabled:?}"
+    );
+    let mismatch = findings(&report, "arn-region-account-mismatch");
+    assert!(
+        mismatch
+            .iter()
+            .any(|a| a.contains(&format!("{db}:role/etl-role"))),
+        "{mismatch:?}"
+    );
+    let blocked = findings(&report, "grant-blocked-by-scp");
+    assert!(
+        blocked.iter().any(|a| a.contains("batch-role")),
+        "untagged role blocked by the SCP: {blocked:?}"
+    );
+    assert!(
+        !blocked.iter().any(|a| a.contains("pg-monitor-role")),
+        "tagged monitor role is not blocked: {blocked:?}"
+    );
+    let reach = report["access"].to_string();
+    assert!(
+        reach.contains("pg-mgmt-role") && reach.contains("pgmonitor"),
+        "cross-account path pg-mgmt-role -> pg-monitor-role -> pgmonitor in access: {reach}"
+    );
+}
+
+#[test]
+fn faults_become_gaps_and_healthy_accounts_are_complete() {
+    let server = MotoServer::start().expect("moto server");
+    let seeded = server.seed("org", &[]).expect("seed");
+    let s = |k: &str| seeded[k].as_str().unwrap().to_owned();
+    let (mgmt, db, sandbox) = (s("management"), s("db_account"), s("sandbox"));
+    let proxy = FaultProxy::start(
+        server.port,
+        moto::ACCESS_KEY,
+        moto::DEFAULT_ACCOUNT,
+        vec![
+            Fault::new(Some(&sandbox), "AssumeRole", 403, "AccessDenied"),
+            Fault::new(Some(&db), "DescribeDBProxies", 400, "ThrottlingException"),
+            Fault::new(Some(&mgmt), "DescribeDBInstances", 403, "AccessDenied"),
+            Fault::new(
+                None,
+                "ListTargetsForPolicy",
+                400,
+                "TooManyRequestsException",
+            ),
+        ],
+    )
+    .expect("proxy");
+    let dir = tempfile::tempdir().unwrap();
+    let inv = collect(
+        &proxy.endpoint(),
+        dir.path(),
+        &[
+            "--org",
+            "--assume-role-name",
+            "OrganizationAccountAccessRole",
+            "--max-attempts",
+            "2",
+        ],
+    );
+
+    let assume = gap(&inv, &sandbox, "sts:AssumeRole").expect("AssumeRole gap");
+    assert_eq!(assume.error_code, "AccessDenied");
+    assert!(assume.fix_permission.as_deref().unwrap().contains(&format!(
+        "arn:aws:iam::{sandbox}:role/OrganizationAccountAccessRole"
+    )));
+    assert_eq!(
+        gap(&inv, &sandbox, "rds:DescribeDBInstances")
+            .unwrap()
+            .error_code,
+        "AccountNotCollected"
+    );
+    assert!(inv.accounts.iter().all(|a| a.account_id != sandbox));
+
+    let throttled: Vec<_> = inv
+        .coverage
+        .iter()
+        .filter(|g| {
+            g.account.as_deref() == Some(db.as_str()) && g.source == "rds:DescribeDBProxies"
+        })
+        .collect();
+    assert_eq!(throttled.len(), 3, "one gap per region: {throttled:#?}");
+    let throttled = throttled[0];
+    assert_eq!(throttled.error_code, "ThrottlingException");
+    assert_eq!(
+        throttled.fix_permission.as_deref(),
+        Some("rds:DescribeDBProxies")
+    );
+    let attempts = proxy
+        .seen()
+        .iter()
+        .filter(|(a, op, _)| *a == db && op == "DescribeDBProxies")
+        .count();
+    assert_eq!(
+        attempts, 6,
+        "--max-attempts 2: one retry of the throttled call, in 3 regions"
+    );
+
+    let denied = gap(&inv, &mgmt, "rds:DescribeDBInstances").expect("AccessDenied gap");
+    assert!(denied.region.is_some());
+    assert_eq!(denied.error_code, "AccessDenied");
+    assert_eq!(
+        denied.fix_permission.as_deref(),
+        Some("rds:DescribeDBInstances")
+    );
+    assert!(
+        inv.coverage
+            .iter()
+            .any(|g| g.source == "organizations:ListTargetsForPolicy")
+    );
+
+    // Healthy parts are complete: the DB account's instances and clusters, every IAM.
+    let account = |id: &str| {
+        inv.accounts
+            .iter()
+            .find(|a| a.account_id == id)
+            .expect("account collected")
+    };
+    let db_regions = &account(&db).regions;
+    assert_eq!(db_regions[0].db_instances[0].identifier, "prod-pg");
+    assert_eq!(db_regions[0].db_clusters[0].identifier, "prod-aurora");
+    assert_eq!(db_regions[1].db_instances[0].identifier, "prod-noiam");
+    assert!(
+        account(&db)
+            .iam
+            .roles
+            .iter()
+            .any(|r| r.name == "pg-monitor-role")
+    );
+    assert!(
+        account(&mgmt)
+            .iam
+            .roles
+            .iter()
+            .any(|r| r.name == "pg-mgmt-role")
+    );
+    assert_eq!(inv.organization.as_ref().unwrap().accounts.len(), 3);
+}
+
+#[test]
+fn nothing_collected_exits_2() {
+    let server = MotoServer::start().expect("moto server");
+    let proxy = FaultProxy::start(
+        server.port,
+        moto::ACCESS_KEY,
+        moto::DEFAULT_ACCOUNT,
+        [
+            "DescribeOrganization",
+            "GetAccountAuthorizationDetails",
+            "DescribeDBInstances",
+            "DescribeDBClusters",
+            "DescribeDBClusterEndpoints",
+            "DescribeDBProxies",
+            "DescribeCertificates",
+        ]
+        .iter()
+        .map(|op| Fault::new(None, op, 403, "AccessDenied"))
+        .collect(),
+    )
+    .expect("proxy");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("s.json");
+    let result = rdsiam(&proxy.endpoint())
+        .args(["collect", "--region", REGION, "--output"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(result.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(stderr.contains("nothing could be collected"), "{stderr}");
+    assert!(
+        stderr.contains("iam:GetAccountAuthorizationDetails: AccessDenied"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn no_credentials_is_a_clear_error() {
+    let server = MotoServer::start().expect("moto server");
+    let proxy = FaultProxy::start(
+        server.port,
+        moto::ACCESS_KEY,
+        moto::DEFAULT_ACCOUNT,
+        vec![Fault::new(
+            None,
+            "GetCallerIdentity",
+            403,
+            "InvalidClientTokenId",
+        )],
+    )
+    .expect("proxy");
+    let dir = tempfile::tempdir().unwrap();
+    let result = rdsiam(&proxy.endpoint())
+        .args(["collect", "--region", REGION, "--output"])
+        .arg(dir.path().join("s.json"))
+        .output()
+        .unwrap();
+    assert_eq!(result.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(
+        stderr.contains("sts:GetCallerIdentity (InvalidClientTokenId)"),
+        "{stderr}"
+    );
+}
