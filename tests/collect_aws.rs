@@ -396,10 +396,18 @@ fn three_account_organization() {
         !blocked.iter().any(|a| a.contains("pg-monitor-role")),
         "tagged monitor role is not blocked: {blocked:?}"
     );
-    let reach = report["access"].to_string();
-    assert!(
-        reach.contains("pg-mgmt-role") && reach.contains("pgmonitor"),
-        "cross-account path pg-mgmt-role -> pg-monitor-role -> pgmonitor in access: {reach}"
+    // The cross-account monitoring path: pg-mgmt-role -> pg-monitor-role -> pgmonitor.
+    let cross_account = report["access"].as_array().unwrap().iter().find(|entry| {
+        entry["principal"] == s("pg_mgmt_role")
+            && entry["db_user"] == "pgmonitor"
+            && entry["db"].as_str().unwrap_or("").ends_with(":db:prod-pg")
+    });
+    let cross_account =
+        cross_account.unwrap_or_else(|| panic!("no pg-mgmt-role path in {:#}", report["access"]));
+    assert_eq!(cross_account["decision"], "allowed");
+    assert_eq!(
+        cross_account["via"],
+        serde_json::json!([s("pg_monitor_role")])
     );
 }
 

@@ -227,6 +227,8 @@ def seed_org():
                 [
                     f"arn:aws:rds-db:{REGION}:{db_account}:dbuser:{prod_pg['resource_id']}/pgmonitor",
                     f"arn:aws:rds-db:{REGION}:{db_account}:dbuser:{prod_aurora['resource_id']}/pgmonitor",
+                    # IAM auth is off on prod-noiam: this grant cannot work (iam-auth-disabled).
+                    f"arn:aws:rds-db:us-west-2:{db_account}:dbuser:{prod_noiam['resource_id']}/pgmonitor",
                 ]
             )
         },
@@ -250,6 +252,13 @@ def seed_org():
 
     sb = session_for(sandbox)
     sandbox_db = instance(sb.client("rds"), "sandbox-pg", False)
+    role(
+        sb.client("iam"),
+        "sandbox-dev-role",
+        {"AWS": f"arn:aws:iam::{sandbox}:root"},
+        inline={"dev-connect": connect(f"arn:aws:rds-db:{REGION}:{sandbox}:dbuser:{sandbox_db['resource_id']}/dev")},
+        tags={"db-access": "dev"},
+    )
     return {
         "management": MGMT,
         "db_account": db_account,
