@@ -177,3 +177,59 @@ fn every_sdk_call_in_the_source_is_allow_listed() {
         "listed operations the code never calls: {unused:?}"
     );
 }
+
+/// The guard refuses a write before anything is sent, and lets listed reads through.
+#[test]
+fn the_guard_refuses_unlisted_operations_before_sending() {
+    use aws_config::{BehaviorVersion, Region};
+    use aws_smithy_types::retry::RetryConfig;
+    use rdsiam::collect::aws::config::{CallLog, Clients};
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        // Nothing listens on port 9: a call that passes the guard fails to connect instead.
+        let config = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(aws_credential_types::Credentials::new(
+                "AKIDTEST", "secret", None, None, "test",
+            ))
+            .endpoint_url("http://127.0.0.1:9")
+            .retry_config(RetryConfig::disabled())
+            .load()
+            .await;
+        let log = CallLog::default();
+        let clients = Clients::new(config, "123456789012", &log);
+
+        let write = clients
+            .rds("us-east-1")
+            .delete_db_instance()
+            .db_instance_identifier("prod")
+            .send()
+            .await;
+        let message = format!(
+            "{:?}",
+            write.expect_err("the guard refuses DeleteDBInstance")
+        );
+        assert!(message.contains("read-only guard"), "{message}");
+        assert_eq!(log.refused(), vec!["RDS:DeleteDBInstance".to_owned()]);
+
+        let read = clients
+            .rds("us-east-1")
+            .describe_db_instances()
+            .send()
+            .await;
+        let message = format!("{:?}", read.expect_err("nothing listens"));
+        assert!(!message.contains("read-only guard"), "{message}");
+        let counts = log.counts();
+        assert_eq!(counts.len(), 1);
+        let ((account, region, op), n) = counts.iter().next().unwrap();
+        assert_eq!(
+            (account.as_str(), region.as_str(), op.action().as_str(), *n),
+            ("123456789012", "us-east-1", "rds:DescribeDBInstances", 1)
+        );
+        assert_eq!(log.refused().len(), 1, "the read was not refused");
+    });
+}

@@ -73,16 +73,19 @@ pub fn with_credentials(
         .build()
 }
 
-/// Calls made, per (account, region or `-`, operation). Shared by every client of a run.
+/// (account, region or `-` for global services, operation).
+pub type CallKey = (String, String, Operation);
+
+/// Calls made, per [`CallKey`]. Shared by every client of a run.
 #[derive(Debug, Clone, Default)]
 pub struct CallLog {
-    counts: Arc<Mutex<BTreeMap<(String, String, Operation), u64>>>,
+    counts: Arc<Mutex<BTreeMap<CallKey, u64>>>,
     refused: Arc<Mutex<Vec<String>>>,
 }
 
 impl CallLog {
     /// A copy of the counts so far.
-    pub fn counts(&self) -> BTreeMap<(String, String, Operation), u64> {
+    pub fn counts(&self) -> BTreeMap<CallKey, u64> {
         self.counts.lock().map(|c| c.clone()).unwrap_or_default()
     }
 
