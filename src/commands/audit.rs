@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 
 use super::live::LiveArgs;
 use crate::collect::aws;
@@ -46,7 +46,9 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
             (snapshot::load(path)?, Some(path.as_path()))
         }
         None => {
-            let collection = aws::collect_blocking(&args.live.options()?)?;
+            let collection = aws::collect_blocking(&args.live.options()?).context(
+                "live audit (no --snapshot given: collecting from AWS with the default credential chain)",
+            )?;
             (collection.inventory, None)
         }
     };

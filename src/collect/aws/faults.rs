@@ -6,7 +6,6 @@
 //! gaps, and the collector moves on to the next call.
 
 use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use super::operations::Operation;
@@ -102,19 +101,28 @@ where
         }
         SdkError::ResponseError(response) => (
             format!("HTTP{}", response.raw().status_code()),
-            format!("unparseable response: {}", DisplayErrorContext(err)),
+            format!("unparseable response: {}", chain(err)),
         ),
-        SdkError::TimeoutError(_) => ("Timeout".to_owned(), DisplayErrorContext(err).to_string()),
-        SdkError::DispatchFailure(_) => (
-            "DispatchFailure".to_owned(),
-            DisplayErrorContext(err).to_string(),
-        ),
-        SdkError::ConstructionFailure(_) => (
-            "ConstructionFailure".to_owned(),
-            DisplayErrorContext(err).to_string(),
-        ),
-        _ => ("Unknown".to_owned(), DisplayErrorContext(err).to_string()),
+        SdkError::TimeoutError(_) => ("Timeout".to_owned(), chain(err)),
+        SdkError::DispatchFailure(_) => ("DispatchFailure".to_owned(), chain(err)),
+        SdkError::ConstructionFailure(_) => ("ConstructionFailure".to_owned(), chain(err)),
+        _ => ("Unknown".to_owned(), chain(err)),
     }
+}
+
+/// The error and its sources as one line (`a: b: c`), without the Debug dump that
+/// `DisplayErrorContext` appends.
+fn chain(err: &dyn std::error::Error) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut source = err.source();
+    while let Some(inner) = source {
+        let text = inner.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = inner.source();
+    }
+    parts.join(": ")
 }
 
 /// True when `code` says the caller lacks permission (as opposed to a service fault).
