@@ -137,6 +137,26 @@ fn single_account_inventory_and_findings() {
             .iam_auth_enabled
     );
 
+    let proxy = &east.db_proxies[0];
+    assert_eq!(proxy.name, "orders-proxy");
+    assert_eq!(proxy.arn, seeded["proxy"]["arn"].as_str().unwrap());
+    assert!(
+        proxy.resource_id.starts_with("prx-"),
+        "{}",
+        proxy.resource_id
+    );
+    assert!(proxy.require_tls);
+    assert_eq!(
+        proxy.auth[0].iam_auth,
+        rdsiam::inventory::ProxyIamAuth::Required
+    );
+    assert_eq!(proxy.targets.len(), 1);
+    assert_eq!(proxy.targets[0].identifier, "orders-db");
+    assert_eq!(
+        proxy.targets[0].kind,
+        rdsiam::inventory::ProxyTargetKind::Instance
+    );
+
     let group = east
         .parameter_groups
         .iter()

@@ -122,6 +122,29 @@ def seed_single(session, account=MGMT):
     out["mysql_db"] = instance(rds, "shop-mysql", True, engine="mysql")
     out["reports_cluster"] = cluster(rds, "reports-aurora", True)
     out["batch_cluster"] = cluster(rds, "batch-aurora", False)
+    # An RDS Proxy (IAM required, TLS required) in front of orders-db; moto wants real subnets.
+    ec2 = session.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{REGION}{az}")["Subnet"]["SubnetId"]
+        for i, az in ((1, "a"), (2, "b"))
+    ]
+    proxy = rds.create_db_proxy(
+        DBProxyName="orders-proxy",
+        EngineFamily="POSTGRESQL",
+        Auth=[
+            {
+                "AuthScheme": "SECRETS",
+                "SecretArn": f"arn:aws:secretsmanager:{REGION}:{account}:secret:orders-app",
+                "IAMAuth": "REQUIRED",
+            }
+        ],
+        RoleArn=f"arn:aws:iam::{account}:role/orders-proxy-secrets",
+        VpcSubnetIds=subnets,
+        RequireTLS=True,
+    )["DBProxy"]
+    rds.register_db_proxy_targets(DBProxyName="orders-proxy", DBInstanceIdentifiers=["orders-db"])
+    out["proxy"] = {"arn": proxy["DBProxyArn"], "endpoint": proxy["Endpoint"]}
     # us-west-2: a cluster with its member; eu-west-1: an instance with IAM auth off.
     out["west_cluster"] = cluster(west, "west-aurora", True)
     out["west_member"] = instance(west, "west-aurora-1", True, engine="aurora-postgresql", cluster="west-aurora")

@@ -261,6 +261,9 @@ async fn proxy_targets(
     while let Some(page) = pages.next().await {
         for target in page.map_err(Failure::from_sdk)?.targets() {
             let kind = match target.r#type() {
+                // A cluster target is listed as TRACKED_CLUSTER plus one RDS_INSTANCE per
+                // member (with TrackedClusterId set): the cluster entry stands for them.
+                Some(TargetType::RdsInstance) if target.tracked_cluster_id().is_some() => continue,
                 Some(TargetType::RdsInstance) => ProxyTargetKind::Instance,
                 Some(TargetType::TrackedCluster) => ProxyTargetKind::Cluster,
                 _ => continue,
