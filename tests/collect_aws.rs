@@ -611,3 +611,59 @@ fn no_credentials_is_a_clear_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn live_flag_errors_are_usage_errors() {
+    let unused = "http://127.0.0.1:9";
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["collect", "--org", "--output", "x.json"],
+            "--assume-role-name",
+        ),
+        (
+            &[
+                "collect",
+                "--accounts",
+                "123",
+                "--assume-role-name",
+                "r",
+                "--output",
+                "x.json",
+            ],
+            "12-digit",
+        ),
+        (
+            &[
+                "collect",
+                "--org",
+                "--accounts",
+                "111111111111",
+                "--assume-role-name",
+                "r",
+                "--output",
+                "x.json",
+            ],
+            "cannot be used with",
+        ),
+        (
+            &["collect", "--concurrency", "0", "--output", "x.json"],
+            "--concurrency",
+        ),
+        (
+            &[
+                "audit",
+                "--snapshot",
+                "fixtures/demo",
+                "--region",
+                "us-east-1",
+            ],
+            "do not apply",
+        ),
+    ];
+    for (args, expected) in cases {
+        let result = rdsiam(unused).args(*args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&result.stderr);
+        assert_eq!(result.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+}
