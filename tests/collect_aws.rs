@@ -667,3 +667,46 @@ fn live_flag_errors_are_usage_errors() {
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
     }
 }
+
+/// `--profile` with `role_arn` + `source_profile`: the SDK's own profile chain assumes the
+/// role, and the collected account is the role's.
+#[test]
+fn profile_with_role_arn_and_source_profile() {
+    let server = MotoServer::start().expect("moto server");
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    std::fs::write(
+        &config,
+        format!(
+            "[profile base]\naws_access_key_id = {}\naws_secret_access_key = {}\nregion = {REGION}\n\n\
+             [profile audit]\nrole_arn = arn:aws:iam::111122223333:role/rdsiam-audit\nsource_profile = base\nregion = {REGION}\n",
+            moto::ACCESS_KEY,
+            moto::SECRET_KEY
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("snapshot.json.gz");
+    let result = rdsiam(&server.endpoint())
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .env("AWS_CONFIG_FILE", &config)
+        .args(["collect", "--profile", "audit", "--output"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let inv = snapshot::load(&out).expect("gzip snapshot loads");
+    let ids: Vec<&str> = inv.accounts.iter().map(|a| a.account_id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["111122223333"],
+        "the profile's role account, region from the profile"
+    );
+    assert_eq!(inv.accounts[0].regions[0].region, REGION);
+}
