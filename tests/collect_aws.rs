@@ -10,7 +10,7 @@ use std::path::Path;
 use assert_cmd::Command;
 use rdsiam::inventory::{Inventory, snapshot};
 use serde_json::Value;
-use support::fault_proxy::{Fault, FaultProxy};
+use support::fault_proxy::{Canned, Fault, FaultProxy};
 use support::moto::{self, MotoServer};
 
 const REGION: &str = "us-east-1";
@@ -709,4 +709,193 @@ fn profile_with_role_arn_and_source_profile() {
         "the profile's role account, region from the profile"
     );
     assert_eq!(inv.accounts[0].regions[0].region, REGION);
+}
+
+/// IAM the way AWS answers it: two pages (`IsTruncated`/`Marker`), URL-encoded documents,
+/// several policy versions, AWS-managed policies that nothing attaches. moto neither
+/// paginates nor encodes every document, so these pages are served by the proxy.
+#[test]
+fn iam_pages_and_url_encoded_documents_as_aws_sends_them() {
+    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+    let enc = |json: &str| utf8_percent_encode(json, NON_ALPHANUMERIC).to_string();
+    let trust = enc(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+    );
+    let connect = |user: &str| {
+        enc(&format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"rds-db:connect","Resource":"arn:aws:rds-db:us-east-1:123456789012:dbuser:db-ABC/{user}"}}]}}"#
+        ))
+    };
+    let account = moto::DEFAULT_ACCOUNT;
+    let page = |truncated: bool,
+                marker: &str,
+                users: String,
+                groups: String,
+                roles: String,
+                policies: String| {
+        format!(
+            "<GetAccountAuthorizationDetailsResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\">\
+             <GetAccountAuthorizationDetailsResult><IsTruncated>{truncated}</IsTruncated>{marker}\
+             <UserDetailList>{users}</UserDetailList><GroupDetailList>{groups}</GroupDetailList>\
+             <RoleDetailList>{roles}</RoleDetailList><Policies>{policies}</Policies>\
+             </GetAccountAuthorizationDetailsResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata>\
+             </GetAccountAuthorizationDetailsResponse>"
+        )
+    };
+    let role = |name: &str, extra: &str| {
+        format!(
+            "<member><Path>/</Path><RoleName>{name}</RoleName><RoleId>AROA{name}</RoleId>\
+             <Arn>arn:aws:iam::{account}:role/{name}</Arn><CreateDate>2026-01-01T00:00:00Z</CreateDate>\
+             <AssumeRolePolicyDocument>{trust}</AssumeRolePolicyDocument>\
+             <InstanceProfileList/><RolePolicyList><member><PolicyName>connect</PolicyName>\
+             <PolicyDocument>{}</PolicyDocument></member></RolePolicyList>{extra}</member>",
+            connect(name)
+        )
+    };
+    let first = page(
+        true,
+        "<Marker>page-2</Marker>",
+        format!(
+            "<member><Path>/</Path><UserName>alice</UserName><UserId>AIDA1</UserId>\
+             <Arn>arn:aws:iam::{account}:user/alice</Arn><CreateDate>2026-01-01T00:00:00Z</CreateDate>\
+             <UserPolicyList/><GroupList><member>dbas</member></GroupList><AttachedManagedPolicies/>\
+             <Tags><member><Key>db-access</Key><Value>dba</Value></member></Tags></member>"
+        ),
+        String::new(),
+        role(
+            "app-role",
+            &format!(
+                "<AttachedManagedPolicies><member><PolicyName>db-connect</PolicyName>\
+                 <PolicyArn>arn:aws:iam::{account}:policy/db-connect</PolicyArn></member>\
+                 <member><PolicyName>ReadOnlyAccess</PolicyName><PolicyArn>arn:aws:iam::aws:policy/ReadOnlyAccess</PolicyArn></member>\
+                 </AttachedManagedPolicies>\
+                 <PermissionsBoundary><PermissionsBoundaryType>Policy</PermissionsBoundaryType>\
+                 <PermissionsBoundaryArn>arn:aws:iam::{account}:policy/boundary</PermissionsBoundaryArn></PermissionsBoundary>\
+                 <Tags><member><Key>db-access</Key><Value>app</Value></member></Tags>\
+                 <RoleLastUsed><LastUsedDate>2026-11-01T10:00:00Z</LastUsedDate><Region>us-east-1</Region></RoleLastUsed>"
+            ),
+        ),
+        format!(
+            "<member><PolicyName>db-connect</PolicyName><PolicyId>ANPA1</PolicyId>\
+             <Arn>arn:aws:iam::{account}:policy/db-connect</Arn><Path>/</Path><DefaultVersionId>v2</DefaultVersionId>\
+             <AttachmentCount>1</AttachmentCount><IsAttachable>true</IsAttachable><PolicyVersionList>\
+             <member><Document>{}</Document><VersionId>v1</VersionId><IsDefaultVersion>false</IsDefaultVersion></member>\
+             <member><Document>{}</Document><VersionId>v2</VersionId><IsDefaultVersion>true</IsDefaultVersion></member>\
+             </PolicyVersionList></member>\
+             <member><PolicyName>boundary</PolicyName><PolicyId>ANPA4</PolicyId>\
+             <Arn>arn:aws:iam::{account}:policy/boundary</Arn><Path>/</Path><DefaultVersionId>v1</DefaultVersionId>\
+             <PolicyVersionList><member><Document>{}</Document><VersionId>v1</VersionId><IsDefaultVersion>true</IsDefaultVersion></member></PolicyVersionList></member>\
+             <member><PolicyName>ReadOnlyAccess</PolicyName><PolicyId>ANPA2</PolicyId>\
+             <Arn>arn:aws:iam::aws:policy/ReadOnlyAccess</Arn><Path>/</Path><DefaultVersionId>v1</DefaultVersionId>\
+             <PolicyVersionList><member><Document>{}</Document><VersionId>v1</VersionId><IsDefaultVersion>true</IsDefaultVersion></member></PolicyVersionList></member>\
+             <member><PolicyName>AdministratorAccess</PolicyName><PolicyId>ANPA3</PolicyId>\
+             <Arn>arn:aws:iam::aws:policy/AdministratorAccess</Arn><Path>/</Path><DefaultVersionId>v1</DefaultVersionId>\
+             <PolicyVersionList><member><Document>{}</Document><VersionId>v1</VersionId><IsDefaultVersion>true</IsDefaultVersion></member></PolicyVersionList></member>",
+            connect("old_user"),
+            connect("app_user"),
+            enc(
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["rds-db:connect","s3:GetObject"],"Resource":"*"}]}"#
+            ),
+            enc(
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"rds:Describe*","Resource":"*"}]}"#
+            ),
+            enc(
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#
+            ),
+        ),
+    );
+    let second = page(
+        false,
+        "",
+        String::new(),
+        format!(
+            "<member><Path>/</Path><GroupName>dbas</GroupName><GroupId>AGPA1</GroupId>\
+             <Arn>arn:aws:iam::{account}:group/dbas</Arn><CreateDate>2026-01-01T00:00:00Z</CreateDate>\
+             <GroupPolicyList><member><PolicyName>dba</PolicyName><PolicyDocument>{}</PolicyDocument></member></GroupPolicyList>\
+             <AttachedManagedPolicies/></member>",
+            connect("dba")
+        ),
+        role("report-role", ""),
+        String::new(),
+    );
+
+    let server = MotoServer::start().expect("moto server");
+    let proxy =
+        FaultProxy::start(server.port, moto::ACCESS_KEY, account, Vec::new()).expect("proxy");
+    proxy.add_canned(vec![
+        Canned {
+            operation: "GetAccountAuthorizationDetails".into(),
+            request_contains: "Marker=page-2".into(),
+            body: second,
+        },
+        // The first request must ask for IAM's largest page.
+        Canned {
+            operation: "GetAccountAuthorizationDetails".into(),
+            request_contains: "MaxItems=1000".into(),
+            body: first,
+        },
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let inv = collect(&proxy.endpoint(), dir.path(), &[]);
+
+    let calls: Vec<String> = proxy
+        .bodies()
+        .into_iter()
+        .filter(|(op, _)| op == "GetAccountAuthorizationDetails")
+        .map(|(_, body)| body)
+        .collect();
+    assert_eq!(calls.len(), 2, "two pages: {calls:?}");
+    assert!(calls[1].contains("Marker=page-2"));
+    let iam = &inv.accounts[0].iam;
+    let names: Vec<&str> = iam.roles.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["app-role", "report-role"], "roles of both pages");
+    let app = &iam.roles[0];
+    assert_eq!(
+        app.trust_policy["Statement"][0]["Principal"]["Service"],
+        "ecs-tasks.amazonaws.com"
+    );
+    assert_eq!(
+        app.inline_policies[0].document["Statement"][0]["Resource"],
+        "arn:aws:rds-db:us-east-1:123456789012:dbuser:db-ABC/app-role"
+    );
+    assert_eq!(
+        app.permissions_boundary.as_deref(),
+        Some("arn:aws:iam::123456789012:policy/boundary")
+    );
+    assert_eq!(app.tags.get("db-access").map(String::as_str), Some("app"));
+    let last_used = app.last_used.as_ref().expect("last used");
+    assert_eq!(
+        (last_used.date.as_str(), last_used.region.as_deref()),
+        ("2026-11-01T10:00:00Z", Some("us-east-1"))
+    );
+    assert_eq!(iam.users[0].groups, ["dbas"]);
+    assert_eq!(iam.groups[0].inline_policies[0].name, "dba");
+    let managed: Vec<&str> = iam
+        .managed_policies
+        .iter()
+        .map(|p| p.arn.as_str())
+        .collect();
+    assert_eq!(
+        managed,
+        [
+            "arn:aws:iam::123456789012:policy/db-connect",
+            "arn:aws:iam::123456789012:policy/boundary",
+            "arn:aws:iam::aws:policy/ReadOnlyAccess"
+        ],
+        "customer policies and the AWS-managed ones in use (not AdministratorAccess)"
+    );
+    let db_connect = &iam.managed_policies[0];
+    assert_eq!(db_connect.default_version_id.as_deref(), Some("v2"));
+    assert!(
+        db_connect.document["Statement"][0]["Resource"]
+            .as_str()
+            .unwrap()
+            .ends_with("/app_user"),
+        "the default version's document, not v1's"
+    );
+    assert!(
+        inv.coverage.iter().all(|g| !g.source.starts_with("iam:")),
+        "{:#?}",
+        inv.coverage
+    );
 }

@@ -36,9 +36,22 @@ impl Fault {
     }
 }
 
+/// Answer `operation` with this body (HTTP 200, XML) when the request body contains
+/// `request_contains`: a recorded or hand-written AWS response, e.g. one page of a paginated
+/// call (moto ignores `MaxItems`/`MaxRecords`, so it never paginates by itself).
+#[derive(Debug, Clone)]
+pub struct Canned {
+    pub operation: String,
+    pub request_contains: String,
+    pub body: String,
+}
+
 #[derive(Default)]
 struct State {
     faults: Vec<Fault>,
+    canned: Vec<Canned>,
+    /// (operation, request body) of every request.
+    bodies: Vec<(String, String)>,
     /// access key id → account id.
     keys: HashMap<String, String>,
     /// (account, operation, faulted) for every request seen.
@@ -62,6 +75,8 @@ impl FaultProxy {
         let port = listener.local_addr()?.port();
         let state = Arc::new(Mutex::new(State {
             faults,
+            canned: Vec::new(),
+            bodies: Vec::new(),
             keys: HashMap::from([(base_key.to_owned(), base_account.to_owned())]),
             seen: Vec::new(),
         }));
@@ -92,6 +107,21 @@ impl FaultProxy {
             .lock()
             .map(|s| s.seen.clone())
             .unwrap_or_default()
+    }
+
+    /// (operation, request body) of every request so far.
+    pub fn bodies(&self) -> Vec<(String, String)> {
+        self.state
+            .lock()
+            .map(|s| s.bodies.clone())
+            .unwrap_or_default()
+    }
+
+    /// Adds canned answers (checked before faults and before forwarding).
+    pub fn add_canned(&self, canned: Vec<Canned>) {
+        if let Ok(mut state) = self.state.lock() {
+            state.canned.extend(canned);
+        }
     }
 }
 
@@ -206,7 +236,7 @@ fn serve(stream: TcpStream, upstream_port: u16, state: &Mutex<State>) -> Result<
             .then(|| form_value(&body, "RoleArn"))
             .flatten()
             .and_then(|arn| arn.split(':').nth(4).map(str::to_owned));
-        let (account, fault) = {
+        let (account, fault, canned) = {
             let state = state.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
             let account = role_account
                 .clone()
@@ -219,16 +249,27 @@ fn serve(stream: TcpStream, upstream_port: u16, state: &Mutex<State>) -> Result<
                     f.operation == operation && f.account.as_ref().is_none_or(|a| *a == account)
                 })
                 .cloned();
-            (account, fault)
+            let canned = state
+                .canned
+                .iter()
+                .find(|c| c.operation == operation && body.contains(&c.request_contains))
+                .map(|c| c.body.clone());
+            (account, fault, canned)
         };
         if let Ok(mut state) = state.lock() {
             state
                 .seen
                 .push((account.clone(), operation.clone(), fault.is_some()));
+            state.bodies.push((operation.clone(), body.clone()));
         }
-        let response = match fault {
-            Some(fault) => error_response(&fault, &operation, &account, json_protocol),
-            None => {
+        let response = match (fault, canned) {
+            (_, Some(canned)) => format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nx-amzn-RequestId: fault-proxy\r\nContent-Length: {}\r\n\r\n{canned}",
+                canned.len()
+            )
+            .into_bytes(),
+            (Some(fault), None) => error_response(&fault, &operation, &account, json_protocol),
+            (None, None) => {
                 let response = forward(&request, upstream_port)?;
                 if let Some(target_account) = role_account {
                     let text = String::from_utf8_lossy(&response);
