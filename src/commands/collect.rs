@@ -8,7 +8,7 @@ use anyhow::Result;
 use super::live::LiveArgs;
 use crate::collect::aws;
 use crate::exit::Outcome;
-use crate::inventory::snapshot;
+use crate::inventory::{snapshot, validate};
 
 #[derive(Debug, clap::Args)]
 pub struct CollectArgs {
@@ -23,6 +23,18 @@ pub fn run(args: CollectArgs) -> Result<Outcome> {
     let options = args.live.options()?;
     let collection = aws::collect_blocking(&options)?;
     let inventory = &collection.inventory;
+    // AWS data is consistent by construction; a structural issue here (e.g. an emulator that
+    // gives every instance the same resource id) would make the snapshot refuse to load.
+    let issues = validate::validate(inventory);
+    if !issues.is_empty() {
+        eprintln!(
+            "rdsiam: warning: the collected inventory has {} structural issue(s); `audit --snapshot` will refuse it:",
+            issues.len()
+        );
+        for issue in &issues {
+            eprintln!("  {}: {}", issue.json_path, issue.message);
+        }
+    }
     let written = snapshot::save(inventory, &args.output)?;
     let (instances, clusters) = inventory
         .accounts

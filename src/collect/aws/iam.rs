@@ -81,7 +81,59 @@ pub async fn collect(clients: &Clients, gaps: &mut Vec<Gap>) -> Option<Iam> {
         return None;
     }
     iam.managed_policies = managed_policies(&iam, &managed, &scope, gaps);
+    drop_dangling_references(&mut iam, &scope, gaps);
     Some(iam)
+}
+
+/// Attachments and boundaries whose managed policy was not collected (a later page failed,
+/// or its document could not be decoded) are left out, each with a gap: a snapshot must not
+/// reference a policy it does not hold, and the gap tells rules that IAM is incomplete.
+fn drop_dangling_references(iam: &mut Iam, scope: &Scope, gaps: &mut Vec<Gap>) {
+    let held: BTreeSet<String> = iam.managed_policies.iter().map(|p| p.arn.clone()).collect();
+    let mut missing = |owner: &str, arn: &str| {
+        gaps.push(faults::other(
+            scope,
+            GAAD,
+            "PolicyNotCollected",
+            format!("{owner} uses managed policy {arn}, whose document was not collected; the attachment is left out of the snapshot"),
+        ));
+    };
+    for user in &mut iam.users {
+        user.attached_policies.retain(|arn| {
+            held.contains(arn) || {
+                missing(&user.arn, arn);
+                false
+            }
+        });
+        if let Some(arn) = user
+            .permissions_boundary
+            .take_if(|arn| !held.contains(arn.as_str()))
+        {
+            missing(&user.arn, &arn);
+        }
+    }
+    for group in &mut iam.groups {
+        group.attached_policies.retain(|arn| {
+            held.contains(arn) || {
+                missing(&group.arn, arn);
+                false
+            }
+        });
+    }
+    for role in &mut iam.roles {
+        role.attached_policies.retain(|arn| {
+            held.contains(arn) || {
+                missing(&role.arn, arn);
+                false
+            }
+        });
+        if let Some(arn) = role
+            .permissions_boundary
+            .take_if(|arn| !held.contains(arn.as_str()))
+        {
+            missing(&role.arn, &arn);
+        }
+    }
 }
 
 fn convert_role(role: &RoleDetail, scope: &Scope, gaps: &mut Vec<Gap>) -> Option<IamRole> {
@@ -264,7 +316,44 @@ fn attached(list: &[AttachedPolicy]) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::decode_document;
+    use super::{Scope, decode_document, drop_dangling_references};
+    use crate::inventory::{Iam, IamRole, ManagedPolicy};
+
+    #[test]
+    fn references_to_uncollected_policies_become_gaps() {
+        let held = "arn:aws:iam::111111111111:policy/held";
+        let lost = "arn:aws:iam::111111111111:policy/lost";
+        let mut iam = Iam::default();
+        iam.roles.push(IamRole {
+            name: "r".into(),
+            arn: "arn:aws:iam::111111111111:role/r".into(),
+            path: "/".into(),
+            trust_policy: serde_json::json!({}),
+            permissions_boundary: Some(lost.into()),
+            tags: Default::default(),
+            attached_policies: vec![held.into(), lost.into()],
+            inline_policies: Vec::new(),
+            last_used: None,
+        });
+        iam.managed_policies.push(ManagedPolicy {
+            arn: held.into(),
+            name: "held".into(),
+            path: "/".into(),
+            default_version_id: None,
+            document: serde_json::json!({"Statement": []}),
+        });
+        let mut gaps = Vec::new();
+        drop_dangling_references(&mut iam, &Scope::account("111111111111"), &mut gaps);
+        assert_eq!(iam.roles[0].attached_policies, vec![held.to_owned()]);
+        assert_eq!(iam.roles[0].permissions_boundary, None);
+        assert_eq!(gaps.len(), 2);
+        assert!(
+            gaps.iter()
+                .all(|g| g.source == "iam:GetAccountAuthorizationDetails"
+                    && g.error_code == "PolicyNotCollected"
+                    && g.message.contains(lost))
+        );
+    }
 
     #[test]
     fn decodes_raw_and_url_encoded_documents() {
