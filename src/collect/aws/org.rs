@@ -142,6 +142,40 @@ pub async fn collect(clients: &Clients, gaps: &mut Vec<Gap>) -> Option<Organizat
         )
         .await;
     }
+    // A failed listing can leave OUs or accounts unseen that policies are attached to: the
+    // snapshot keeps only targets it holds, and a gap names the others.
+    let known: std::collections::BTreeSet<String> = organization
+        .roots
+        .iter()
+        .map(|r| r.id.clone())
+        .chain(
+            organization
+                .organizational_units
+                .iter()
+                .map(|o| o.id.clone()),
+        )
+        .chain(organization.accounts.iter().map(|a| a.id.clone()))
+        .collect();
+    let mut dropped = Vec::new();
+    for policy in &mut organization.policies {
+        policy.targets.retain(|t| {
+            known.contains(t) || {
+                dropped.push(format!("{} on {t}", policy.id));
+                false
+            }
+        });
+    }
+    if !dropped.is_empty() {
+        gaps.push(faults::other(
+            &scope,
+            ops::LIST_ORGANIZATIONAL_UNITS_FOR_PARENT,
+            "ReferenceNotCollected",
+            format!(
+                "policy attachments to OUs or accounts that were not listed: {}",
+                dropped.join(", ")
+            ),
+        ));
+    }
     Some(organization)
 }
 

@@ -95,7 +95,70 @@ pub async fn collect(clients: &Clients, region: &str, gaps: &mut Vec<Gap>) -> (R
         Err(gap) => gaps.push(gap.into_gap(&scope, ops::DESCRIBE_DB_PROXIES)),
     }
     out.parameter_groups = parameter_groups(&client, &out, &scope, gaps).await;
+    drop_dangling_references(&mut out, &scope, gaps);
     (out, any_ok)
+}
+
+/// When one listing failed, others can name what it would have returned (a cluster's
+/// members, an instance's cluster, a proxy's targets). A snapshot must not reference what it
+/// does not hold, so those references are left out, and one gap lists them.
+fn drop_dangling_references(region: &mut Region, scope: &Scope, gaps: &mut Vec<Gap>) {
+    let instances: BTreeSet<String> = region
+        .db_instances
+        .iter()
+        .map(|i| i.identifier.clone())
+        .collect();
+    let clusters: BTreeSet<String> = region
+        .db_clusters
+        .iter()
+        .map(|c| c.identifier.clone())
+        .collect();
+    let mut dropped = Vec::new();
+    for cluster in &mut region.db_clusters {
+        cluster.members.retain(|m| {
+            instances.contains(&m.instance_identifier) || {
+                dropped.push(format!(
+                    "member {} of cluster {}",
+                    m.instance_identifier, cluster.identifier
+                ));
+                false
+            }
+        });
+    }
+    for instance in &mut region.db_instances {
+        if let Some(cluster) = instance
+            .cluster_identifier
+            .take_if(|c| !clusters.contains(c.as_str()))
+        {
+            dropped.push(format!(
+                "cluster {cluster} of instance {}",
+                instance.identifier
+            ));
+        }
+    }
+    for proxy in &mut region.db_proxies {
+        proxy.targets.retain(|t| {
+            let known = match t.kind {
+                ProxyTargetKind::Instance => instances.contains(&t.identifier),
+                ProxyTargetKind::Cluster => clusters.contains(&t.identifier),
+            };
+            known || {
+                dropped.push(format!("target {} of proxy {}", t.identifier, proxy.name));
+                false
+            }
+        });
+    }
+    if !dropped.is_empty() {
+        gaps.push(faults::other(
+            scope,
+            ops::DESCRIBE_DB_INSTANCES,
+            "ReferenceNotCollected",
+            format!(
+                "left out because the object they name was not collected: {}",
+                dropped.join(", ")
+            ),
+        ));
+    }
 }
 
 /// A failed call, classified, before it knows its scope and operation.
@@ -499,4 +562,81 @@ fn find_force_ssl(parameters: &[aws_sdk_rds::types::Parameter]) -> Option<String
         .find(|p| p.parameter_name() == Some(FORCE_SSL))
         .and_then(|p| p.parameter_value())
         .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_to_uncollected_objects_are_left_out_with_a_gap() {
+        let mut region = Region {
+            region: "us-east-1".into(),
+            db_clusters: vec![DbCluster {
+                identifier: "c".into(),
+                resource_id: "cluster-1".into(),
+                arn: "arn:aws:rds:us-east-1:111111111111:cluster:c".into(),
+                engine: "aurora-postgresql".into(),
+                engine_version: None,
+                members: vec![ClusterMember {
+                    instance_identifier: "c-1".into(),
+                    is_writer: true,
+                }],
+                endpoints: Vec::new(),
+                iam_auth_enabled: true,
+                pending_iam_auth_enabled: None,
+                parameter_group: None,
+                enabled_log_exports: Vec::new(),
+                master_username: None,
+            }],
+            db_proxies: vec![DbProxy {
+                name: "p".into(),
+                resource_id: "prx-1".into(),
+                arn: "arn:aws:rds:us-east-1:111111111111:db-proxy:prx-1".into(),
+                engine_family: "POSTGRESQL".into(),
+                endpoint: None,
+                require_tls: true,
+                auth: Vec::new(),
+                targets: vec![
+                    ProxyTarget {
+                        kind: ProxyTargetKind::Cluster,
+                        identifier: "c".into(),
+                    },
+                    ProxyTarget {
+                        kind: ProxyTargetKind::Instance,
+                        identifier: "gone".into(),
+                    },
+                ],
+            }],
+            ..Region::default()
+        };
+        let mut gaps = Vec::new();
+        drop_dangling_references(
+            &mut region,
+            &Scope::regional("111111111111", "us-east-1"),
+            &mut gaps,
+        );
+        assert!(region.db_clusters[0].members.is_empty());
+        assert_eq!(region.db_proxies[0].targets.len(), 1);
+        assert_eq!(gaps.len(), 1);
+        assert_eq!(gaps[0].error_code, "ReferenceNotCollected");
+        assert!(
+            gaps[0].message.contains("member c-1 of cluster c"),
+            "{}",
+            gaps[0].message
+        );
+        assert!(
+            crate::inventory::validate::validate(&{
+                let mut inv = crate::inventory::Inventory::new("2026-01-01T00:00:00Z");
+                inv.accounts.push(crate::inventory::Account {
+                    account_id: "111111111111".into(),
+                    name: None,
+                    iam: Default::default(),
+                    regions: vec![region],
+                });
+                inv
+            })
+            .is_empty()
+        );
+    }
 }
