@@ -899,3 +899,43 @@ fn iam_pages_and_url_encoded_documents_as_aws_sends_them() {
         inv.coverage
     );
 }
+
+/// DescribeDBInstances denied while clusters are readable: the clusters' member lists would
+/// name instances the snapshot does not hold; they are left out with a gap and the snapshot
+/// still loads (the `collect` helper loads and validates it).
+#[test]
+fn denied_instances_leave_a_loadable_snapshot() {
+    let server = MotoServer::start().expect("moto server");
+    server.seed("single", &[]).expect("seed");
+    let proxy = FaultProxy::start(
+        server.port,
+        moto::ACCESS_KEY,
+        moto::DEFAULT_ACCOUNT,
+        vec![Fault::new(None, "DescribeDBInstances", 403, "AccessDenied")],
+    )
+    .expect("proxy");
+    let dir = tempfile::tempdir().unwrap();
+    let inv = collect(&proxy.endpoint(), dir.path(), &[]);
+    let west = &inv.accounts[0].regions[1];
+    assert_eq!(west.region, "us-west-2");
+    assert!(west.db_instances.is_empty());
+    assert_eq!(west.db_clusters[0].identifier, "west-aurora");
+    assert!(west.db_clusters[0].members.is_empty());
+    let reference = inv
+        .coverage
+        .iter()
+        .find(|g| {
+            g.error_code == "ReferenceNotCollected" && g.region.as_deref() == Some("us-west-2")
+        })
+        .unwrap_or_else(|| panic!("{:#?}", inv.coverage));
+    assert!(
+        reference
+            .message
+            .contains("member west-aurora-1 of cluster west-aurora")
+    );
+    let east = &inv.accounts[0].regions[0];
+    assert!(
+        east.db_proxies[0].targets.is_empty(),
+        "the proxy's instance target was not collected"
+    );
+}
