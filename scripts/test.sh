@@ -68,6 +68,14 @@ ensure_python_venv() {
     fi
 }
 
+# moto (AWS API emulator) for tests/collect_aws.rs, from requirements.txt via ensure_python_venv.
+ensure_moto() {
+    if [ ! -x .venv/bin/moto_server ]; then
+        echo "error: .venv/bin/moto_server is missing after installing tests/support/requirements.txt" >&2
+        return 1
+    fi
+}
+
 # The differential test's oracle (tests/oracle: an AGPL npm package used only at test time,
 # never shipped). `npm ci` installs exactly package-lock.json; it re-runs when the lock file is
 # newer than the install.
@@ -85,11 +93,12 @@ ensure_oracle() {
 log "toolchain"
 ensure_rust_components
 
-log "test prerequisites (PostgreSQL harness, Python venv, differential-test oracle)"
+log "test prerequisites (PostgreSQL harness, Python venv with moto, differential-test oracle)"
 ensure_root
 ensure_pam_headers
 ensure_postgresql
 ensure_python_venv
+ensure_moto
 ensure_oracle
 
 log "format and lints"

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{audit, explain, rules};
+use crate::commands::{audit, collect, explain, rules};
 use crate::exit::{self, Outcome};
 use crate::simulate;
 
@@ -31,6 +31,8 @@ pub struct Cli {
 pub enum Command {
     /// Audit an inventory for IAM database authentication drift.
     Audit(audit::AuditArgs),
+    /// Collect IAM, RDS and Organizations facts from AWS (read-only) into a snapshot.
+    Collect(collect::CollectArgs),
     /// AssumeRole activity into roles, from local CloudTrail log files.
     Activity(crate::activity_cmd::ActivityArgs),
     /// One IAM decision with the reason chain (identity, boundary, SCP/RCP, session).
@@ -44,6 +46,7 @@ pub enum Command {
 fn run(command: Command) -> anyhow::Result<Outcome> {
     match command {
         Command::Audit(args) => audit::run(args),
+        Command::Collect(args) => collect::run(args),
         Command::Activity(args) => crate::activity_cmd::run(&args),
         Command::Simulate(args) => simulate::run(&args),
         Command::Rules(args) => rules::run(args),

@@ -6,6 +6,7 @@
 //! - [`access`]: effective access (grants, guardrails, cross-account reach) over an inventory.
 //! - [`activity`]: AssumeRole events, the usage signal for DB-connect roles.
 //! - [`policy`]: the IAM policy language and evaluation engine (pure, no I/O).
+//! - [`collect`]: live collection from AWS (STS, IAM, RDS, Organizations) into an inventory.
 //! - [`simulate`]: the `rdsiam simulate` request format and its rendering.
 //! - [`rules`]: the rule catalogue (metadata, docs) and rule evaluation.
 //! - [`report`]: findings, severities, the report and its summary.
@@ -19,6 +20,7 @@ pub mod access;
 pub mod activity;
 pub mod activity_cmd;
 pub mod cli;
+pub mod collect;
 pub mod commands;
 pub mod exit;
 pub mod inventory;

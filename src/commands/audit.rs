@@ -1,15 +1,18 @@
-//! `rdsiam audit`: load an inventory (snapshot for now), optionally add AssumeRole activity
-//! from local CloudTrail files, run the rules, render the report, and derive the exit outcome
+//! `rdsiam audit`: load an inventory (a snapshot, or collected live from AWS with the same
+//! flags as `rdsiam collect`), optionally add AssumeRole activity from local CloudTrail
+//! files, run the rules, render the report, and derive the exit outcome
 //! from the highest severity versus `--fail-on`.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 
+use super::live::LiveArgs;
 use crate::activity::cloudtrail_layout::Day;
 use crate::activity::ingest::{IngestOptions, add_cloudtrail_activity};
+use crate::collect::aws;
 use crate::exit::Outcome;
 use crate::inventory::{Inventory, snapshot};
 use crate::output;
@@ -20,8 +23,11 @@ use crate::rules::{self, RuleSettings};
 #[derive(Debug, clap::Args)]
 pub struct AuditArgs {
     /// Snapshot to audit: a `.json` / `.json.gz` file, or a directory holding `snapshot.json`.
+    /// Without it, rdsiam collects live from AWS first (flags below).
     #[arg(long, value_name = "PATH")]
     pub snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    pub live: LiveArgs,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Write the report to FILE (atomically) instead of stdout.
@@ -50,17 +56,29 @@ fn parse_day(text: &str) -> Result<Day, String> {
 }
 
 pub fn run(args: AuditArgs) -> Result<Outcome> {
-    let Some(path) = &args.snapshot else {
-        bail!("live audit is not available yet: pass --snapshot PATH (from `rdsiam collect`)");
+    let (mut inventory, snapshot_path) = match &args.snapshot {
+        Some(path) => {
+            if args.live.any_set() {
+                bail!(
+                    "--snapshot audits a file: the live collection flags (--profile, --region, --org...) do not apply"
+                );
+            }
+            (snapshot::load(path)?, Some(path.as_path()))
+        }
+        None => {
+            let collection = aws::collect_blocking(&args.live.options()?).context(
+                "live audit (no --snapshot given: collecting from AWS with the default credential chain)",
+            )?;
+            (collection.inventory, None)
+        }
     };
-    let mut inventory = snapshot::load(path)?;
     if !args.cloudtrail_dirs.is_empty() {
         add_activity(&mut inventory, &args)?;
     }
     let settings = RuleSettings {
         unused_days: args.unused_days,
     };
-    let report = audit_with(&inventory, Some(path), now_rfc3339(), settings);
+    let report = audit_with(&inventory, snapshot_path, now_rfc3339(), settings);
     // The report owns everything it shows: free the inventory before rendering.
     drop(inventory);
     match args.format {

@@ -2,5 +2,7 @@
 //! outcome (exit code) or an error. `cli.rs` only dispatches.
 
 pub mod audit;
+pub mod collect;
 pub mod explain;
+pub mod live;
 pub mod rules;

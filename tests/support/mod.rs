@@ -2,6 +2,8 @@
 //!
 //! - [`pg_harness`]: a throwaway PostgreSQL that authenticates IAM tokens like RDS.
 //! - [`rds_token`]: real RDS IAM auth tokens from botocore's signer.
+//! - [`moto`]: a moto server (AWS API emulator) per test, seeded with boto3 scenarios.
+//! - [`fault_proxy`]: an HTTP proxy in front of moto that injects AWS errors.
 //!
 //! See `tests/support/README.md` for how the harness works and its traps.
 
@@ -9,5 +11,7 @@
 // every unused helper would be a dead-code error under `clippy -D warnings`.
 #![allow(dead_code)]
 
+pub mod fault_proxy;
+pub mod moto;
 pub mod pg_harness;
 pub mod rds_token;
