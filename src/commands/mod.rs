@@ -2,5 +2,7 @@
 //! outcome (exit code) or an error. `cli.rs` only dispatches.
 
 pub mod audit;
+pub mod doctor;
 pub mod explain;
 pub mod rules;
+pub mod token;

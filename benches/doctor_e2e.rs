@@ -1,0 +1,81 @@
+//! End-to-end wall time of `rdsiam doctor` (the real binary, a fresh process per run) against
+//! the RDS-like PostgreSQL harness: a good login, and a PAM failure (token signed with a
+//! wrong secret: every step runs, the server rejects the token). Tokens are minted beforehand
+//! by botocore and passed through the environment, so no AWS call is timed.
+//!
+//! Run: `cargo bench --bench doctor_e2e` (needs what tests/pg_harness.rs needs; see
+//! `scripts/test.sh`). Prints min / median / max over N runs (default 20, `DOCTOR_BENCH_RUNS`).
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, ensure};
+use support::pg_harness::{RDS_HOST_NAME, RdsLikePostgres, TestCredentials, roles};
+
+fn main() -> Result<()> {
+    let runs: usize = std::env::var("DOCTOR_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
+    let server = RdsLikePostgres::shared()?;
+    let binary = env!("CARGO_BIN_EXE_rdsiam");
+    println!("binary: {binary}");
+    println!("runs per case: {runs}");
+    for (case, credentials, expected_exit) in [
+        ("good login", TestCredentials::long_term(), 0),
+        (
+            "PAM failure (token-rejected)",
+            TestCredentials::wrong_secret(),
+            1,
+        ),
+    ] {
+        let mut times = Vec::with_capacity(runs);
+        for _ in 0..runs {
+            let token = server
+                .token_request(roles::IAM_USER)
+                .credentials(credentials.clone())
+                .mint()?;
+            let started = Instant::now();
+            let out = Command::new(binary)
+                .env_clear()
+                .env("RDSIAM_BENCH_TOKEN", &token)
+                .args([
+                    "doctor",
+                    "--token-env",
+                    "RDSIAM_BENCH_TOKEN",
+                    "--host",
+                    RDS_HOST_NAME,
+                ])
+                .args([
+                    "--hostaddr",
+                    "127.0.0.1",
+                    "--port",
+                    &server.port().to_string(),
+                ])
+                .args(["--user", roles::IAM_USER, "--dbname", roles::DATABASE])
+                .arg("--sslrootcert")
+                .arg(server.ca_cert_path())
+                .output()
+                .context("running rdsiam doctor")?;
+            times.push(started.elapsed());
+            ensure!(
+                out.status.code() == Some(expected_exit),
+                "{case}: exit {:?}\n{}",
+                out.status.code(),
+                String::from_utf8_lossy(&out.stdout)
+            );
+        }
+        times.sort();
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        println!(
+            "{case:<30} min {:>7.1} ms  median {:>7.1} ms  max {:>7.1} ms",
+            ms(times[0]),
+            ms(times[times.len() / 2]),
+            ms(times[times.len() - 1])
+        );
+    }
+    Ok(())
+}
