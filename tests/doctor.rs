@@ -549,24 +549,27 @@ fn usage_errors_exit_2() -> Result<()> {
     Ok(())
 }
 
+/// Bytes one client sent on one connection.
+type Recording = Arc<Mutex<Vec<u8>>>;
+
 /// A TCP proxy in front of the harness that records what the client sends on each connection.
 struct RecordingProxy {
     port: u16,
-    connections: Arc<Mutex<Vec<Arc<Mutex<Vec<u8>>>>>>,
+    connections: Arc<Mutex<Vec<Recording>>>,
 }
 
 impl RecordingProxy {
     fn start(upstream_port: u16) -> Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let port = listener.local_addr()?.port();
-        let connections: Arc<Mutex<Vec<Arc<Mutex<Vec<u8>>>>>> = Arc::default();
+        let connections: Arc<Mutex<Vec<Recording>>> = Arc::default();
         let seen = Arc::clone(&connections);
         thread::spawn(move || {
             for client in listener.incoming().flatten() {
                 let Ok(upstream) = TcpStream::connect(("127.0.0.1", upstream_port)) else {
                     continue;
                 };
-                let record: Arc<Mutex<Vec<u8>>> = Arc::default();
+                let record: Recording = Arc::default();
                 seen.lock()
                     .unwrap_or_else(|p| p.into_inner())
                     .push(Arc::clone(&record));
@@ -592,7 +595,7 @@ impl RecordingProxy {
     }
 }
 
-fn pump(mut from: TcpStream, mut to: TcpStream, record: Option<Arc<Mutex<Vec<u8>>>>) {
+fn pump(mut from: TcpStream, mut to: TcpStream, record: Option<Recording>) {
     let mut buf = [0_u8; 8192];
     loop {
         match from.read(&mut buf) {

@@ -344,6 +344,8 @@ impl ConnParams {
         for (key, value) in changes {
             match pairs.iter_mut().find(|(k, _)| k == key) {
                 Some(slot) => slot.1 = (*value).to_owned(),
+                // hostaddr reads best next to host.
+                None if *key == "hostaddr" => pairs.insert(1, (key, (*value).to_owned())),
                 None => pairs.push((key, (*value).to_owned())),
             }
         }

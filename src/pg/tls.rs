@@ -135,6 +135,15 @@ pub async fn handshake(
     Ok((stream, info))
 }
 
+/// rustls reports names in Debug form (`DnsName("x")`, `IpAddress(..)`): keep the name.
+fn plain_name(presented: &str) -> String {
+    presented
+        .split_once("(\"")
+        .and_then(|(_, rest)| rest.strip_suffix("\")"))
+        .unwrap_or(presented)
+        .to_owned()
+}
+
 fn classify(err: &std::io::Error) -> TlsFailure {
     let Some(rustls_error) = err
         .get_ref()
@@ -148,7 +157,7 @@ fn classify(err: &std::io::Error) -> TlsFailure {
             CertificateError::NotValidForName => TlsFailure::HostnameMismatch { presented: vec![] },
             CertificateError::NotValidForNameContext { presented, .. } => {
                 TlsFailure::HostnameMismatch {
-                    presented: presented.clone(),
+                    presented: presented.iter().map(|n| plain_name(n)).collect(),
                 }
             }
             CertificateError::Expired
@@ -174,6 +183,12 @@ mod tests {
             roots.bundled, in_file,
             "some embedded certificates do not parse"
         );
+    }
+
+    #[test]
+    fn presented_names_lose_their_debug_wrapping() {
+        assert_eq!(plain_name("DnsName(\"db.example\")"), "db.example");
+        assert_eq!(plain_name("db.example"), "db.example");
     }
 
     #[test]
