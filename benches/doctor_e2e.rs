@@ -4,7 +4,8 @@
 //! by botocore and passed through the environment, so no AWS call is timed.
 //!
 //! Run: `cargo bench --bench doctor_e2e` (needs what tests/pg_harness.rs needs; see
-//! `scripts/test.sh`). Prints min / median / max over N runs (default 20, `DOCTOR_BENCH_RUNS`).
+//! `scripts/test.sh`). Prints min / median / max over N runs (default 20, `DOCTOR_BENCH_RUNS`);
+//! `DOCTOR_BENCH_SHOW=1` also prints one table output per case.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -65,6 +66,36 @@ fn main() -> Result<()> {
                 out.status.code() == Some(expected_exit),
                 "{case}: exit {:?}\n{}",
                 out.status.code(),
+                String::from_utf8_lossy(&out.stdout)
+            );
+        }
+        if std::env::var_os("DOCTOR_BENCH_SHOW").is_some() {
+            let token = server
+                .token_request(roles::IAM_USER)
+                .credentials(credentials.clone())
+                .mint()?;
+            let out = Command::new(binary)
+                .env_clear()
+                .env("RDSIAM_BENCH_TOKEN", &token)
+                .args([
+                    "doctor",
+                    "--token-env",
+                    "RDSIAM_BENCH_TOKEN",
+                    "--host",
+                    RDS_HOST_NAME,
+                ])
+                .args([
+                    "--hostaddr",
+                    "127.0.0.1",
+                    "--port",
+                    &server.port().to_string(),
+                ])
+                .args(["--user", roles::IAM_USER, "--dbname", roles::DATABASE])
+                .arg("--sslrootcert")
+                .arg(server.ca_cert_path())
+                .output()?;
+            println!(
+                "--- {case}: sample output ---\n{}",
                 String::from_utf8_lossy(&out.stdout)
             );
         }

@@ -495,6 +495,11 @@ fn rejected_token_is_token_rejected_with_aws_side_candidates() -> Result<()> {
             .to_string()
             .contains("PAM authentication failed")
     );
+    let enable = fix_text(run.cause("iam-auth-disabled")?);
+    ensure!(
+        enable.contains("aws rds modify-db-instance --db-instance-identifier mydb --enable-iam-database-authentication"),
+        "{enable}"
+    );
     ensure!(server.verifier_decision_for(&token)?.reason == "signature");
     Ok(())
 }

@@ -103,7 +103,7 @@ pub struct FixContext {
 impl FixContext {
     fn vars(&self) -> Vec<(&'static str, String)> {
         let p = &self.params;
-        vec![
+        let mut vars = vec![
             ("db_user", p.user.clone()),
             ("db_user_ident", quote_ident(&p.user)),
             ("dbname", p.dbname.clone()),
@@ -112,7 +112,22 @@ impl FixContext {
             ("port", p.port.to_string()),
             ("ca_bundle_url", RDS_CA_BUNDLE_URL.to_owned()),
             ("conninfo", p.conninfo_with(&[])),
-        ]
+        ];
+        // The identifier is the first label of an RDS endpoint; `x.cluster-...` is Aurora.
+        let mut labels = self.endpoint.split('.');
+        let identifier = labels.next().unwrap_or_default().to_owned();
+        let is_cluster = labels.next().is_some_and(|l| l.starts_with("cluster-"));
+        let (command, flag) = if is_cluster {
+            ("modify-db-cluster", "db-cluster-identifier")
+        } else {
+            ("modify-db-instance", "db-instance-identifier")
+        };
+        vars.extend([
+            ("db_identifier", identifier),
+            ("modify_command", command.to_owned()),
+            ("identifier_flag", flag.to_owned()),
+        ]);
+        vars
     }
 }
 
