@@ -99,6 +99,36 @@ fn introspection_reads_roles_memberships_and_databases() -> Result<()> {
 }
 
 #[test]
+fn master_user_with_a_scram_password_reads_passwords_too() -> Result<()> {
+    let server = RdsLikePostgres::shared()?;
+    let mut params = params(server, roles::MASTER_PASSWORD)?;
+    params.user = roles::MASTER.into();
+    let facts = introspect_blocking(
+        &params,
+        target(),
+        Some(roles::MASTER),
+        Duration::from_secs(5),
+    )
+    .map_err(|e| anyhow!(e))?;
+    let db = &facts.database;
+    ensure!(db.master_username == roles::MASTER);
+    ensure!(db.role(roles::PASSWORD_USER).is_some_and(|r| r.can_login));
+    // postgres is not a superuser (like RDS's master): pg_authid stays unreadable.
+    ensure!(
+        facts.notes.iter().any(|n| n.contains("pg_authid")),
+        "{:?}",
+        facts.notes
+    );
+    let mut wrong = params.clone();
+    wrong.password = Some("not-the-password".into());
+    let err = introspect_blocking(&wrong, target(), None, Duration::from_secs(5))
+        .err()
+        .context("wrong password accepted")?;
+    ensure!(err.contains("password authentication failed"), "{err}");
+    Ok(())
+}
+
+#[test]
 fn collector_statements_are_read_only() {
     for sql in STATEMENTS.iter().chain(rdsiam::pg::DOCTOR_STATEMENTS) {
         let upper = sql.to_ascii_uppercase();

@@ -46,7 +46,8 @@ pub struct Introspection {
     pub notes: Vec<String>,
 }
 
-/// Connects with `params` (the password is the token, or a cleartext-auth password) and reads
+/// Connects with `params` (the password is an IAM token, or the password of a SCRAM user such
+/// as the master user; sent only over verified TLS) and reads
 /// the facts. `master_username`: from RDS (`MasterUsername`); when `None`, the oldest login
 /// role that is a direct member of `rds_superuser` (RDS creates the master user first).
 pub async fn introspect(
@@ -83,7 +84,7 @@ pub async fn introspect(
                 params.host
             )
         })?;
-    let mut stream = match session::login_over_tls(
+    let mut stream = match session::login_over_tls_with_password(
         tls_stream,
         &params.user,
         &params.dbname,
@@ -111,7 +112,7 @@ fn describe(outcome: &LoginOutcome) -> String {
     match outcome {
         LoginOutcome::LoggedIn(..) => "logged in".into(),
         LoginOutcome::NotPam(request) => format!(
-            "the server asked for {}, which this collector does not speak; connect as an rds_iam user with a token",
+            "the server asked for {}, which this collector does not speak (it speaks PAM/IAM tokens and SCRAM-SHA-256)",
             request.describe()
         ),
         LoginOutcome::RefusedBeforeAuth(e)

@@ -10,8 +10,10 @@
 //! - [`wire`]: protocol message framing.
 //! - [`tls`]: trust roots (embedded RDS CA bundle + `sslrootcert`) and the verifying handshake.
 //! - [`session`]: TCP, SSLRequest, plaintext probe, token login, read-only queries.
+//! - [`scram`]: SCRAM-SHA-256 for the collector's password logins.
 
 pub mod params;
+pub mod scram;
 pub mod session;
 pub mod tls;
 pub mod wire;

@@ -241,12 +241,67 @@ pub async fn login_over_tls(
     token: &str,
     timeout: Duration,
 ) -> Result<LoginOutcome, String> {
+    login(tls, user, database, token, false, timeout).await
+}
+
+/// Like [`login_over_tls`], and also answers a SCRAM-SHA-256 challenge with `password` (the
+/// collector logging in as a password user, e.g. the master user).
+pub async fn login_over_tls_with_password(
+    tls: TlsStream<TcpStream>,
+    user: &str,
+    database: &str,
+    password: &str,
+    timeout: Duration,
+) -> Result<LoginOutcome, String> {
+    login(tls, user, database, password, true, timeout).await
+}
+
+async fn scram(
+    stream: &mut PgStream<TlsStream<TcpStream>>,
+    password: &str,
+) -> Result<Option<ServerError>, String> {
+    let mut client = super::scram::ScramClient::new(password, super::scram::random_nonce()?);
+    stream
+        .send(&wire::sasl_initial("SCRAM-SHA-256", &client.client_first()))
+        .await?;
+    loop {
+        match stream.recv().await? {
+            BackendMessage::Authentication(AuthRequest::SaslContinue(server_first)) => {
+                let reply = client.client_final(&server_first)?;
+                stream.send(&wire::sasl_response(&reply)).await?;
+            }
+            BackendMessage::Authentication(AuthRequest::SaslFinal(server_final)) => {
+                client.verify_server(&server_final)?;
+            }
+            BackendMessage::Authentication(AuthRequest::Ok) => return Ok(None),
+            BackendMessage::Error(error) => return Ok(Some(error)),
+            _ => continue,
+        }
+    }
+}
+
+async fn login(
+    tls: TlsStream<TcpStream>,
+    user: &str,
+    database: &str,
+    secret: &str,
+    allow_scram: bool,
+    timeout: Duration,
+) -> Result<LoginOutcome, String> {
     let mut stream = PgStream::new(tls, timeout);
     let request = match stream.start(user, database).await? {
         StartupAnswer::Refused(error) => return Ok(LoginOutcome::RefusedBeforeAuth(error)),
         StartupAnswer::Auth(request) => request,
     };
+    let token = secret;
     match request {
+        AuthRequest::Sasl(mechanisms)
+            if allow_scram && mechanisms.iter().any(|m| m == "SCRAM-SHA-256") =>
+        {
+            if let Some(error) = scram(&mut stream, secret).await? {
+                return Ok(LoginOutcome::AuthFailed(error));
+            }
+        }
         AuthRequest::CleartextPassword => {
             stream.send(&wire::password(token)).await?;
             loop {

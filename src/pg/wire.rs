@@ -58,6 +58,20 @@ pub fn password(secret: &str) -> Vec<u8> {
     tagged(b'p', |body| push_cstr(body, secret))
 }
 
+/// SASLInitialResponse (`p`): mechanism and the client-first message.
+pub fn sasl_initial(mechanism: &str, data: &str) -> Vec<u8> {
+    tagged(b'p', |body| {
+        push_cstr(body, mechanism);
+        body.extend_from_slice(&len_prefix(data.len()));
+        body.extend_from_slice(data.as_bytes());
+    })
+}
+
+/// SASLResponse (`p`).
+pub fn sasl_response(data: &str) -> Vec<u8> {
+    tagged(b'p', |body| body.extend_from_slice(data.as_bytes()))
+}
+
 /// Simple Query (`Q`).
 pub fn query(sql: &str) -> Vec<u8> {
     tagged(b'Q', |body| push_cstr(body, sql))
@@ -115,6 +129,8 @@ pub enum AuthRequest {
     CleartextPassword,
     Md5Password,
     Sasl(Vec<String>),
+    SaslContinue(String),
+    SaslFinal(String),
     Other(i32),
 }
 
@@ -129,6 +145,7 @@ impl AuthRequest {
                 "SASL {} (password authentication, not PAM)",
                 mechs.join(", ")
             ),
+            AuthRequest::SaslContinue(_) | AuthRequest::SaslFinal(_) => "a SASL exchange".into(),
             AuthRequest::Other(code) => format!("authentication request code {code}"),
         }
     }
@@ -171,6 +188,8 @@ pub fn decode(tag: u8, body: &[u8]) -> Result<BackendMessage, String> {
                     }
                     AuthRequest::Sasl(mechs)
                 }
+                11 => AuthRequest::SaslContinue(reader.rest_text()),
+                12 => AuthRequest::SaslFinal(reader.rest_text()),
                 other => AuthRequest::Other(other),
             })
         }
@@ -242,6 +261,11 @@ impl<'a> BodyReader<'a> {
         let bytes = &self.body[self.at..end];
         self.at = end;
         Ok(bytes)
+    }
+    fn rest_text(&mut self) -> String {
+        let rest = &self.body[self.at..];
+        self.at = self.body.len();
+        String::from_utf8_lossy(rest).into_owned()
     }
     fn skip(&mut self, n: usize) -> Result<(), String> {
         self.take(n).map(|_| ())
