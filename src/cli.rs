@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{audit, collect, explain, rules};
+use crate::commands::{audit, collect, doctor, explain, rules, token};
 use crate::exit::{self, Outcome};
 use crate::simulate;
 
@@ -37,7 +37,11 @@ pub enum Command {
     Activity(crate::activity_cmd::ActivityArgs),
     /// One IAM decision with the reason chain (identity, boundary, SCP/RCP, session).
     Simulate(simulate::SimulateArgs),
-    /// List the rule catalogue.
+    /// Live diagnosis of one IAM database login: every layer, the first broken link, the fix.
+    Doctor(doctor::DoctorArgs),
+    /// Make an RDS IAM auth token, or decode one (secrets redacted).
+    Token(token::TokenArgs),
+    /// List the rule catalogue (audit rules and doctor causes).
     Rules(rules::RulesArgs),
     /// Show one rule's documentation.
     Explain(explain::ExplainArgs),
@@ -49,6 +53,8 @@ fn run(command: Command) -> anyhow::Result<Outcome> {
         Command::Collect(args) => collect::run(args),
         Command::Activity(args) => crate::activity_cmd::run(&args),
         Command::Simulate(args) => simulate::run(&args),
+        Command::Doctor(args) => doctor::run(args),
+        Command::Token(args) => token::run(args),
         Command::Rules(args) => rules::run(args),
         Command::Explain(args) => explain::run(args),
     }

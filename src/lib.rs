@@ -11,6 +11,9 @@
 //! - [`rules`]: the rule catalogue (metadata, docs) and rule evaluation.
 //! - [`report`]: findings, severities, the report and its summary.
 //! - [`render`]: table, JSON v1 and SARIF output of a report.
+//! - [`doctor`]: the live diagnosis of one login (`rdsiam doctor`).
+//! - [`pg`]: a minimal PostgreSQL client (params, wire protocol, TLS, sessions).
+//! - [`token`]: RDS auth tokens: generate (AWS SDK) and inspect.
 //! - [`commands`]: one module per subcommand.
 //! - [`activity_cmd`]: the `activity` command.
 //! - [`cli`]: argument parsing, command dispatch and exit codes.
@@ -22,11 +25,14 @@ pub mod activity_cmd;
 pub mod cli;
 pub mod collect;
 pub mod commands;
+pub mod doctor;
 pub mod exit;
 pub mod inventory;
 pub mod output;
+pub mod pg;
 pub mod policy;
 pub mod render;
 pub mod report;
 pub mod rules;
 pub mod simulate;
+pub mod token;

@@ -47,6 +47,8 @@ fn every_catalogue_rule_fires_on_the_demo() {
     let findings = demo_findings();
     let problems: Vec<String> = rules::catalogue()
         .iter()
+        // Doctor causes come from a live login, not from an inventory.
+        .filter(|rule| rule.category != rules::Category::Doctor)
         .filter(|rule| !findings.iter().any(|f| f.rule == rule.id))
         .map(|rule| {
             format!(

@@ -29,6 +29,7 @@ fn drift_table_covers_every_rule_once() {
     );
     let catalogue: BTreeSet<&str> = rdsiam::rules::catalogue()
         .iter()
+        .filter(|r| r.category != rdsiam::rules::Category::Doctor)
         .map(|r| r.id.as_str())
         .collect();
     assert_eq!(unique, catalogue);

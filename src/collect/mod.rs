@@ -1,6 +1,8 @@
-//! Collectors: read facts from live sources into an [`crate::inventory::Inventory`].
-//! They only collect; what they cannot read becomes a coverage gap, never an abort.
+//! Collectors: read facts from live sources into an [`crate::inventory::Inventory`], never
+//! change anything. What they cannot read becomes a coverage gap, never an abort.
 //!
 //! - [`aws`]: STS, IAM, RDS and Organizations through the AWS SDK.
+//! - [`postgres`]: roles and databases from inside PostgreSQL (read-only transaction).
 
 pub mod aws;
+pub mod postgres;

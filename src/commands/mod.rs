@@ -3,6 +3,8 @@
 
 pub mod audit;
 pub mod collect;
+pub mod doctor;
 pub mod explain;
 pub mod live;
 pub mod rules;
+pub mod token;

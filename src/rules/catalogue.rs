@@ -26,6 +26,8 @@ pub enum Category {
     CrossAccount,
     /// AssumeRole activity into DB-connect roles (CloudTrail).
     Activity,
+    /// Causes the live `rdsiam doctor` diagnoses (no audit logic; tests/doctor.rs).
+    Doctor,
 }
 
 impl Category {
@@ -37,6 +39,7 @@ impl Category {
             Category::Rds => "rds",
             Category::CrossAccount => "cross-account",
             Category::Activity => "activity",
+            Category::Doctor => "doctor",
         }
     }
 }
@@ -110,6 +113,21 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
         "ARN of the managed policy to correct (inline: the owner and policy name)",
     ),
     ("version_id", "policy version id"),
+    (
+        "db_user_ident",
+        "PostgreSQL role name quoted for SQL when needed",
+    ),
+    ("dbname", "database name of the connection"),
+    (
+        "endpoint",
+        "RDS endpoint host name (the token and TLS name)",
+    ),
+    ("port", "endpoint port"),
+    ("ca_bundle_url", "URL of the Amazon RDS global CA bundle"),
+    (
+        "conninfo",
+        "the connection string with verify-full and the CA bundle",
+    ),
     ("boundary_arn", "ARN of the permissions boundary policy"),
     ("role_name", "IAM role name"),
     ("role_arn", "IAM role ARN"),
@@ -224,6 +242,32 @@ pub const SOURCES: &[(&str, &str)] = rule_sources![
     "assume-role-from-outside-org",
     "assume-role-failed",
     "assume-role-first-seen",
+    // doctor: causes of a failing live login (`rdsiam doctor`); no audit logic.
+    // `iam-auth-disabled` above is shared with the doctor.
+    "token-expired",
+    "token-user-mismatch",
+    "token-host-mismatch",
+    "token-region-mismatch",
+    "token-malformed",
+    "token-missing",
+    "clock-skew",
+    "token-rejected",
+    "user-not-in-rds-iam",
+    "role-missing",
+    "role-nologin",
+    "database-missing",
+    "ssl-required",
+    "tls-unknown-ca",
+    "tls-hostname-mismatch",
+    "tls-not-offered",
+    "policy-resource-mismatch",
+    "policy-no-allow",
+    "scp-deny",
+    "boundary-deny",
+    "network-timeout",
+    "connection-refused",
+    "dns-failure",
+    "credentials-missing",
 ];
 
 /// Parses every source. Errors name the file; the catalogue test keeps them from shipping.

@@ -1,0 +1,193 @@
+//! `rdsiam token generate | inspect`: sign a token with the AWS SDK, or decode one (user, host,
+//! port, region, key type, issue and expiry times) without ever printing its secrets.
+
+use std::io::Read;
+use std::time::SystemTime;
+
+use anyhow::{Context, Result, anyhow, bail};
+use serde::Serialize;
+
+use crate::exit::Outcome;
+use crate::output;
+use crate::token::{self, TokenClock, TokenFacts};
+
+#[derive(Debug, clap::Args)]
+pub struct TokenArgs {
+    #[command(subcommand)]
+    pub command: TokenCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum TokenCommand {
+    /// Sign an auth token with the default AWS credential chain (aws-sdk-rds AuthTokenGenerator).
+    Generate(GenerateArgs),
+    /// Decode a token: user, host, port, region, key type, issued/expires; secrets redacted.
+    Inspect(InspectArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GenerateArgs {
+    /// Endpoint name the token is for (the real endpoint, also through a tunnel).
+    #[arg(long, short = 'H')]
+    pub host: String,
+    #[arg(long, short = 'p', default_value_t = 5432)]
+    pub port: u16,
+    /// Database user (byte for byte as in PostgreSQL).
+    #[arg(long, short = 'U')]
+    pub user: String,
+    /// Default: from the endpoint name.
+    #[arg(long)]
+    pub region: Option<String>,
+    #[arg(long)]
+    pub profile: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TokenFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InspectArgs {
+    /// The token, or `-` for stdin (prefer --env or stdin: command lines are visible to others).
+    pub token: Option<String>,
+    /// Read the token from this environment variable (e.g. PGPASSWORD).
+    #[arg(long, value_name = "VAR", conflicts_with = "token")]
+    pub env: Option<String>,
+    #[arg(long, value_enum, default_value_t = TokenFormat::Table)]
+    pub format: TokenFormat,
+}
+
+pub fn run(args: TokenArgs) -> Result<Outcome> {
+    match args.command {
+        TokenCommand::Generate(args) => generate(args),
+        TokenCommand::Inspect(args) => inspect(args),
+    }
+}
+
+fn generate(args: GenerateArgs) -> Result<Outcome> {
+    let region = args
+        .region
+        .or_else(|| token::region_of_endpoint(&args.host))
+        .ok_or_else(|| {
+            anyhow!(
+                "--region is required: {} is not an RDS endpoint name",
+                args.host
+            )
+        })?;
+    let request = token::TokenRequest {
+        host: args.host,
+        port: args.port,
+        user: args.user,
+        region,
+        profile: args.profile,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let token = runtime
+        .block_on(token::generate(&request))
+        .map_err(|e| anyhow!(e))?;
+    output::print_stdout(&format!("{token}\n"))?;
+    Ok(Outcome::Clean)
+}
+
+/// `inspect --format json`.
+#[derive(Debug, Serialize)]
+struct InspectJson<'a> {
+    #[serde(flatten)]
+    facts: &'a TokenFacts,
+    #[serde(flatten)]
+    clock: TokenClock,
+    redacted: String,
+}
+
+fn inspect(args: InspectArgs) -> Result<Outcome> {
+    let text = match (&args.env, args.token.as_deref()) {
+        (Some(var), _) => {
+            std::env::var(var).with_context(|| format!("environment variable {var} is not set"))?
+        }
+        (None, Some("-")) | (None, None) => {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .context("cannot read the token from stdin")?;
+            text
+        }
+        (None, Some(token)) => token.to_owned(),
+    };
+    if text.trim().is_empty() {
+        bail!("no token given: pass it as an argument, `-` for stdin, or --env VAR");
+    }
+    let facts = token::inspect(&text).map_err(|e| anyhow!("{e}"))?;
+    let clock = facts.clock(SystemTime::now());
+    let redacted = token::redact(&text);
+    let out = match args.format {
+        TokenFormat::Json => {
+            let mut json = serde_json::to_string_pretty(&InspectJson {
+                facts: &facts,
+                clock: clock.clone(),
+                redacted,
+            })?;
+            json.push('\n');
+            json
+        }
+        TokenFormat::Table => table(&facts, &clock, &redacted),
+    };
+    output::print_stdout(&out)?;
+    Ok(if clock.expired {
+        Outcome::Failed
+    } else {
+        Outcome::Clean
+    })
+}
+
+fn table(facts: &TokenFacts, clock: &TokenClock, redacted: &str) -> String {
+    let port = facts
+        .port
+        .map_or_else(|| "(none)".to_owned(), |p| p.to_string());
+    let state = if clock.expired {
+        format!("EXPIRED {} s ago", -clock.seconds_left)
+    } else {
+        format!("valid, {} s left", clock.seconds_left)
+    };
+    let rows = [
+        ("user", facts.user.clone()),
+        ("host", facts.host.clone()),
+        ("port", port),
+        ("region", facts.region.clone()),
+        ("service", facts.service.clone()),
+        ("action", facts.action.clone()),
+        (
+            "access key",
+            format!("{} — {}", facts.access_key_id, facts.access_key_type),
+        ),
+        (
+            "session token",
+            if facts.session_token_present {
+                "present (redacted)".into()
+            } else {
+                "absent".into()
+            },
+        ),
+        ("issued at", token::rfc3339(facts.issued_at)),
+        (
+            "expires at",
+            format!(
+                "{} (X-Amz-Expires={})",
+                token::rfc3339(facts.expires_at),
+                facts.expires_in_seconds
+            ),
+        ),
+        ("state", state),
+        ("length", format!("{} bytes", facts.length)),
+        ("redacted", redacted.to_owned()),
+    ];
+    let mut out = String::new();
+    for (name, value) in rows {
+        out.push_str(&format!("{name:<14} {value}\n"));
+    }
+    out
+}

@@ -1,0 +1,319 @@
+//! Causes: a stable code (listed by `rdsiam rules`, documented by `rdsiam explain CODE`), the
+//! evidence that points at it, and a fix filled with the real values of this connection
+//! (endpoint, port, user, region, a corrected connection string). Titles and fix templates
+//! come from the rule catalogue (`rules/<code>.toml`), so the doctor and the docs never drift.
+
+use serde::Serialize;
+
+use crate::pg::params::ConnParams;
+use crate::pg::tls::RDS_CA_BUNDLE_URL;
+use crate::pg::wire::ServerError;
+use crate::rules::catalogue;
+
+/// Stable cause codes.
+pub mod codes {
+    pub const TOKEN_EXPIRED: &str = "token-expired";
+    pub const TOKEN_USER_MISMATCH: &str = "token-user-mismatch";
+    pub const TOKEN_HOST_MISMATCH: &str = "token-host-mismatch";
+    pub const TOKEN_REGION_MISMATCH: &str = "token-region-mismatch";
+    pub const TOKEN_MALFORMED: &str = "token-malformed";
+    pub const TOKEN_MISSING: &str = "token-missing";
+    pub const CLOCK_SKEW: &str = "clock-skew";
+    pub const TOKEN_REJECTED: &str = "token-rejected";
+    pub const USER_NOT_IN_RDS_IAM: &str = "user-not-in-rds-iam";
+    pub const ROLE_MISSING: &str = "role-missing";
+    pub const ROLE_NOLOGIN: &str = "role-nologin";
+    pub const DATABASE_MISSING: &str = "database-missing";
+    pub const SSL_REQUIRED: &str = "ssl-required";
+    pub const TLS_UNKNOWN_CA: &str = "tls-unknown-ca";
+    pub const TLS_HOSTNAME_MISMATCH: &str = "tls-hostname-mismatch";
+    pub const TLS_NOT_OFFERED: &str = "tls-not-offered";
+    pub const IAM_AUTH_DISABLED: &str = "iam-auth-disabled";
+    pub const POLICY_RESOURCE_MISMATCH: &str = "policy-resource-mismatch";
+    pub const POLICY_NO_ALLOW: &str = "policy-no-allow";
+    pub const SCP_DENY: &str = "scp-deny";
+    pub const BOUNDARY_DENY: &str = "boundary-deny";
+    pub const NETWORK_TIMEOUT: &str = "network-timeout";
+    pub const CONNECTION_REFUSED: &str = "connection-refused";
+    pub const DNS_FAILURE: &str = "dns-failure";
+    pub const CREDENTIALS_MISSING: &str = "credentials-missing";
+
+    /// Every code the doctor can report, in no particular order.
+    pub const ALL: &[&str] = &[
+        TOKEN_EXPIRED,
+        TOKEN_USER_MISMATCH,
+        TOKEN_HOST_MISMATCH,
+        TOKEN_REGION_MISMATCH,
+        TOKEN_MALFORMED,
+        TOKEN_MISSING,
+        CLOCK_SKEW,
+        TOKEN_REJECTED,
+        USER_NOT_IN_RDS_IAM,
+        ROLE_MISSING,
+        ROLE_NOLOGIN,
+        DATABASE_MISSING,
+        SSL_REQUIRED,
+        TLS_UNKNOWN_CA,
+        TLS_HOSTNAME_MISMATCH,
+        TLS_NOT_OFFERED,
+        IAM_AUTH_DISABLED,
+        POLICY_RESOURCE_MISMATCH,
+        POLICY_NO_ALLOW,
+        SCP_DENY,
+        BOUNDARY_DENY,
+        NETWORK_TIMEOUT,
+        CONNECTION_REFUSED,
+        DNS_FAILURE,
+        CREDENTIALS_MISSING,
+    ];
+}
+
+/// A concrete fix.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CauseFix {
+    pub summary: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aws_cli: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sql: Option<String>,
+    /// A corrected libpq connection string (no password).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connection: Option<String>,
+}
+
+/// One ranked cause.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Cause {
+    pub code: &'static str,
+    pub title: String,
+    pub evidence: Vec<String>,
+    pub fix: CauseFix,
+}
+
+/// Values a fix template is filled with.
+#[derive(Debug, Clone)]
+pub struct FixContext {
+    pub params: ConnParams,
+    /// Region of the database (from `--region`, or the endpoint name).
+    pub region: String,
+    /// The real endpoint name, when known (the host, or a name from the server certificate).
+    pub endpoint: String,
+}
+
+impl FixContext {
+    fn vars(&self) -> Vec<(&'static str, String)> {
+        let p = &self.params;
+        let mut vars = vec![
+            ("db_user", p.user.clone()),
+            ("db_user_ident", quote_ident(&p.user)),
+            ("dbname", p.dbname.clone()),
+            ("region", self.region.clone()),
+            ("endpoint", self.endpoint.clone()),
+            ("port", p.port.to_string()),
+            ("ca_bundle_url", RDS_CA_BUNDLE_URL.to_owned()),
+            ("conninfo", p.conninfo_with(&[])),
+        ];
+        // The identifier is the first label of an RDS endpoint; `x.cluster-...` is Aurora.
+        let mut labels = self.endpoint.split('.');
+        let identifier = labels.next().unwrap_or_default().to_owned();
+        let is_cluster = labels.next().is_some_and(|l| l.starts_with("cluster-"));
+        let (command, flag) = if is_cluster {
+            ("modify-db-cluster", "db-cluster-identifier")
+        } else {
+            ("modify-db-instance", "db-instance-identifier")
+        };
+        vars.extend([
+            ("db_identifier", identifier),
+            ("modify_command", command.to_owned()),
+            ("identifier_flag", flag.to_owned()),
+        ]);
+        vars
+    }
+}
+
+/// `"Name"` when the name needs quoting in SQL, else the name.
+pub fn quote_ident(name: &str) -> String {
+    let plain = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit());
+    if plain {
+        name.to_owned()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+/// Builds a cause from the catalogue entry `code`, with `evidence` and a fix filled from `ctx`;
+/// `connection` is a corrected connection string when the fix is one.
+pub fn cause(
+    code: &'static str,
+    evidence: Vec<String>,
+    ctx: &FixContext,
+    connection: Option<String>,
+) -> Cause {
+    let vars = ctx.vars();
+    let pairs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    match catalogue::lookup(code) {
+        Some(meta) => {
+            let fix = meta.fix(&pairs);
+            Cause {
+                code,
+                title: meta.title.clone(),
+                evidence,
+                fix: CauseFix {
+                    summary: fix.summary,
+                    aws_cli: fix.aws_cli,
+                    sql: fix.sql,
+                    connection,
+                },
+            }
+        }
+        // Kept from shipping by the `every_doctor_code_is_in_the_catalogue` test.
+        None => Cause {
+            code,
+            title: code.to_owned(),
+            evidence,
+            fix: CauseFix {
+                connection,
+                ..CauseFix::default()
+            },
+        },
+    }
+}
+
+/// The causes a server error points at, most likely first. `authenticated` tells whether
+/// AuthenticationOk was seen before the error (then the token was good).
+pub fn causes_of_server_error(
+    error: &ServerError,
+    authenticated: bool,
+    ctx: &FixContext,
+) -> Vec<Cause> {
+    let said = format!("server said: {error}");
+    let msg = error.message.as_str();
+    if error.sqlstate == "3D000" || msg.contains("does not exist") && msg.starts_with("database") {
+        let mut evidence = vec![
+            said,
+            "authentication succeeded: the token was accepted".into(),
+        ];
+        if ctx.params.dbname_defaulted {
+            evidence.push(format!(
+                "no dbname was given, so the database name defaulted to the user name {:?} (as psql does)",
+                ctx.params.user
+            ));
+        }
+        let fixed = ctx.params.conninfo_with(&[("dbname", "postgres")]);
+        return vec![cause(codes::DATABASE_MISSING, evidence, ctx, Some(fixed))];
+    }
+    if msg.contains("is not permitted to log in") {
+        return vec![cause(
+            codes::ROLE_NOLOGIN,
+            vec![
+                said,
+                "authentication succeeded: the token was accepted".into(),
+            ],
+            ctx,
+            None,
+        )];
+    }
+    if msg.contains("no encryption") {
+        let fixed = ctx.params.conninfo_with(&[]);
+        return vec![cause(codes::SSL_REQUIRED, vec![said], ctx, Some(fixed))];
+    }
+    if msg.starts_with("password authentication failed") || error.sqlstate == "28P01" {
+        return not_pam_causes(said, ctx);
+    }
+    if msg.starts_with("PAM authentication failed") || msg.contains("The IAM authentication failed")
+    {
+        return token_rejected_causes(said, ctx);
+    }
+    let what = if authenticated {
+        "after authentication"
+    } else {
+        "before authentication"
+    };
+    vec![cause(
+        codes::TOKEN_REJECTED,
+        vec![format!(
+            "{said} ({what}); no specific cause is known for this text"
+        )],
+        ctx,
+        None,
+    )]
+}
+
+/// The server asked for (or checked) a password instead of PAM: the role is not in `rds_iam`,
+/// or does not exist at all (PostgreSQL does not tell them apart before authentication).
+pub fn not_pam_causes(said: String, ctx: &FixContext) -> Vec<Cause> {
+    vec![
+        cause(
+            codes::USER_NOT_IN_RDS_IAM,
+            vec![
+                said.clone(),
+                "members of rds_iam are sent to PAM, which asks for a cleartext password (the token)".into(),
+            ],
+            ctx,
+            None,
+        ),
+        cause(
+            codes::ROLE_MISSING,
+            vec![
+                said,
+                "a role that does not exist gets the same password challenge (PostgreSQL hides which)".into(),
+            ],
+            ctx,
+            None,
+        ),
+    ]
+}
+
+/// PAM rejected a token whose offline checks passed: the cause is on the AWS side.
+pub fn token_rejected_causes(said: String, ctx: &FixContext) -> Vec<Cause> {
+    let unchecked = "not checked: AWS-side checks need --region and the signer's AWS credentials";
+    let mut causes = vec![cause(
+        codes::TOKEN_REJECTED,
+        vec![
+            said,
+            "the token's user, host, port, region and expiry match this connection".into(),
+            "RDS's own reason is only in the iam-db-auth-error log export (off by default)".into(),
+        ],
+        ctx,
+        None,
+    )];
+    for code in [
+        codes::IAM_AUTH_DISABLED,
+        codes::POLICY_NO_ALLOW,
+        codes::POLICY_RESOURCE_MISMATCH,
+        codes::SCP_DENY,
+        codes::BOUNDARY_DENY,
+    ] {
+        causes.push(cause(code, vec![unchecked.into()], ctx, None));
+    }
+    causes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_doctor_code_is_in_the_catalogue() {
+        let missing: Vec<&str> = codes::ALL
+            .iter()
+            .copied()
+            .filter(|c| catalogue::lookup(c).is_none())
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "doctor cause codes without rules/<code>.toml in the catalogue: {missing:?}"
+        );
+    }
+
+    #[test]
+    fn idents_are_quoted_when_needed() {
+        assert_eq!(quote_ident("pgmonitor"), "pgmonitor");
+        assert_eq!(quote_ident("PgMon"), "\"PgMon\"");
+        assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
+    }
+}

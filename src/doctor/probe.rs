@@ -1,0 +1,864 @@
+//! The live probe: identity → token → DNS → TCP → TLS → plaintext check → login → session,
+//! stopping at the first hard failure, each step timed with its evidence. Network and
+//! PostgreSQL only through [`crate::pg`]; AWS only through [`super::aws`].
+
+use std::net::IpAddr;
+use std::time::{Duration, SystemTime};
+
+use tokio::net::TcpStream;
+
+use super::diagnosis::{self, Cause, FixContext, codes};
+use super::step::{Step, StepStatus, StepTimer, skipped};
+use super::{DoctorOptions, DoctorReport, TokenSource};
+use crate::pg::session::{self, LoginOutcome, NetFailure, StartupAnswer};
+use crate::pg::tls::{self, TlsFailure, TrustRoots};
+use crate::token::{self, TokenFacts};
+
+/// The one query run after login (read-only; see the safety tests).
+pub const POST_LOGIN_SQL: &str = "SELECT current_user, pg_has_role(current_user, 'rds_iam', 'member'), (SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), current_database()";
+/// Lists connectable databases (used by the collector's introspection as well).
+pub const DATABASES_SQL: &str =
+    "SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY datname";
+
+/// Largest tolerated difference between the token date and the local clock (RDS: 5 min).
+const MAX_FUTURE_SECONDS: i64 = 300;
+
+/// Probe state: the steps so far and, on failure, the causes.
+struct Probe<'a> {
+    options: &'a DoctorOptions,
+    ctx: FixContext,
+    steps: Vec<Step>,
+    causes: Vec<Cause>,
+}
+
+impl Probe<'_> {
+    fn fail(&mut self, step: Step, causes: Vec<Cause>) {
+        self.steps.push(step);
+        self.causes = causes;
+    }
+    fn cause(
+        &self,
+        code: &'static str,
+        evidence: Vec<String>,
+        connection: Option<String>,
+    ) -> Cause {
+        diagnosis::cause(code, evidence, &self.ctx, connection)
+    }
+}
+
+/// Runs every step; never panics, never sends the token anywhere but the verified TLS login.
+pub async fn run(options: &DoctorOptions) -> DoctorReport {
+    let params = &options.params;
+    let region = options
+        .region
+        .clone()
+        .or_else(|| token::region_of_endpoint(&params.host))
+        .unwrap_or_else(|| "REGION".to_owned());
+    let mut probe = Probe {
+        options,
+        ctx: FixContext {
+            params: params.clone(),
+            region,
+            endpoint: params.host.clone(),
+        },
+        steps: Vec::new(),
+        causes: Vec::new(),
+    };
+    let ok = steps(&mut probe).await.is_some();
+    DoctorReport {
+        ok,
+        target: super::Target::of(params),
+        steps: probe.steps,
+        diagnosis: probe.causes,
+    }
+}
+
+/// `None` when a step failed (the causes are recorded).
+async fn steps(probe: &mut Probe<'_>) -> Option<()> {
+    let token = token_text(probe).await?;
+    for name in ["target", "rds-settings", "iam-decision"] {
+        probe.steps.push(skipped(
+            name,
+            "not checked: this build does not read RDS or IAM yet (use `rdsiam audit` / `rdsiam simulate`)",
+        ));
+    }
+    check_token(probe, &token)?;
+    let addrs = resolve(probe).await?;
+    let tcp = connect(probe, &addrs).await?;
+    let roots = match TrustRoots::load(probe.options.params.sslrootcert.as_deref()) {
+        Ok(roots) => roots,
+        Err(e) => {
+            let mut t = StepTimer::start("tls");
+            t.evidence(e.clone());
+            let cause = probe.cause(codes::TLS_UNKNOWN_CA, vec![e], None);
+            probe.fail(
+                t.finish(StepStatus::Fail, "cannot load the CA certificates"),
+                vec![cause],
+            );
+            return None;
+        }
+    };
+    let tls = tls_handshake(probe, tcp, &roots).await?;
+    plaintext_check(probe, &addrs).await?;
+    let session = login(probe, tls, &token).await?;
+    after_login(probe, session).await
+}
+
+async fn token_text(probe: &mut Probe<'_>) -> Option<String> {
+    let options = probe.options;
+    match &options.token {
+        TokenSource::Given { token, from } => {
+            if options.aws_checks {
+                super::aws::identity_step(probe_steps(probe), options).await;
+            } else {
+                probe.steps.push(skipped(
+                    "identity",
+                    format!("token taken from {from}; pass --region (with the signer's AWS credentials) to check STS, RDS and IAM"),
+                ));
+            }
+            Some(token.clone())
+        }
+        TokenSource::Missing { tried } => {
+            let mut t = StepTimer::start("token");
+            t.evidence(format!("looked in: {tried}"));
+            let cause = probe.cause(
+                codes::TOKEN_MISSING,
+                vec![format!("no token in {tried}")],
+                None,
+            );
+            probe.fail(
+                t.finish(StepStatus::Fail, "no token to log in with"),
+                vec![cause],
+            );
+            None
+        }
+        TokenSource::Generate => {
+            super::aws::identity_step(probe_steps(probe), options).await;
+            let mut t = StepTimer::start("token");
+            let request = token::TokenRequest {
+                host: options.params.host.clone(),
+                port: options.params.port,
+                user: options.params.user.clone(),
+                region: probe.ctx.region.clone(),
+                profile: options.profile.clone(),
+            };
+            match token::generate(&request).await {
+                Ok(token) => {
+                    t.evidence(format!(
+                        "signed for {}:{} as {} in {} (aws-sdk-rds AuthTokenGenerator)",
+                        request.host, request.port, request.user, request.region
+                    ));
+                    probe
+                        .steps
+                        .push(t.finish(StepStatus::Pass, "token generated"));
+                    Some(token)
+                }
+                Err(e) => {
+                    t.evidence(e.clone());
+                    let cause = probe.cause(codes::CREDENTIALS_MISSING, vec![e], None);
+                    probe.fail(
+                        t.finish(StepStatus::Fail, "cannot sign a token"),
+                        vec![cause],
+                    );
+                    None
+                }
+            }
+        }
+    }
+}
+
+fn probe_steps<'a>(probe: &'a mut Probe<'_>) -> &'a mut Vec<Step> {
+    &mut probe.steps
+}
+
+/// Offline token checks against this connection: shape, user, host:port, region, expiry.
+fn check_token(probe: &mut Probe<'_>, token: &str) -> Option<()> {
+    let mut t = StepTimer::start("token-check");
+    let facts = match token::inspect(token) {
+        Ok(facts) => facts,
+        Err(e) => {
+            t.evidence(format!("{e} (length {} bytes)", token.trim().len()));
+            let cause = probe.cause(codes::TOKEN_MALFORMED, vec![e], None);
+            probe.fail(
+                t.finish(StepStatus::Fail, "not a valid RDS auth token"),
+                vec![cause],
+            );
+            return None;
+        }
+    };
+    describe_token(&mut t, &facts);
+    let params = &probe.options.params;
+    if token::is_rds_endpoint(&facts.host) && !facts.host.eq_ignore_ascii_case(&params.host) {
+        probe.ctx.endpoint = facts.host.clone();
+        if params.hostaddr.is_none() && !token::is_rds_endpoint(&params.host) {
+            t.evidence(format!(
+                "token is for {} but the connection host is {} (a tunnel?): TLS will check that name",
+                facts.host, params.host
+            ));
+        }
+    }
+    if params.hostaddr.is_some() && facts.port.is_some_and(|p| p != params.port) {
+        t.evidence(format!(
+            "token port {} differs from the tunnel port {}: right if the tunnel forwards {} to the endpoint's {}",
+            port_text(&facts),
+            params.port,
+            params.port,
+            port_text(&facts)
+        ));
+    }
+    let problems = token_problems(probe, &facts);
+    if problems.is_empty() {
+        let left = facts.clock(SystemTime::now()).seconds_left;
+        probe.steps.push(t.finish(
+            StepStatus::Pass,
+            format!(
+                "token for {} at {}:{} valid for {left} s more",
+                facts.user,
+                facts.host,
+                port_text(&facts)
+            ),
+        ));
+        return Some(());
+    }
+    let summary = problems
+        .iter()
+        .map(|c| c.code)
+        .collect::<Vec<_>>()
+        .join(", ");
+    probe.fail(
+        t.finish(
+            StepStatus::Fail,
+            format!("token does not fit this login: {summary}"),
+        ),
+        problems,
+    );
+    None
+}
+
+fn port_text(facts: &TokenFacts) -> String {
+    facts
+        .port
+        .map_or_else(|| "(no port)".into(), |p| p.to_string())
+}
+
+fn describe_token(t: &mut StepTimer, facts: &TokenFacts) {
+    let clock = facts.clock(SystemTime::now());
+    t.evidence(format!(
+        "user {:?}, host {}:{}, region {}, service {}",
+        facts.user,
+        facts.host,
+        port_text(facts),
+        facts.region,
+        facts.service
+    ));
+    t.evidence(format!(
+        "key {} ({}), session token {}, {} bytes",
+        facts.access_key_id,
+        facts.access_key_type,
+        if facts.session_token_present {
+            "present"
+        } else {
+            "absent"
+        },
+        facts.length
+    ));
+    t.evidence(format!(
+        "issued {}, expires {} ({})",
+        token::rfc3339(facts.issued_at),
+        token::rfc3339(facts.expires_at),
+        if clock.expired {
+            format!("expired {} s ago", -clock.seconds_left)
+        } else {
+            format!("{} s left", clock.seconds_left)
+        }
+    ));
+}
+
+fn token_problems(probe: &Probe<'_>, facts: &TokenFacts) -> Vec<Cause> {
+    let params = &probe.options.params;
+    let mut causes = Vec::new();
+    if facts.service != "rds-db" || facts.action != "connect" {
+        causes.push(probe.cause(
+            codes::TOKEN_MALFORMED,
+            vec![format!(
+                "token is for service {:?} action {:?}; RDS needs service rds-db, Action=connect",
+                facts.service, facts.action
+            )],
+            None,
+        ));
+    }
+    if facts.user != params.user {
+        causes.push(probe.cause(
+            codes::TOKEN_USER_MISMATCH,
+            vec![format!(
+                "token DBUser {:?} but logging in as user {:?} (byte for byte; case and spaces matter)",
+                facts.user, params.user
+            )],
+            None,
+        ));
+    }
+    let host_differs = !facts.host.eq_ignore_ascii_case(&params.host);
+    // Through a tunnel (hostaddr) the local port may differ from the endpoint port the token
+    // is signed for; that is correct.
+    let port_differs = facts.port != Some(params.port) && params.hostaddr.is_none();
+    // Token for the real endpoint, connection to localhost or an IP without hostaddr: the
+    // token is right and the connection string is not; TLS names the fix (host + hostaddr).
+    let tunnel_without_hostaddr = host_differs
+        && token::is_rds_endpoint(&facts.host)
+        && !token::is_rds_endpoint(&params.host)
+        && params.hostaddr.is_none();
+    if (host_differs || port_differs) && !tunnel_without_hostaddr {
+        let mut evidence = vec![format!(
+            "token signed for {}:{}, but the connection is to {}:{}",
+            facts.host,
+            port_text(facts),
+            params.host,
+            params.port
+        )];
+        if !token::is_rds_endpoint(&facts.host) {
+            evidence.push(format!(
+                "{} is not an RDS endpoint name: through a tunnel, sign for the real endpoint and connect with hostaddr",
+                facts.host
+            ));
+        }
+        causes.push(probe.cause(codes::TOKEN_HOST_MISMATCH, evidence, None));
+    }
+    if facts.region != probe.ctx.region && probe.ctx.region != "REGION" {
+        causes.push(probe.cause(
+            codes::TOKEN_REGION_MISMATCH,
+            vec![format!(
+                "token credential scope region {} but the database is in {}",
+                facts.region, probe.ctx.region
+            )],
+            None,
+        ));
+    }
+    let clock = facts.clock(SystemTime::now());
+    if clock.expired {
+        causes.push(probe.cause(
+            codes::TOKEN_EXPIRED,
+            vec![format!(
+                "token expired at {} ({} s ago; tokens live {} s at most)",
+                token::rfc3339(facts.expires_at),
+                -clock.seconds_left,
+                token::MAX_EXPIRES_SECONDS
+            )],
+            None,
+        ));
+    } else if facts.expires_in_seconds > token::MAX_EXPIRES_SECONDS || facts.expires_in_seconds == 0
+    {
+        causes.push(probe.cause(
+            codes::TOKEN_MALFORMED,
+            vec![format!(
+                "X-Amz-Expires={} is outside 1..=900",
+                facts.expires_in_seconds
+            )],
+            None,
+        ));
+    }
+    if clock.issued_in_future_seconds > MAX_FUTURE_SECONDS {
+        causes.push(probe.cause(
+            codes::CLOCK_SKEW,
+            vec![format!(
+                "token dated {} s in the future of this machine's clock: the signing clock is ahead",
+                clock.issued_in_future_seconds
+            )],
+            None,
+        ));
+    }
+    causes
+}
+
+async fn resolve(probe: &mut Probe<'_>) -> Option<Vec<IpAddr>> {
+    let params = &probe.options.params;
+    let mut t = StepTimer::start("dns");
+    if let Some(addr) = &params.hostaddr {
+        let Ok(ip) = addr.parse::<IpAddr>() else {
+            t.evidence(format!(
+                "hostaddr {addr:?} is not an IP address (libpq needs a numeric address)"
+            ));
+            let cause = probe.cause(
+                codes::DNS_FAILURE,
+                vec![format!("hostaddr {addr:?} is not an IP address")],
+                None,
+            );
+            probe.fail(t.finish(StepStatus::Fail, "invalid hostaddr"), vec![cause]);
+            return None;
+        };
+        t.evidence(format!(
+            "TCP goes to hostaddr {ip}; TLS is verified for and the token signed for {}",
+            params.host
+        ));
+        probe
+            .steps
+            .push(t.finish(StepStatus::Pass, format!("using hostaddr {ip} (tunnel)")));
+        return Some(vec![ip]);
+    }
+    if let Ok(ip) = params.host.parse::<IpAddr>() {
+        probe
+            .steps
+            .push(t.finish(StepStatus::Pass, format!("{ip} is an address, no lookup")));
+        return Some(vec![ip]);
+    }
+    let lookup = tokio::net::lookup_host((params.host.as_str(), params.port));
+    let result = tokio::time::timeout(probe.options.connect_timeout, lookup).await;
+    match result {
+        Ok(Ok(addrs)) => {
+            let ips: Vec<IpAddr> = addrs.map(|a| a.ip()).collect();
+            if !ips.is_empty() {
+                let shown: Vec<String> = ips.iter().map(IpAddr::to_string).collect();
+                t.evidence(format!("{} → {}", params.host, shown.join(", ")));
+                let private = ips.iter().any(is_private);
+                let summary = if private {
+                    format!(
+                        "{} resolves to a private address: reachable only inside the VPC (or through a tunnel with --hostaddr)",
+                        params.host
+                    )
+                } else {
+                    format!("{} resolves", params.host)
+                };
+                probe.steps.push(t.finish(StepStatus::Pass, summary));
+                return Some(ips);
+            }
+            dns_failed(probe, t, "no addresses".into())
+        }
+        Ok(Err(e)) => dns_failed(probe, t, e.to_string()),
+        Err(_) => dns_failed(
+            probe,
+            t,
+            format!("no answer within {:?}", probe.options.connect_timeout),
+        ),
+    }
+}
+
+fn is_private(ip: &IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_private(),
+        IpAddr::V6(_) => false,
+    }
+}
+
+fn dns_failed(probe: &mut Probe<'_>, mut t: StepTimer, why: String) -> Option<Vec<IpAddr>> {
+    let host = probe.options.params.host.clone();
+    t.evidence(format!("lookup of {host}: {why}"));
+    let cause = probe.cause(
+        codes::DNS_FAILURE,
+        vec![format!("{host} does not resolve: {why}")],
+        None,
+    );
+    probe.fail(
+        t.finish(StepStatus::Fail, format!("{host} does not resolve")),
+        vec![cause],
+    );
+    None
+}
+
+async fn connect(probe: &mut Probe<'_>, addrs: &[IpAddr]) -> Option<TcpStream> {
+    let port = probe.options.params.port;
+    let mut t = StepTimer::start("tcp");
+    let mut last = None;
+    for ip in addrs {
+        match session::connect_tcp(&ip.to_string(), port, probe.options.connect_timeout).await {
+            Ok(stream) => {
+                probe
+                    .steps
+                    .push(t.finish(StepStatus::Pass, format!("connected to {ip}:{port}")));
+                return Some(stream);
+            }
+            Err(failure) => {
+                t.evidence(format!(
+                    "{ip}:{port}: {}",
+                    describe_net(&failure, probe.options.connect_timeout)
+                ));
+                last = Some(failure);
+            }
+        }
+    }
+    let tunnel = probe.options.params.hostaddr.is_some();
+    let (code, summary) = match last {
+        Some(NetFailure::Refused) => (
+            codes::CONNECTION_REFUSED,
+            if tunnel {
+                "connection refused: is the tunnel (SSM port forwarding) running on that port?"
+            } else {
+                "connection refused: wrong port, or nothing listening"
+            },
+        ),
+        _ => (
+            codes::NETWORK_TIMEOUT,
+            "no TCP connection: security group, route, NACL, or a private endpoint reached from outside the VPC",
+        ),
+    };
+    let evidence = t_evidence(&t);
+    let cause = probe.cause(code, evidence, None);
+    probe.fail(t.finish(StepStatus::Fail, summary), vec![cause]);
+    None
+}
+
+fn t_evidence(t: &StepTimer) -> Vec<String> {
+    t.evidence_lines().to_vec()
+}
+
+fn describe_net(failure: &NetFailure, timeout: Duration) -> String {
+    match failure {
+        NetFailure::Timeout => format!("timed out after {timeout:?}"),
+        NetFailure::Refused => "connection refused".into(),
+        NetFailure::Other(e) => e.clone(),
+    }
+}
+
+async fn tls_handshake(
+    probe: &mut Probe<'_>,
+    mut tcp: TcpStream,
+    roots: &TrustRoots,
+) -> Option<tokio_rustls::client::TlsStream<TcpStream>> {
+    let params = &probe.options.params;
+    let mut t = StepTimer::start("tls");
+    t.evidence(format!("trusting {}", roots.describe()));
+    match session::request_tls(&mut tcp, probe.options.connect_timeout).await {
+        Ok(true) => {}
+        Ok(false) => {
+            t.evidence("server answered N to SSLRequest".to_owned());
+            let cause = probe.cause(
+                codes::TLS_NOT_OFFERED,
+                vec!["server answered N to SSLRequest: TLS is off (ssl=off)".into()],
+                None,
+            );
+            probe.fail(
+                t.finish(
+                    StepStatus::Fail,
+                    "server does not offer TLS; IAM tokens need TLS",
+                ),
+                vec![cause],
+            );
+            return None;
+        }
+        Err(e) => {
+            t.evidence(e.clone());
+            let cause = probe.cause(codes::TLS_NOT_OFFERED, vec![e], None);
+            probe.fail(t.finish(StepStatus::Fail, "SSLRequest failed"), vec![cause]);
+            return None;
+        }
+    }
+    match tls::handshake(tcp, &params.host, roots).await {
+        Ok((stream, info)) => {
+            t.evidence(format!(
+                "{} {}; certificate chain and name {} verified",
+                info.protocol, info.cipher, params.host
+            ));
+            probe.steps.push(t.finish(
+                StepStatus::Pass,
+                format!("verified TLS for {}", params.host),
+            ));
+            Some(stream)
+        }
+        Err(failure) => {
+            let (code, summary, evidence, connection) = tls_failure(probe, &failure, roots);
+            t.evidence(evidence.join("; "));
+            let cause = probe.cause(code, evidence, connection);
+            probe.fail(t.finish(StepStatus::Fail, summary), vec![cause]);
+            None
+        }
+    }
+}
+
+fn tls_failure(
+    probe: &mut Probe<'_>,
+    failure: &TlsFailure,
+    roots: &TrustRoots,
+) -> (&'static str, String, Vec<String>, Option<String>) {
+    let params = &probe.options.params;
+    match failure {
+        TlsFailure::UnknownCa => (
+            codes::TLS_UNKNOWN_CA,
+            "server certificate is not signed by a trusted CA".into(),
+            vec![format!(
+                "the server's chain leads to none of the {}; libpq says `SSL error: certificate verify failed`",
+                roots.describe()
+            )],
+            None,
+        ),
+        TlsFailure::Expired => (
+            codes::TLS_UNKNOWN_CA,
+            "server certificate or its CA expired (or is not yet valid)".into(),
+            vec![
+                "certificate outside its validity period (rds-ca-2019 expired in August 2024)"
+                    .into(),
+            ],
+            None,
+        ),
+        TlsFailure::HostnameMismatch { presented } => {
+            let real = presented
+                .iter()
+                .find(|n| token::is_rds_endpoint(n))
+                .or_else(|| presented.first())
+                .cloned();
+            let mut evidence = vec![format!(
+                "certificate names {} but the connection verifies {:?}",
+                if presented.is_empty() {
+                    "(not reported)".to_owned()
+                } else {
+                    presented.join(", ")
+                },
+                params.host
+            )];
+            let connection = real.as_ref().map(|name| {
+                probe.ctx.endpoint = name.clone();
+                let addr = params.hostaddr.clone().unwrap_or_else(|| params.host.clone());
+                evidence.push(format!(
+                    "through a tunnel, keep TCP on {addr} with hostaddr and use the real name {name} as host (TLS and token)"
+                ));
+                params.conninfo_with(&[("host", name), ("hostaddr", &addr)])
+            });
+            (
+                codes::TLS_HOSTNAME_MISMATCH,
+                "certificate does not match the host name".into(),
+                evidence,
+                connection,
+            )
+        }
+        TlsFailure::Other(text) => (
+            codes::TLS_UNKNOWN_CA,
+            "TLS handshake failed".into(),
+            vec![text.clone()],
+            None,
+        ),
+    }
+}
+
+/// A second connection without TLS and without any password: does the server refuse
+/// non-TLS clients before asking for a password?
+async fn plaintext_check(probe: &mut Probe<'_>, addrs: &[IpAddr]) -> Option<()> {
+    let params = &probe.options.params;
+    let mut t = StepTimer::start("plaintext");
+    let Some(ip) = addrs.first() else {
+        probe.steps.push(skipped("plaintext", "no address"));
+        return Some(());
+    };
+    let tcp =
+        match session::connect_tcp(&ip.to_string(), params.port, probe.options.connect_timeout)
+            .await
+        {
+            Ok(tcp) => tcp,
+            Err(e) => {
+                probe.steps.push(t.finish(
+                    StepStatus::Skipped,
+                    format!("second connection failed: {e:?}"),
+                ));
+                return Some(());
+            }
+        };
+    let answer = session::plaintext_probe(
+        tcp,
+        &params.user,
+        &params.dbname,
+        probe.options.connect_timeout,
+    )
+    .await;
+    let client_plain = params.sslmode.starts_plaintext();
+    match answer {
+        Ok(StartupAnswer::Refused(error)) if error.message.contains("no encryption") => {
+            t.evidence(format!("startup without TLS and without password: {error}"));
+            if client_plain {
+                let fixed = params.conninfo_with(&[]);
+                let cause = probe.cause(
+                    codes::SSL_REQUIRED,
+                    vec![
+                        format!("server said: {error}"),
+                        format!("sslmode={} starts without TLS", params.sslmode.as_str()),
+                    ],
+                    Some(fixed),
+                );
+                probe.fail(
+                    t.finish(
+                        StepStatus::Fail,
+                        format!(
+                            "server refuses non-TLS connections, and sslmode={} does not use TLS",
+                            params.sslmode.as_str()
+                        ),
+                    ),
+                    vec![cause],
+                );
+                return None;
+            }
+            probe.steps.push(t.finish(
+                StepStatus::Pass,
+                "server refuses non-TLS connections (good: tokens never travel in clear)",
+            ));
+        }
+        Ok(StartupAnswer::Refused(error)) => {
+            t.evidence(format!("server said: {error}"));
+            probe.steps.push(t.finish(
+                StepStatus::Warn,
+                "non-TLS startup refused for another reason",
+            ));
+        }
+        Ok(StartupAnswer::Auth(request)) => {
+            t.evidence(format!(
+                "without TLS the server asks for {} (no password was sent; connection closed)",
+                request.describe()
+            ));
+            probe.steps.push(t.finish(StepStatus::Warn, "server accepts non-TLS connections: set rds.force_ssl=1 so tokens cannot be sent in clear"));
+        }
+        Err(e) => {
+            t.evidence(e);
+            probe
+                .steps
+                .push(t.finish(StepStatus::Warn, "plaintext check inconclusive"));
+        }
+    }
+    Some(())
+}
+
+async fn login(
+    probe: &mut Probe<'_>,
+    tls: tokio_rustls::client::TlsStream<TcpStream>,
+    token: &str,
+) -> Option<Box<session::PgStream<tokio_rustls::client::TlsStream<TcpStream>>>> {
+    let params = &probe.options.params;
+    let mut t = StepTimer::start("login");
+    let outcome = session::login_over_tls(
+        tls,
+        &params.user,
+        &params.dbname,
+        token,
+        probe.options.connect_timeout,
+    )
+    .await;
+    let causes = match outcome {
+        Ok(LoginOutcome::LoggedIn(stream, server)) => {
+            t.evidence(format!(
+                "PostgreSQL {}; token accepted for {:?} on database {:?}",
+                server.server_version, params.user, params.dbname
+            ));
+            probe.steps.push(t.finish(
+                StepStatus::Pass,
+                format!("logged in as {} to {}", params.user, params.dbname),
+            ));
+            return Some(stream);
+        }
+        Ok(LoginOutcome::NotPam(request)) => {
+            let said = format!(
+                "the server asked for {} instead of a cleartext password; the token was not sent",
+                request.describe()
+            );
+            t.evidence(said.clone());
+            diagnosis::not_pam_causes(said, &probe.ctx)
+        }
+        Ok(LoginOutcome::RefusedBeforeAuth(error)) => {
+            t.evidence(format!("refused before authentication: {error}"));
+            diagnosis::causes_of_server_error(&error, false, &probe.ctx)
+        }
+        Ok(LoginOutcome::AuthFailed(error)) => {
+            t.evidence(format!(
+                "token sent over verified TLS and rejected: {error}"
+            ));
+            diagnosis::causes_of_server_error(&error, false, &probe.ctx)
+        }
+        Ok(LoginOutcome::AfterAuth(error)) => {
+            t.evidence(format!("authenticated, then: {error}"));
+            let mut causes = diagnosis::causes_of_server_error(&error, true, &probe.ctx);
+            if error.sqlstate == "3D000" {
+                existing_databases(probe, token, &mut causes).await;
+            }
+            causes
+        }
+        Err(e) => {
+            t.evidence(e.clone());
+            vec![probe.cause(
+                codes::TOKEN_REJECTED,
+                vec![format!("login failed: {e}")],
+                None,
+            )]
+        }
+    };
+    let summary = causes.first().map_or_else(
+        || "login failed".to_owned(),
+        |c| format!("login failed: {}", c.title),
+    );
+    probe.fail(t.finish(StepStatus::Fail, summary), causes);
+    None
+}
+
+/// After `database does not exist` the token is known good: log in again to `postgres` (same
+/// token, same verified TLS) and name the databases that exist.
+async fn existing_databases(probe: &Probe<'_>, token: &str, causes: &mut [Cause]) {
+    if probe.options.params.dbname == "postgres" {
+        return;
+    }
+    let names = list_databases(probe, token).await;
+    if let (Some(cause), Ok(names)) = (causes.first_mut(), names) {
+        cause
+            .evidence
+            .push(format!("databases that exist: {}", names.join(", ")));
+        if let Some(first) = names
+            .iter()
+            .find(|n| n.as_str() != "postgres" && n.as_str() != "rdsadmin")
+            .or(names.first())
+        {
+            cause.fix.connection = Some(probe.options.params.conninfo_with(&[("dbname", first)]));
+        }
+    }
+}
+
+async fn list_databases(probe: &Probe<'_>, token: &str) -> Result<Vec<String>, String> {
+    let params = &probe.options.params;
+    let timeout = probe.options.connect_timeout;
+    let mut tcp = session::connect_tcp(params.connect_address(), params.port, timeout)
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    if !session::request_tls(&mut tcp, timeout).await? {
+        return Err("no TLS".into());
+    }
+    let roots = TrustRoots::load(params.sslrootcert.as_deref())?;
+    let (tls, _) = tls::handshake(tcp, &params.host, &roots)
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    match session::login_over_tls(tls, &params.user, "postgres", token, timeout).await? {
+        LoginOutcome::LoggedIn(mut stream, _) => {
+            let rows = stream.query_rows(DATABASES_SQL).await;
+            stream.close().await;
+            Ok(rows?
+                .into_iter()
+                .filter_map(|r| r.into_iter().next().flatten())
+                .collect())
+        }
+        _ => Err("cannot log in to postgres either".into()),
+    }
+}
+
+async fn after_login(
+    probe: &mut Probe<'_>,
+    mut stream: Box<session::PgStream<tokio_rustls::client::TlsStream<TcpStream>>>,
+) -> Option<()> {
+    let mut t = StepTimer::start("session");
+    let rows = stream.query_rows(POST_LOGIN_SQL).await;
+    stream.close().await;
+    let row = match rows {
+        Ok(rows) => rows.into_iter().next().unwrap_or_default(),
+        Err(e) => {
+            t.evidence(e);
+            probe
+                .steps
+                .push(t.finish(StepStatus::Warn, "logged in, but the session checks failed"));
+            return Some(());
+        }
+    };
+    let cell = |i: usize| row.get(i).cloned().flatten().unwrap_or_default();
+    let (user, in_rds_iam, ssl, db) = (cell(0), cell(1) == "t", cell(2) == "t", cell(3));
+    t.evidence(format!("current_user {user}, database {db}"));
+    t.evidence(format!(
+        "pg_has_role(current_user, 'rds_iam', 'member') = {in_rds_iam}"
+    ));
+    t.evidence(format!("pg_stat_ssl.ssl = {ssl}"));
+    let status = if in_rds_iam && ssl {
+        StepStatus::Pass
+    } else {
+        StepStatus::Warn
+    };
+    probe.steps.push(t.finish(
+        status,
+        format!("{user} in rds_iam: {in_rds_iam}, TLS in use: {ssl}, database {db} exists"),
+    ));
+    Some(())
+}

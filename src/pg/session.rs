@@ -1,0 +1,325 @@
+//! Talking to PostgreSQL step by step: TCP with a timeout, SSLRequest, a plaintext startup
+//! that never sends a password, and the token login over verified TLS followed by read-only
+//! queries. The token can only be sent on a [`TlsStream`]: the plaintext path has no function
+//! that writes a password, so a token cannot leave over a non-TLS connection by construction.
+
+use std::io;
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+
+use super::wire::{self, AuthRequest, BackendMessage, ServerError};
+
+/// Startup option making every transaction of the session read-only (defence in depth: the
+/// doctor and the collector only send SELECTs anyway).
+const READ_ONLY_OPTIONS: &str = "-c default_transaction_read_only=on";
+
+/// Why TCP failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NetFailure {
+    Timeout,
+    Refused,
+    Other(String),
+}
+
+/// TCP connect to `addr:port` within `timeout`.
+pub async fn connect_tcp(
+    addr: &str,
+    port: u16,
+    timeout: Duration,
+) -> Result<TcpStream, NetFailure> {
+    match tokio::time::timeout(timeout, TcpStream::connect((addr, port))).await {
+        Err(_) => Err(NetFailure::Timeout),
+        Ok(Ok(stream)) => {
+            let _ = stream.set_nodelay(true);
+            Ok(stream)
+        }
+        Ok(Err(e)) if e.kind() == io::ErrorKind::ConnectionRefused => Err(NetFailure::Refused),
+        Ok(Err(e)) if e.kind() == io::ErrorKind::TimedOut => Err(NetFailure::Timeout),
+        Ok(Err(e)) => Err(NetFailure::Other(e.to_string())),
+    }
+}
+
+/// A PostgreSQL message stream over any transport.
+pub struct PgStream<S> {
+    io: S,
+    timeout: Duration,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> PgStream<S> {
+    pub fn new(io: S, timeout: Duration) -> Self {
+        PgStream { io, timeout }
+    }
+
+    pub fn into_inner(self) -> S {
+        self.io
+    }
+
+    async fn send(&mut self, bytes: &[u8]) -> Result<(), String> {
+        let write = async {
+            self.io.write_all(bytes).await?;
+            self.io.flush().await
+        };
+        match tokio::time::timeout(self.timeout, write).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(format!("send failed: {e}")),
+            Err(_) => Err(format!("send timed out after {:?}", self.timeout)),
+        }
+    }
+
+    /// The next backend message.
+    pub async fn recv(&mut self) -> Result<BackendMessage, String> {
+        match tokio::time::timeout(self.timeout, self.recv_untimed()).await {
+            Ok(result) => result,
+            Err(_) => Err(format!(
+                "no answer from the server within {:?}",
+                self.timeout
+            )),
+        }
+    }
+
+    async fn recv_untimed(&mut self) -> Result<BackendMessage, String> {
+        let mut header = [0_u8; 5];
+        self.io
+            .read_exact(&mut header)
+            .await
+            .map_err(|e| format!("server closed the connection ({e})"))?;
+        let len = i32::from_be_bytes([header[1], header[2], header[3], header[4]]);
+        let body_len = usize::try_from(len)
+            .ok()
+            .and_then(|l| l.checked_sub(4))
+            .filter(|l| *l <= wire::MAX_MESSAGE_LEN)
+            .ok_or_else(|| format!("invalid message length {len}: is this PostgreSQL?"))?;
+        let mut body = vec![0_u8; body_len];
+        self.io
+            .read_exact(&mut body)
+            .await
+            .map_err(|e| format!("server closed the connection ({e})"))?;
+        wire::decode(header[0], &body)
+    }
+
+    /// Sends the StartupMessage and returns the server's first decisive answer: an
+    /// authentication request or an error. Never sends a password.
+    async fn start(&mut self, user: &str, database: &str) -> Result<StartupAnswer, String> {
+        self.send(&wire::startup_with_options(
+            user,
+            database,
+            READ_ONLY_OPTIONS,
+        ))
+        .await?;
+        loop {
+            match self.recv().await? {
+                BackendMessage::Authentication(request) => return Ok(StartupAnswer::Auth(request)),
+                BackendMessage::Error(error) => return Ok(StartupAnswer::Refused(error)),
+                _ => continue,
+            }
+        }
+    }
+
+    /// After AuthenticationOk: waits for ReadyForQuery, or the error that ends the session
+    /// (`database does not exist`, `not permitted to log in`).
+    async fn finish_startup(&mut self) -> Result<Result<ServerParams, ServerError>, String> {
+        let mut params = ServerParams::default();
+        loop {
+            match self.recv().await? {
+                BackendMessage::ReadyForQuery => return Ok(Ok(params)),
+                BackendMessage::Error(error) => return Ok(Err(error)),
+                BackendMessage::ParameterStatus { name, value } => {
+                    if name == "server_version" {
+                        params.server_version = value;
+                    }
+                }
+                _ => continue,
+            }
+        }
+    }
+
+    /// A simple query; rows as text. Only ever called with SELECT/BEGIN READ ONLY/ROLLBACK
+    /// (see [`crate::pg::READ_ONLY_STATEMENTS`] and the safety tests).
+    pub async fn query_rows(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, String> {
+        self.send(&wire::query(sql)).await?;
+        let mut rows = Vec::new();
+        let mut failure = None;
+        loop {
+            match self.recv().await? {
+                BackendMessage::DataRow(values) => rows.push(values),
+                BackendMessage::Error(error) => failure = Some(error),
+                BackendMessage::ReadyForQuery => break,
+                _ => {}
+            }
+        }
+        match failure {
+            Some(error) => Err(format!("query failed: {error}")),
+            None => Ok(rows),
+        }
+    }
+
+    /// Politely ends the session (best effort).
+    pub async fn close(mut self) {
+        let _ = self.send(&wire::terminate()).await;
+        let _ = self.io.shutdown().await;
+    }
+}
+
+/// Parameters the server reported at startup.
+#[derive(Debug, Clone, Default)]
+pub struct ServerParams {
+    pub server_version: String,
+}
+
+/// The first decisive answer to a StartupMessage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StartupAnswer {
+    Auth(AuthRequest),
+    Refused(ServerError),
+}
+
+/// Sends an SSLRequest on `tcp`; `true` when the server agrees to TLS (`S`).
+pub async fn request_tls(tcp: &mut TcpStream, timeout: Duration) -> Result<bool, String> {
+    let exchange = async {
+        tcp.write_all(&wire::ssl_request()).await?;
+        let mut answer = [0_u8; 1];
+        tcp.read_exact(&mut answer).await?;
+        Ok::<u8, io::Error>(answer[0])
+    };
+    match tokio::time::timeout(timeout, exchange).await {
+        Err(_) => Err(format!("no answer to SSLRequest within {timeout:?}")),
+        Ok(Err(e)) => Err(format!("SSLRequest failed: {e}")),
+        Ok(Ok(b'S')) => Ok(true),
+        Ok(Ok(b'N')) => Ok(false),
+        Ok(Ok(other)) => Err(format!(
+            "unexpected answer {:?} to SSLRequest: is this PostgreSQL?",
+            char::from(other)
+        )),
+    }
+}
+
+/// Plaintext startup without any password: what would a non-TLS client get? The connection is
+/// closed as soon as the server asks for a password.
+pub async fn plaintext_probe(
+    tcp: TcpStream,
+    user: &str,
+    database: &str,
+    timeout: Duration,
+) -> Result<StartupAnswer, String> {
+    let mut stream = PgStream::new(tcp, timeout);
+    let answer = stream.start(user, database).await;
+    let _ = stream.into_inner().shutdown().await;
+    answer
+}
+
+/// What the token login over TLS concluded.
+#[derive(Debug)]
+pub enum LoginOutcome {
+    /// Logged in; the session is ready for read-only queries.
+    LoggedIn(Box<PgStream<TlsStream<TcpStream>>>, ServerParams),
+    /// The server asked for something other than a cleartext password (SCRAM/MD5: the role
+    /// is not in `rds_iam`, or does not exist). The token was not sent.
+    NotPam(AuthRequest),
+    /// Refused before any password was asked.
+    RefusedBeforeAuth(ServerError),
+    /// The token was sent and rejected.
+    AuthFailed(ServerError),
+    /// The token was accepted, then the session failed (`database ... does not exist`, NOLOGIN).
+    AfterAuth(ServerError),
+}
+
+impl<S> std::fmt::Debug for PgStream<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PgStream")
+    }
+}
+
+/// Logs in with `token` over the verified TLS stream. The token is sent only in answer to
+/// AuthenticationCleartextPassword, which is what RDS (PAM) asks of `rds_iam` members.
+pub async fn login_over_tls(
+    tls: TlsStream<TcpStream>,
+    user: &str,
+    database: &str,
+    token: &str,
+    timeout: Duration,
+) -> Result<LoginOutcome, String> {
+    login(tls, user, database, token, false, timeout).await
+}
+
+/// Like [`login_over_tls`], and also answers a SCRAM-SHA-256 challenge with `password` (the
+/// collector logging in as a password user, e.g. the master user).
+pub async fn login_over_tls_with_password(
+    tls: TlsStream<TcpStream>,
+    user: &str,
+    database: &str,
+    password: &str,
+    timeout: Duration,
+) -> Result<LoginOutcome, String> {
+    login(tls, user, database, password, true, timeout).await
+}
+
+async fn scram(
+    stream: &mut PgStream<TlsStream<TcpStream>>,
+    password: &str,
+) -> Result<Option<ServerError>, String> {
+    let mut client = super::scram::ScramClient::new(password, super::scram::random_nonce()?);
+    stream
+        .send(&wire::sasl_initial("SCRAM-SHA-256", &client.client_first()))
+        .await?;
+    loop {
+        match stream.recv().await? {
+            BackendMessage::Authentication(AuthRequest::SaslContinue(server_first)) => {
+                let reply = client.client_final(&server_first)?;
+                stream.send(&wire::sasl_response(&reply)).await?;
+            }
+            BackendMessage::Authentication(AuthRequest::SaslFinal(server_final)) => {
+                client.verify_server(&server_final)?;
+            }
+            BackendMessage::Authentication(AuthRequest::Ok) => return Ok(None),
+            BackendMessage::Error(error) => return Ok(Some(error)),
+            _ => continue,
+        }
+    }
+}
+
+async fn login(
+    tls: TlsStream<TcpStream>,
+    user: &str,
+    database: &str,
+    secret: &str,
+    allow_scram: bool,
+    timeout: Duration,
+) -> Result<LoginOutcome, String> {
+    let mut stream = PgStream::new(tls, timeout);
+    let request = match stream.start(user, database).await? {
+        StartupAnswer::Refused(error) => return Ok(LoginOutcome::RefusedBeforeAuth(error)),
+        StartupAnswer::Auth(request) => request,
+    };
+    let token = secret;
+    match request {
+        AuthRequest::Sasl(mechanisms)
+            if allow_scram && mechanisms.iter().any(|m| m == "SCRAM-SHA-256") =>
+        {
+            if let Some(error) = scram(&mut stream, secret).await? {
+                return Ok(LoginOutcome::AuthFailed(error));
+            }
+        }
+        AuthRequest::CleartextPassword => {
+            stream.send(&wire::password(token)).await?;
+            loop {
+                match stream.recv().await? {
+                    BackendMessage::Authentication(AuthRequest::Ok) => break,
+                    BackendMessage::Error(error) => return Ok(LoginOutcome::AuthFailed(error)),
+                    _ => continue,
+                }
+            }
+        }
+        AuthRequest::Ok => {}
+        other => {
+            stream.close().await;
+            return Ok(LoginOutcome::NotPam(other));
+        }
+    }
+    Ok(match stream.finish_startup().await? {
+        Ok(params) => LoginOutcome::LoggedIn(Box::new(stream), params),
+        Err(error) => LoginOutcome::AfterAuth(error),
+    })
+}
