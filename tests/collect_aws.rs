@@ -287,6 +287,22 @@ fn single_account_inventory_and_findings() {
             .any(|a| a.ends_with(":policy/orders-db-connect")),
         "{drift:?}"
     );
+    // Every other kind of ARN drift, collected from moto and found by its rule.
+    for rule in [
+        "arn-missing-dbuser",
+        "arn-wrong-service",
+        "arn-user-name-whitespace-or-case",
+        "arn-resource-id-dangling",
+        "arn-overbroad-wildcard",
+        "action-misspelt",
+        "condition-key-never-present",
+    ] {
+        let found = findings(&report, rule);
+        assert!(
+            found.iter().any(|a| a.ends_with(":policy/legacy-db-drift")),
+            "{rule} did not fire on the collected legacy-db-drift policy: {found:?}"
+        );
+    }
     assert!(
         report["coverage"]
             .as_array()

@@ -309,7 +309,15 @@ pub fn resource_id_dangling(cx: &RuleContext<'_>) -> Vec<Finding> {
             );
             continue;
         }
-        if let Some(gap) = cx.gap(&parsed.account, region, "rds:") {
+        // Only the calls that list DBs can hide one (a DescribeCertificates gap cannot).
+        let listing_gap = [
+            "rds:DescribeDBInstances",
+            "rds:DescribeDBClusters",
+            "rds:DescribeDBProxies",
+        ]
+        .iter()
+        .find_map(|api| cx.gap(&parsed.account, region, api));
+        if let Some(gap) = listing_gap {
             cx.skip(id, Some(&parsed.account), region, gap);
             continue;
         }

@@ -177,6 +177,29 @@ def seed_single(session, account=MGMT):
             )
         },
     )
+    # Every other kind of rds-db ARN drift, in one managed policy (the Aurora member-instance
+    # case cannot be seeded honestly: moto gives every instance the same DbiResourceId).
+    base = f"arn:aws:rds-db:{REGION}:{account}"
+    drift_statements = [
+        {"Sid": "MissingDbuser", "Effect": "Allow", "Action": "rds-db:connect",
+         "Resource": f"{base}:{orders_id}/legacy_user"},
+        {"Sid": "WrongService", "Effect": "Allow", "Action": "rds-db:connect",
+         "Resource": f"arn:aws:rds:{REGION}:{account}:dbuser:{orders_id}/legacy_user"},
+        {"Sid": "Whitespace", "Effect": "Allow", "Action": "rds-db:connect",
+         "Resource": f"{base}:dbuser:{orders_id}/ legacy_user"},
+        {"Sid": "Dangling", "Effect": "Allow", "Action": "rds-db:connect",
+         "Resource": f"{base}:dbuser:db-DELETEDINSTANCE0000000001/legacy_user"},
+        {"Sid": "Overbroad", "Effect": "Allow", "Action": "rds-db:connect",
+         "Resource": f"{base}:dbuser:*/*"},
+        {"Sid": "Misspelt", "Effect": "Allow", "Action": "rds:connect",
+         "Resource": f"{base}:dbuser:{orders_id}/legacy_user"},
+        {"Sid": "SourceIp", "Effect": "Allow", "Action": "rds-db:connect",
+         "Resource": f"{base}:dbuser:{orders_id}/legacy_user",
+         "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}},
+    ]
+    drift_arn = iam.create_policy(PolicyName="legacy-db-drift", PolicyDocument=doc(drift_statements))["Policy"]["Arn"]
+    out["drift_policy"] = drift_arn
+    out["legacy_role"] = role(iam, "legacy-ops-role", {"AWS": f"arn:aws:iam::{account}:root"}, managed=[drift_arn])
     iam.create_group(GroupName="dbas")
     iam.put_group_policy(
         GroupName="dbas",
