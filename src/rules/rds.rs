@@ -24,6 +24,15 @@ fn modify_args(target: &Target<'_>) -> (&'static str, String) {
     }
 }
 
+/// The Describe call that reports a target's settings, as evidence source.
+fn describe_source(target: &Target<'_>) -> String {
+    let call = match target.kind {
+        TargetKind::Cluster => "DBClusters",
+        _ => "DBInstances",
+    };
+    format!("rds:Describe{call} {}", target.identifier)
+}
+
 /// Targets that IAM logins are meant to reach: some grant or some rds_iam role.
 fn in_use(cx: &RuleContext<'_>, index: usize) -> bool {
     let target = &cx.analysis.targets[index];
@@ -62,7 +71,7 @@ pub fn iam_auth_disabled(cx: &RuleContext<'_>) -> Vec<Finding> {
             ))
             .resource(cx.target_resource(target, None))
             .evidence(
-                format!("rds:Describe{} {}", if target.kind == TargetKind::Cluster { "DBClusters" } else { "DBInstances" }, target.identifier),
+                describe_source(target),
                 format!("IAMDatabaseAuthenticationEnabled={enabled}, pending={pending:?}"),
                 "IAMDatabaseAuthenticationEnabled=true, nothing pending",
             )
@@ -199,7 +208,7 @@ pub fn error_log_not_exported(cx: &RuleContext<'_>) -> Vec<Finding> {
                 target.identifier
             ))
             .resource(cx.target_resource(target, None))
-            .evidence(format!("rds:Describe{} {}", if target.kind == TargetKind::Cluster { "DBClusters" } else { "DBInstances" }, target.identifier), format!("EnabledCloudwatchLogsExports={exports:?}"), "includes iam-db-auth-error")
+            .evidence(describe_source(target), format!("EnabledCloudwatchLogsExports={exports:?}"), "includes iam-db-auth-error")
             .fix(cx.fix(id, &[("db_identifier", target.identifier), ("identifier_flag", flag.as_str()), ("modify_command", command), ("region", target.region)]));
         cx.emit(builder, &mut out);
     }
