@@ -52,9 +52,19 @@ pub struct DoctorArgs {
     /// Region of the database (default: from the endpoint name); enables the AWS-side checks.
     #[arg(long)]
     pub region: Option<String>,
-    /// AWS profile for the AWS-side checks and token generation.
+    /// AWS profile for the AWS-side checks and token generation; enables the AWS-side checks.
     #[arg(long)]
     pub profile: Option<String>,
+    /// Send AWS API calls here (e.g. a local emulator) [env: AWS_ENDPOINT_URL].
+    #[arg(long)]
+    pub endpoint_url: Option<String>,
+    /// Role to assume for reading the SCP chain when the signer's account cannot read its
+    /// organization (a role in the management or a delegated administrator account).
+    #[arg(long, value_name = "ARN")]
+    pub org_role_arn: Option<String>,
+    /// Skip the AWS-side steps (STS, RDS, IAM) even when credentials are available.
+    #[arg(long, conflicts_with_all = ["region", "profile", "endpoint_url", "org_role_arn"])]
+    pub no_aws: bool,
     /// Timeout of each network step.
     #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
     pub connect_timeout: Duration,
@@ -117,10 +127,20 @@ pub fn options(args: &DoctorArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
             None => TokenSource::Generate,
         }
     };
+    let generates = matches!(token, TokenSource::Generate);
     Ok(DoctorOptions {
         params,
         token,
-        aws_checks: args.region.is_some() || args.profile.is_some(),
+        // The AWS side runs when asked for, or when the doctor signs the token itself (it
+        // needs credentials then anyway).
+        aws_checks: !args.no_aws
+            && (args.region.is_some()
+                || args.profile.is_some()
+                || args.endpoint_url.is_some()
+                || args.org_role_arn.is_some()
+                || generates),
+        endpoint_url: args.endpoint_url.clone(),
+        org_role_arn: args.org_role_arn.clone(),
         region: args.region.clone(),
         profile: args.profile.clone(),
         connect_timeout: args.connect_timeout,

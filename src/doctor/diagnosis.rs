@@ -98,6 +98,59 @@ pub struct FixContext {
     pub region: String,
     /// The real endpoint name, when known (the host, or a name from the server certificate).
     pub endpoint: String,
+    /// What the AWS-side steps learned (empty when they did not run).
+    pub aws: AwsFacts,
+}
+
+/// Facts from RDS and STS that make fixes concrete: the database's account and resource id,
+/// its kind and identifier, and the signing principal.
+#[derive(Debug, Clone, Default)]
+pub struct AwsFacts {
+    pub account: Option<String>,
+    pub resource_id: Option<String>,
+    /// `modify-db-instance` / `modify-db-cluster` with its identifier flag and value.
+    pub modify: Option<(&'static str, &'static str, String)>,
+    /// The signing principal: (`role`|`user`, name).
+    pub principal: Option<(&'static str, String)>,
+}
+
+impl AwsFacts {
+    pub fn of(
+        found: &crate::doctor::aws::target::FoundTarget,
+        identity: &crate::doctor::aws::Identity,
+    ) -> Self {
+        use crate::collect::aws::principal::{CallerKind, caller_kind};
+        use crate::doctor::aws::target::TargetKind;
+        let modify = match found.kind {
+            TargetKind::Instance if found.iam_source.starts_with("cluster ") => Some((
+                "modify-db-cluster",
+                "db-cluster-identifier",
+                found.iam_source["cluster ".len()..].to_owned(),
+            )),
+            TargetKind::Instance => Some((
+                "modify-db-instance",
+                "db-instance-identifier",
+                found.identifier.clone(),
+            )),
+            TargetKind::Cluster => Some((
+                "modify-db-cluster",
+                "db-cluster-identifier",
+                found.identifier.clone(),
+            )),
+            TargetKind::Proxy => None,
+        };
+        let principal = match caller_kind(&identity.arn) {
+            CallerKind::AssumedRole { role_name, .. } => Some(("role", role_name)),
+            CallerKind::User { user_name } => Some(("user", user_name)),
+            _ => None,
+        };
+        AwsFacts {
+            account: Some(found.account.clone()),
+            resource_id: Some(found.resource_id.clone()),
+            modify,
+            principal,
+        }
+    }
 }
 
 impl FixContext {
@@ -122,11 +175,43 @@ impl FixContext {
         } else {
             ("modify-db-instance", "db-instance-identifier")
         };
+        let (command, flag, identifier) = match &self.aws.modify {
+            Some((command, flag, identifier)) => (*command, *flag, identifier.clone()),
+            None => (command, flag, identifier),
+        };
         vars.extend([
             ("db_identifier", identifier),
             ("modify_command", command.to_owned()),
             ("identifier_flag", flag.to_owned()),
         ]);
+        let account = self.aws.account.clone().unwrap_or_else(|| "ACCOUNT".into());
+        let resource_id = self
+            .aws
+            .resource_id
+            .clone()
+            .unwrap_or_else(|| "RESOURCE_ID".into());
+        let partition = if self.region.starts_with("cn-") {
+            "aws-cn"
+        } else if self.region.starts_with("us-gov-") {
+            "aws-us-gov"
+        } else {
+            "aws"
+        };
+        vars.push((
+            "dbuser_arn",
+            format!(
+                "arn:{partition}:rds-db:{}:{account}:dbuser:{resource_id}/{}",
+                self.region, p.user
+            ),
+        ));
+        let put_policy = match &self.aws.principal {
+            Some(("user", name)) => format!("put-user-policy --user-name {name}"),
+            Some((_, name)) => format!("put-role-policy --role-name {name}"),
+            None => "put-role-policy --role-name ROLE_NAME".to_owned(),
+        };
+        vars.push(("iam_put_policy", put_policy));
+        vars.push(("account", account));
+        vars.push(("resource_id", resource_id));
         vars
     }
 }

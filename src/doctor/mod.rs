@@ -4,7 +4,7 @@
 //!   hard failure.
 //! - [`diagnosis`]: cause codes (documented in the rule catalogue) with evidence and fixes.
 //! - [`step`]: a timed step with its evidence.
-//! - [`aws`]: the AWS-side steps (STS identity).
+//! - [`aws`]: the AWS-side steps (identity and clock, target, RDS settings, IAM decision).
 //! - [`render`]: table and JSON output.
 //!
 //! The token is only ever sent over a verified TLS connection and never printed whole.
@@ -50,8 +50,13 @@ pub struct DoctorOptions {
     pub region: Option<String>,
     pub profile: Option<String>,
     pub connect_timeout: Duration,
-    /// Run the AWS-side steps (STS identity).
+    /// Run the AWS-side steps (identity, target, RDS settings, IAM decision).
     pub aws_checks: bool,
+    /// `--endpoint-url` (or `AWS_ENDPOINT_URL`, read by the SDK itself).
+    pub endpoint_url: Option<String>,
+    /// A role that can read the organization (management or delegated administrator
+    /// account), assumed to read the signer's SCP chain when its own credentials cannot.
+    pub org_role_arn: Option<String>,
 }
 
 /// What was probed.

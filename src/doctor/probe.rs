@@ -7,7 +7,9 @@ use std::time::{Duration, SystemTime};
 
 use tokio::net::TcpStream;
 
-use super::diagnosis::{self, Cause, FixContext, codes};
+use super::aws::steps as aws_steps;
+use super::aws::{AwsSession, Identity};
+use super::diagnosis::{self, AwsFacts, Cause, FixContext, codes};
 use super::step::{Step, StepStatus, StepTimer, skipped};
 use super::{DoctorOptions, DoctorReport, TokenSource};
 use crate::pg::session::{self, LoginOutcome, NetFailure, StartupAnswer};
@@ -29,6 +31,10 @@ struct Probe<'a> {
     ctx: FixContext,
     steps: Vec<Step>,
     causes: Vec<Cause>,
+    /// The AWS side, when its checks run.
+    aws: Option<AwsSession>,
+    /// Who signs (STS), when known.
+    identity: Option<Identity>,
 }
 
 impl Probe<'_> {
@@ -60,9 +66,12 @@ pub async fn run(options: &DoctorOptions) -> DoctorReport {
             params: params.clone(),
             region,
             endpoint: params.host.clone(),
+            aws: AwsFacts::default(),
         },
         steps: Vec::new(),
         causes: Vec::new(),
+        aws: None,
+        identity: None,
     };
     let ok = steps(&mut probe).await.is_some();
     DoctorReport {
@@ -75,13 +84,25 @@ pub async fn run(options: &DoctorOptions) -> DoctorReport {
 
 /// `None` when a step failed (the causes are recorded).
 async fn steps(probe: &mut Probe<'_>) -> Option<()> {
-    let token = token_text(probe).await?;
-    for name in ["target", "rds-settings", "iam-decision"] {
+    if probe.options.aws_checks {
+        let options = probe.options;
+        let session = AwsSession::load(
+            options.profile.as_deref(),
+            Some(probe.ctx.region.as_str()).filter(|r| *r != "REGION"),
+            options.endpoint_url.as_deref(),
+            options.connect_timeout,
+        )
+        .await;
+        probe.identity = super::aws::identity_step(&mut probe.steps, &session).await;
+        probe.aws = Some(session);
+    } else {
         probe.steps.push(skipped(
-            name,
-            "not checked: this build does not read RDS or IAM yet (use `rdsiam audit` / `rdsiam simulate`)",
+            "identity",
+            "AWS-side checks off: pass --region or --profile (with the signer's AWS credentials) to check STS, RDS and IAM",
         ));
     }
+    let token = token_text(probe).await?;
+    aws_steps(probe, &token).await?;
     check_token(probe, &token)?;
     let addrs = resolve(probe).await?;
     let tcp = connect(probe, &addrs).await?;
@@ -107,17 +128,7 @@ async fn steps(probe: &mut Probe<'_>) -> Option<()> {
 async fn token_text(probe: &mut Probe<'_>) -> Option<String> {
     let options = probe.options;
     match &options.token {
-        TokenSource::Given { token, from } => {
-            if options.aws_checks {
-                super::aws::identity_step(probe_steps(probe), options).await;
-            } else {
-                probe.steps.push(skipped(
-                    "identity",
-                    format!("token taken from {from}; pass --region (with the signer's AWS credentials) to check STS, RDS and IAM"),
-                ));
-            }
-            Some(token.clone())
-        }
+        TokenSource::Given { token, .. } => Some(token.clone()),
         TokenSource::Missing { tried } => {
             let mut t = StepTimer::start("token");
             t.evidence(format!("looked in: {tried}"));
@@ -133,7 +144,6 @@ async fn token_text(probe: &mut Probe<'_>) -> Option<String> {
             None
         }
         TokenSource::Generate => {
-            super::aws::identity_step(probe_steps(probe), options).await;
             let mut t = StepTimer::start("token");
             let request = token::TokenRequest {
                 host: options.params.host.clone(),
@@ -167,8 +177,67 @@ async fn token_text(probe: &mut Probe<'_>) -> Option<String> {
     }
 }
 
-fn probe_steps<'a>(probe: &'a mut Probe<'_>) -> &'a mut Vec<Step> {
-    &mut probe.steps
+/// target → rds-settings → iam-decision, when the AWS side is on and the signer is known.
+async fn aws_steps(probe: &mut Probe<'_>, token: &str) -> Option<()> {
+    const AWS_STEPS: [&str; 3] = ["target", "rds-settings", "iam-decision"];
+    let why_not = match (&probe.aws, &probe.identity) {
+        (None, _) => Some("AWS-side checks off (pass --region or --profile)".to_owned()),
+        (Some(_), None) => Some("no AWS identity (see the identity step)".to_owned()),
+        _ if probe.ctx.region == "REGION" => Some(
+            "the database's region is unknown: pass --region (the host is not an RDS endpoint name)".to_owned(),
+        ),
+        _ => None,
+    };
+    if let Some(why) = why_not {
+        for name in AWS_STEPS {
+            probe
+                .steps
+                .push(skipped(name, format!("not checked: {why}")));
+        }
+        return Some(());
+    }
+    let (Some(session), Some(identity)) = (probe.aws.clone(), probe.identity.clone()) else {
+        return Some(());
+    };
+    // The endpoint the token is for: the host, or through a tunnel the token's own host.
+    let endpoint = match token::inspect(token) {
+        Ok(facts) if token::is_rds_endpoint(&facts.host) => facts.host,
+        _ => probe.ctx.endpoint.clone(),
+    };
+    let region = probe.ctx.region.clone();
+    let Some(found) =
+        aws_steps::target_step(&mut probe.steps, &session, &identity, &endpoint, &region).await
+    else {
+        for name in &AWS_STEPS[1..] {
+            probe.steps.push(skipped(
+                name,
+                "not checked: the database was not found in RDS",
+            ));
+        }
+        return Some(());
+    };
+    probe.ctx.endpoint = endpoint;
+    probe.ctx.aws = AwsFacts::of(&found, &identity);
+    if let Err(causes) =
+        aws_steps::settings_step(&mut probe.steps, &found, &probe.ctx, SystemTime::now())
+    {
+        probe.causes = causes;
+        return None;
+    }
+    let input = aws_steps::DecisionInput {
+        identity: &identity,
+        found: &found,
+        region: &region,
+        db_user: &probe.options.params.user,
+        org_role_arn: probe.options.org_role_arn.as_deref(),
+    };
+    if let Err(causes) =
+        aws_steps::decision_step(&mut probe.steps, &session, &input, &probe.ctx).await
+    {
+        probe.causes = causes;
+        return None;
+    }
+    Some(())
 }
 
 /// Offline token checks against this connection: shape, user, host:port, region, expiry.
@@ -208,7 +277,7 @@ fn check_token(probe: &mut Probe<'_>, token: &str) -> Option<()> {
     }
     let problems = token_problems(probe, &facts);
     if problems.is_empty() {
-        let left = facts.clock(SystemTime::now()).seconds_left;
+        let left = facts.clock(aws_now(probe)).seconds_left;
         probe.steps.push(t.finish(
             StepStatus::Pass,
             format!(
@@ -233,6 +302,16 @@ fn check_token(probe: &mut Probe<'_>, token: &str) -> Option<()> {
         problems,
     );
     None
+}
+
+/// Now by AWS's clock when the identity step measured the skew, else the local clock.
+fn aws_now(probe: &Probe<'_>) -> SystemTime {
+    let now = SystemTime::now();
+    match probe.identity.as_ref().and_then(|i| i.clock_skew_seconds) {
+        Some(skew) if skew > 0 => now - Duration::from_secs(skew.unsigned_abs()),
+        Some(skew) => now + Duration::from_secs(skew.unsigned_abs()),
+        None => now,
+    }
 }
 
 fn port_text(facts: &TokenFacts) -> String {
@@ -333,7 +412,19 @@ fn token_problems(probe: &Probe<'_>, facts: &TokenFacts) -> Vec<Cause> {
             None,
         ));
     }
-    let clock = facts.clock(SystemTime::now());
+    let skew = probe.identity.as_ref().and_then(|i| i.clock_skew_seconds);
+    if let Some(skew) = skew.filter(|s| s.abs() > MAX_FUTURE_SECONDS) {
+        causes.push(probe.cause(
+            codes::CLOCK_SKEW,
+            vec![format!(
+                "this machine's clock is {} of AWS's (the Date header of the STS answer); SigV4 allows 5 min",
+                super::aws::identity::describe_skew(skew)
+            )],
+            None,
+        ));
+    }
+    // RDS judges expiry by AWS's clock: use it when known.
+    let clock = facts.clock(aws_now(probe));
     if clock.expired {
         causes.push(probe.cause(
             codes::TOKEN_EXPIRED,

@@ -129,6 +129,14 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
         "the connection string with verify-full and the CA bundle",
     ),
     ("boundary_arn", "ARN of the permissions boundary policy"),
+    (
+        "dbuser_arn",
+        "the exact `rds-db:connect` resource of this login (`arn:aws:rds-db:…:dbuser:RESOURCE_ID/USER`)",
+    ),
+    (
+        "iam_put_policy",
+        "`put-role-policy --role-name …` or `put-user-policy --user-name …` for the signing principal",
+    ),
     ("role_name", "IAM role name"),
     ("role_arn", "IAM role ARN"),
     ("scp_id", "SCP id (`p-…`)"),

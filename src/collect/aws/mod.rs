@@ -18,6 +18,8 @@ pub mod faults;
 pub mod iam;
 pub mod operations;
 pub mod org;
+pub mod org_chain;
+pub mod principal;
 pub mod rds;
 pub mod sts;
 

@@ -60,6 +60,32 @@ pub const DESCRIBE_POLICY: Operation = Operation::new("organizations", "Describe
 pub const LIST_TARGETS_FOR_POLICY: Operation =
     Operation::new("organizations", "ListTargetsForPolicy");
 
+// The doctor's narrow reads of one principal (instead of the whole account) and its
+// second opinion from IAM's own simulator.
+pub const GET_ROLE: Operation = Operation::new("iam", "GetRole");
+pub const GET_USER: Operation = Operation::new("iam", "GetUser");
+pub const LIST_ATTACHED_ROLE_POLICIES: Operation =
+    Operation::new("iam", "ListAttachedRolePolicies");
+pub const LIST_ROLE_POLICIES: Operation = Operation::new("iam", "ListRolePolicies");
+pub const GET_ROLE_POLICY: Operation = Operation::new("iam", "GetRolePolicy");
+pub const LIST_ATTACHED_USER_POLICIES: Operation =
+    Operation::new("iam", "ListAttachedUserPolicies");
+pub const LIST_USER_POLICIES: Operation = Operation::new("iam", "ListUserPolicies");
+pub const GET_USER_POLICY: Operation = Operation::new("iam", "GetUserPolicy");
+pub const LIST_GROUPS_FOR_USER: Operation = Operation::new("iam", "ListGroupsForUser");
+pub const LIST_ATTACHED_GROUP_POLICIES: Operation =
+    Operation::new("iam", "ListAttachedGroupPolicies");
+pub const LIST_GROUP_POLICIES: Operation = Operation::new("iam", "ListGroupPolicies");
+pub const GET_GROUP_POLICY: Operation = Operation::new("iam", "GetGroupPolicy");
+pub const GET_POLICY: Operation = Operation::new("iam", "GetPolicy");
+pub const GET_POLICY_VERSION: Operation = Operation::new("iam", "GetPolicyVersion");
+pub const SIMULATE_PRINCIPAL_POLICY: Operation = Operation::new("iam", "SimulatePrincipalPolicy");
+
+// The doctor's walk up one account's Organizations chain.
+pub const LIST_PARENTS: Operation = Operation::new("organizations", "ListParents");
+pub const LIST_POLICIES_FOR_TARGET: Operation =
+    Operation::new("organizations", "ListPoliciesForTarget");
+
 /// The complete list. The interceptor refuses anything else.
 pub const OPERATIONS: &[Operation] = &[
     GET_CALLER_IDENTITY,
@@ -80,6 +106,23 @@ pub const OPERATIONS: &[Operation] = &[
     LIST_POLICIES,
     DESCRIBE_POLICY,
     LIST_TARGETS_FOR_POLICY,
+    GET_ROLE,
+    GET_USER,
+    LIST_ATTACHED_ROLE_POLICIES,
+    LIST_ROLE_POLICIES,
+    GET_ROLE_POLICY,
+    LIST_ATTACHED_USER_POLICIES,
+    LIST_USER_POLICIES,
+    GET_USER_POLICY,
+    LIST_GROUPS_FOR_USER,
+    LIST_ATTACHED_GROUP_POLICIES,
+    LIST_GROUP_POLICIES,
+    GET_GROUP_POLICY,
+    GET_POLICY,
+    GET_POLICY_VERSION,
+    SIMULATE_PRINCIPAL_POLICY,
+    LIST_PARENTS,
+    LIST_POLICIES_FOR_TARGET,
 ];
 
 /// Maps the SDK's operation metadata (`"RDS"`, `"DescribeDBInstances"`) to a listed

@@ -65,13 +65,26 @@ pub async fn assume(
         "arn:{}:iam::{account}:role/{}",
         spec.partition, spec.role_name
     );
+    assume_arn(base, log, &role_arn, spec.external_id, "rdsiam-collect").await
+}
+
+/// Assumes the role `role_arn` with the base credentials (the doctor's `--org-role-arn`,
+/// and each account of a collection).
+pub async fn assume_arn(
+    base: &SdkConfig,
+    log: &CallLog,
+    role_arn: &str,
+    external_id: Option<&str>,
+    session_name: &str,
+) -> Result<SdkConfig, Gap> {
+    let account = role_arn.split(':').nth(4).unwrap_or_default();
     let scope = Scope::account(account);
     let out = Clients::new(base.clone(), account, log)
         .sts()
         .assume_role()
-        .role_arn(&role_arn)
-        .role_session_name("rdsiam-collect")
-        .set_external_id(spec.external_id.map(str::to_owned))
+        .role_arn(role_arn)
+        .role_session_name(session_name)
+        .set_external_id(external_id.map(str::to_owned))
         .send()
         .await
         .map_err(|err| {
