@@ -112,6 +112,10 @@ pub struct AwsFacts {
     pub modify: Option<(&'static str, &'static str, String)>,
     /// The signing principal: (`role`|`user`, name).
     pub principal: Option<(&'static str, String)>,
+    /// The SCP (`p-…`) that denies, when the IAM decision found one.
+    pub scp_id: Option<String>,
+    /// The permissions boundary that denies, when the IAM decision found one.
+    pub boundary_arn: Option<String>,
 }
 
 impl AwsFacts {
@@ -149,6 +153,8 @@ impl AwsFacts {
             resource_id: Some(found.resource_id.clone()),
             modify,
             principal,
+            scp_id: None,
+            boundary_arn: None,
         }
     }
 }
@@ -210,6 +216,17 @@ impl FixContext {
             None => "put-role-policy --role-name ROLE_NAME".to_owned(),
         };
         vars.push(("iam_put_policy", put_policy));
+        vars.push((
+            "scp_id",
+            self.aws.scp_id.clone().unwrap_or_else(|| "SCP_ID".into()),
+        ));
+        vars.push((
+            "boundary_arn",
+            self.aws
+                .boundary_arn
+                .clone()
+                .unwrap_or_else(|| "BOUNDARY_POLICY_ARN".into()),
+        ));
         vars.push(("account", account));
         vars.push(("resource_id", resource_id));
         vars

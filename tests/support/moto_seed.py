@@ -11,6 +11,11 @@ Scenarios:
                       (pg-mgmt-role in the management account -> pg-monitor-role in the DB
                       account, connecting as pgmonitor), DBs with IAM on/off, ARN drift
   many-roles N        the single scenario plus N extra roles (API-call scaling benchmark)
+  doctor VARIANT      one database `mydb` and a role `pg-login` to sign tokens with, for
+                      `rdsiam doctor`'s AWS-side tests; VARIANT is good, iam-disabled,
+                      wrong-resource-id, no-allow, boundary-deny or scp-deny (the last in a
+                      member account of an organization whose SCP denies rds-db:connect);
+                      prints the signer's temporary credentials and the DB's facts
   accounts N          an organization with N member accounts, each with a few roles and
                       one instance per region in REGIONS (benchmark); REGIONS env, comma list
 
@@ -357,6 +362,64 @@ def seed_accounts(n, regions):
     return {"root": root, "accounts": accounts}
 
 
+def seed_doctor(variant):
+    account = MGMT
+    extra = {}
+    if variant == "scp-deny":
+        mgmt = session_for(None)
+        org = mgmt.client("organizations")
+        org.create_organization(FeatureSet="ALL")
+        root = org.list_roots()["Roots"][0]["Id"]
+        org.enable_policy_type(RootId=root, PolicyType="SERVICE_CONTROL_POLICY")
+        ou = org.create_organizational_unit(ParentId=root, Name="Databases")["OrganizationalUnit"]["Id"]
+        status = org.create_account(AccountName="db", Email="db@example.com")["CreateAccountStatus"]
+        account = status["AccountId"]
+        org.move_account(AccountId=account, SourceParentId=root, DestinationParentId=ou)
+        scp = org.create_policy(
+            Name="NoDatabaseLogins",
+            Description="deny rds-db:connect",
+            Type="SERVICE_CONTROL_POLICY",
+            Content=doc([{"Sid": "DenyDbConnect", "Effect": "Deny", "Action": "rds-db:connect", "Resource": "*"}]),
+        )["Policy"]["PolicySummary"]
+        org.attach_policy(PolicyId=scp["Id"], TargetId=ou)
+        # A role in the management account that can read the organization (--org-role-arn).
+        mgmt.client("iam").create_role(
+            RoleName="OrgReader", AssumeRolePolicyDocument=trust({"AWS": "*"})
+        )
+        extra = {"scp_id": scp["Id"], "org_role_arn": f"arn:aws:iam::{MGMT}:role/OrgReader", "ou": ou}
+    session = session_for(account)
+    rds = session.client("rds")
+    iam = session.client("iam")
+    db = instance(rds, "mydb", variant != "iam-disabled")
+    endpoint = rds.describe_db_instances(DBInstanceIdentifier="mydb")["DBInstances"][0]["Endpoint"]
+    good = f"arn:aws:rds-db:{REGION}:{account}:dbuser:{db['resource_id']}/pgmonitor"
+    inline = {"connect": connect(good)}
+    if variant == "wrong-resource-id":
+        inline = {"connect": connect(f"arn:aws:rds-db:{REGION}:{account}:dbuser:db-WRONGRESOURCEID0000000000/pgmonitor")}
+    elif variant == "no-allow":
+        inline = {"read-s3": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+    role_arn = role(iam, "pg-login", {"AWS": f"arn:aws:iam::{account}:root"}, inline=inline)
+    if variant == "boundary-deny":
+        boundary = iam.create_policy(
+            PolicyName="s3-only-boundary",
+            PolicyDocument=doc([{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]),
+        )["Policy"]["Arn"]
+        iam.put_role_permissions_boundary(RoleName="pg-login", PermissionsBoundary=boundary)
+        extra["boundary_arn"] = boundary
+    creds = session.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="dba-at-2am")["Credentials"]
+    return {
+        "account": account,
+        "role_arn": role_arn,
+        "resource_id": db["resource_id"],
+        "endpoint": endpoint["Address"],
+        "dbuser_arn": good,
+        "access_key_id": creds["AccessKeyId"],
+        "secret_access_key": creds["SecretAccessKey"],
+        "session_token": creds["SessionToken"],
+        **extra,
+    }
+
+
 def main():
     scenario = sys.argv[1]
     if scenario == "single":
@@ -365,6 +428,8 @@ def main():
         result = seed_org()
     elif scenario == "many-roles":
         result = seed_many_roles(int(sys.argv[2]))
+    elif scenario == "doctor":
+        result = seed_doctor(sys.argv[2])
     elif scenario == "accounts":
         regions = os.environ.get("REGIONS", REGION).split(",")
         result = seed_accounts(int(sys.argv[2]), regions)

@@ -33,6 +33,13 @@ pub enum Verdict {
         code: &'static str,
         evidence: Vec<String>,
     },
+    /// Denied by a guardrail policy (boundary or SCP): the cause, its evidence and the
+    /// deciding policy's ARN (the fix names it).
+    Blocked {
+        code: &'static str,
+        evidence: Vec<String>,
+        policy: Option<String>,
+    },
 }
 
 /// The question: may `principal_arn` (the IAM role or user behind the caller) connect as
@@ -126,7 +133,9 @@ pub fn decide(inventory: &Inventory, question: &Question<'_>) -> Option<Verdict>
                 ),
                 format!(
                     "{what} stops it: {}",
-                    blocker.map_or_else(|| "(no statement recorded)".into(), |b| b.describe())
+                    blocker
+                        .as_ref()
+                        .map_or_else(|| "(no statement recorded)".into(), |b| b.describe())
                 ),
             ];
             if code == codes::SCP_DENY {
@@ -134,7 +143,11 @@ pub fn decide(inventory: &Inventory, question: &Question<'_>) -> Option<Verdict>
                     "SCP levels are root → OUs → account; every level must allow and one explicit Deny anywhere wins".into(),
                 );
             }
-            Verdict::Denied { code, evidence }
+            Verdict::Blocked {
+                code,
+                evidence,
+                policy: blocker.and_then(|b| b.policy),
+            }
         }
     })
 }
@@ -516,23 +529,34 @@ mod tests {
     #[test]
     fn boundary_without_connect_is_boundary_deny() {
         let boundary = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]});
-        let Verdict::Denied { code, evidence } =
-            decide(&inventory(allow(GOOD), Some(boundary), None), &question()).unwrap()
+        let Verdict::Blocked {
+            code,
+            evidence,
+            policy,
+        } = decide(&inventory(allow(GOOD), Some(boundary), None), &question()).unwrap()
         else {
             panic!()
         };
         assert_eq!(code, codes::BOUNDARY_DENY, "{evidence:?}");
+        assert_eq!(
+            policy.as_deref(),
+            Some("arn:aws:iam::111122223333:policy/boundary")
+        );
     }
 
     #[test]
     fn scp_deny_is_scp_deny_naming_the_policy() {
         let scp = json!({"Version": "2012-10-17", "Statement": [{"Sid": "NoDb", "Effect": "Deny", "Action": "rds-db:*", "Resource": "*"}]});
-        let Verdict::Denied { code, evidence } =
-            decide(&inventory(allow(GOOD), None, Some(scp)), &question()).unwrap()
+        let Verdict::Blocked {
+            code,
+            evidence,
+            policy,
+        } = decide(&inventory(allow(GOOD), None, Some(scp)), &question()).unwrap()
         else {
             panic!()
         };
         assert_eq!(code, codes::SCP_DENY);
+        assert!(policy.unwrap_or_default().ends_with("/p-deny"));
         assert!(
             evidence.join("\n").contains("deny-db") || evidence.join("\n").contains("p-deny"),
             "{evidence:?}"

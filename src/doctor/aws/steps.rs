@@ -375,6 +375,28 @@ pub async fn decision_step(
             steps.push(t.finish(StepStatus::Fail, format!("denied: {}", cause.title)));
             Err(vec![cause])
         }
+        Some(Verdict::Blocked {
+            code,
+            evidence,
+            policy,
+        }) => {
+            for line in &evidence {
+                t.evidence(line.clone());
+            }
+            // The fix names the deciding policy: the SCP's id, the boundary's ARN.
+            let mut ctx = ctx.clone();
+            if code == codes::SCP_DENY {
+                ctx.aws.scp_id = policy
+                    .as_deref()
+                    .and_then(|arn| arn.rsplit('/').next())
+                    .map(str::to_owned);
+            } else {
+                ctx.aws.boundary_arn = policy;
+            }
+            let cause = diagnosis::cause(code, evidence, &ctx, None);
+            steps.push(t.finish(StepStatus::Fail, format!("denied: {}", cause.title)));
+            Err(vec![cause])
+        }
         None => {
             steps.push(t.finish(StepStatus::Warn, "decision unknown: principal not found"));
             Ok(())

@@ -1,0 +1,338 @@
+//! `rdsiam doctor`'s AWS-side steps end to end: moto (server mode) plays STS, RDS, IAM and
+//! Organizations, the RDS-like PostgreSQL harness plays the database, and the doctor signs
+//! its own token with the temporary credentials of the role `pg-login` that moto issued, so
+//! the harness verifier checks the real SigV4 signature of the real SDK signer.
+//!
+//! Each failure of FAILURES.md that lives on the AWS side (IAM auth disabled on the instance,
+//! a policy naming another resource id, no policy, a permissions boundary, an SCP) is seeded
+//! through the real AWS APIs (`tests/support/moto_seed.py doctor VARIANT`), and each test
+//! asserts the cause code, its evidence and the concrete fix. Needs moto (`.venv`), root,
+//! PostgreSQL and the PAM module, all provided by `scripts/test.sh`.
+
+mod support;
+
+use anyhow::{Context, Result, ensure};
+use assert_cmd::Command;
+use serde_json::Value;
+use support::moto::MotoServer;
+use support::pg_harness::{HarnessOptions, KnownKey, RdsLikePostgres, TestCredentials, roles};
+
+/// What `moto_seed.py doctor VARIANT` made.
+struct Seeded {
+    moto: MotoServer,
+    facts: Value,
+    server: RdsLikePostgres,
+}
+
+impl Seeded {
+    fn fact(&self, key: &str) -> Result<String> {
+        self.facts[key]
+            .as_str()
+            .map(str::to_owned)
+            .with_context(|| format!("seed output lacks {key}: {}", self.facts))
+    }
+}
+
+/// moto seeded with `variant`, and a harness whose certificate carries moto's endpoint name
+/// and whose verifier knows the signer's temporary key. `allowed_users` emulates what IAM
+/// would let the key do (`Some(vec![])`: nothing, as for a denied principal).
+fn seed(variant: &str, allowed_users: Option<Vec<String>>) -> Result<Seeded> {
+    let moto = MotoServer::start()?;
+    let facts = moto.seed("doctor", &[variant])?;
+    let endpoint = facts["endpoint"]
+        .as_str()
+        .context("seed output lacks endpoint")?
+        .to_owned();
+    let credentials = TestCredentials {
+        access_key_id: facts["access_key_id"].as_str().unwrap_or_default().into(),
+        secret_access_key: facts["secret_access_key"]
+            .as_str()
+            .unwrap_or_default()
+            .into(),
+        session_token: facts["session_token"].as_str().map(str::to_owned),
+    };
+    let server = RdsLikePostgres::start(HarnessOptions {
+        tls_names: vec![endpoint.clone(), "localhost".into()],
+        endpoint_hosts: vec![endpoint],
+        keys: vec![KnownKey {
+            allowed_users,
+            ..KnownKey::any_user(credentials)
+        }],
+        ..HarnessOptions::default()
+    })?;
+    Ok(Seeded {
+        moto,
+        facts,
+        server,
+    })
+}
+
+struct Run {
+    code: i32,
+    json: Value,
+    output: String,
+}
+
+impl Run {
+    fn step(&self, name: &str) -> Result<&Value> {
+        self.json["steps"]
+            .as_array()
+            .and_then(|steps| steps.iter().find(|s| s["name"] == name))
+            .with_context(|| format!("no step {name}:\n{}", self.output))
+    }
+
+    fn codes(&self) -> Vec<String> {
+        self.json["diagnosis"]
+            .as_array()
+            .map(|c| {
+                c.iter()
+                    .filter_map(|c| c["code"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn first_cause(&self, code: &str) -> Result<&Value> {
+        let first = &self.json["diagnosis"][0];
+        ensure!(
+            first["code"] == code,
+            "expected {code} first, got {:?}:\n{}",
+            self.codes(),
+            self.output
+        );
+        Ok(first)
+    }
+}
+
+/// The doctor as a DBA runs it: the real endpoint name (TLS and token), TCP to the tunnel,
+/// the signer's credentials in the environment, AWS calls to moto.
+fn doctor(seeded: &Seeded, extra: &[&str]) -> Result<Run> {
+    let endpoint = seeded.fact("endpoint")?;
+    let mut cmd = Command::cargo_bin("rdsiam")?;
+    cmd.env_clear()
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ENDPOINT_URL", seeded.moto.endpoint())
+        .env("AWS_ACCESS_KEY_ID", seeded.fact("access_key_id")?)
+        .env("AWS_SECRET_ACCESS_KEY", seeded.fact("secret_access_key")?)
+        .env("AWS_SESSION_TOKEN", seeded.fact("session_token")?)
+        .env("AWS_REGION", "us-east-1")
+        .args(["doctor", "--format", "json", "--connect-timeout", "5s"])
+        .args(["--host", &endpoint, "--hostaddr", "127.0.0.1"])
+        .args(["--port", &seeded.server.port().to_string()])
+        .args(["--user", roles::IAM_USER, "--dbname", roles::DATABASE])
+        .args(["--sslmode", "verify-full"])
+        .arg("--sslrootcert")
+        .arg(seeded.server.ca_cert_path())
+        .args(["--region", "us-east-1"])
+        .args(extra);
+    let out = cmd.output()?;
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let output = format!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let json: Value = serde_json::from_str(&stdout)
+        .with_context(|| format!("doctor did not print JSON:\n{output}"))?;
+    for secret in ["secret_access_key", "session_token"] {
+        ensure!(
+            !output.contains(&seeded.fact(secret)?),
+            "the doctor printed the signer's {secret}"
+        );
+    }
+    Ok(Run {
+        code: out.status.code().unwrap_or(-1),
+        json,
+        output,
+    })
+}
+
+/// Tokens the harness verifier saw (none when the doctor stopped before logging in).
+fn logins_attempted(server: &RdsLikePostgres) -> usize {
+    server.verifier_decisions().map(|d| d.len()).unwrap_or(0)
+}
+
+fn fix_text(cause: &Value) -> String {
+    cause["fix"].to_string()
+}
+
+#[test]
+fn good_login_passes_the_aws_steps_and_logs_in() -> Result<()> {
+    let seeded = seed("good", None)?;
+    let run = doctor(&seeded, &[])?;
+    ensure!(
+        run.code == 0 && run.json["ok"] == true,
+        "exit {}:\n{}",
+        run.code,
+        run.output
+    );
+    let identity = run.step("identity")?;
+    ensure!(identity["status"] == "pass", "{identity}");
+    ensure!(
+        identity["summary"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("assumed-role/pg-login/dba-at-2am"),
+        "{identity}"
+    );
+    let target = run.step("target")?;
+    ensure!(target["status"] == "pass", "{target}");
+    let resource_id = seeded.fact("resource_id")?;
+    ensure!(
+        target["summary"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(&resource_id),
+        "{target}"
+    );
+    ensure!(
+        target.to_string().contains("instance endpoint"),
+        "matched by the endpoint address, not a fallback: {target}"
+    );
+    ensure!(run.step("rds-settings")?["status"] == "pass");
+    let decision = run.step("iam-decision")?;
+    ensure!(
+        decision["status"] == "pass" || decision["status"] == "warn",
+        "{decision}"
+    );
+    ensure!(
+        decision["summary"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("allowed by"),
+        "{decision}"
+    );
+    ensure!(
+        decision.to_string().contains(&seeded.fact("dbuser_arn")?),
+        "the decision names the exact dbuser ARN: {decision}"
+    );
+    ensure!(run.step("login")?["status"] == "pass");
+    ensure!(logins_attempted(&seeded.server) >= 1);
+    Ok(())
+}
+
+#[test]
+fn iam_auth_disabled_stops_before_login_with_the_modify_command() -> Result<()> {
+    let seeded = seed("iam-disabled", None)?;
+    let run = doctor(&seeded, &[])?;
+    ensure!(run.code == 1, "exit {}:\n{}", run.code, run.output);
+    let cause = run.first_cause("iam-auth-disabled")?;
+    ensure!(
+        cause["evidence"]
+            .to_string()
+            .contains("IAMDatabaseAuthenticationEnabled is false on instance mydb"),
+        "{cause}"
+    );
+    let fix = fix_text(cause);
+    ensure!(
+        fix.contains(
+            "aws rds modify-db-instance --db-instance-identifier mydb --enable-iam-database-authentication --apply-immediately --region us-east-1"
+        ),
+        "{fix}"
+    );
+    ensure!(run.step("rds-settings")?["status"] == "fail");
+    ensure!(
+        run.step("login").is_err(),
+        "the probe stops at the first broken link"
+    );
+    ensure!(logins_attempted(&seeded.server) == 0, "no token was sent");
+    Ok(())
+}
+
+#[test]
+fn policy_with_another_resource_id_is_policy_resource_mismatch() -> Result<()> {
+    let seeded = seed("wrong-resource-id", Some(Vec::new()))?;
+    let run = doctor(&seeded, &[])?;
+    ensure!(run.code == 1, "exit {}:\n{}", run.code, run.output);
+    let cause = run.first_cause("policy-resource-mismatch")?;
+    let evidence = cause["evidence"].to_string();
+    let resource_id = seeded.fact("resource_id")?;
+    ensure!(
+        evidence.contains("db-WRONGRESOURCEID0000000000") && evidence.contains(&resource_id),
+        "evidence names the policy's id and the database's: {evidence}"
+    );
+    let fix = fix_text(cause);
+    ensure!(
+        fix.contains(&seeded.fact("dbuser_arn")?)
+            && fix.contains("aws iam put-role-policy --role-name pg-login"),
+        "the fix grants the exact ARN to the signing role: {fix}"
+    );
+    ensure!(logins_attempted(&seeded.server) == 0);
+    Ok(())
+}
+
+#[test]
+fn role_without_a_connect_policy_is_policy_no_allow() -> Result<()> {
+    let seeded = seed("no-allow", Some(Vec::new()))?;
+    let run = doctor(&seeded, &[])?;
+    ensure!(run.code == 1, "exit {}:\n{}", run.code, run.output);
+    let cause = run.first_cause("policy-no-allow")?;
+    ensure!(
+        fix_text(cause).contains(&seeded.fact("dbuser_arn")?),
+        "{cause}"
+    );
+    Ok(())
+}
+
+#[test]
+fn permissions_boundary_without_connect_is_boundary_deny() -> Result<()> {
+    let seeded = seed("boundary-deny", Some(Vec::new()))?;
+    let run = doctor(&seeded, &[])?;
+    ensure!(run.code == 1, "exit {}:\n{}", run.code, run.output);
+    let cause = run.first_cause("boundary-deny")?;
+    ensure!(
+        cause["evidence"].to_string().contains("s3-only-boundary"),
+        "evidence names the boundary policy: {cause}"
+    );
+    let fix = fix_text(cause);
+    ensure!(
+        fix.contains(&format!(
+            "aws iam create-policy-version --policy-arn {}",
+            seeded.fact("boundary_arn")?
+        )),
+        "the fix names the boundary: {fix}"
+    );
+    Ok(())
+}
+
+#[test]
+fn scp_deny_is_found_through_the_org_role() -> Result<()> {
+    let seeded = seed("scp-deny", Some(Vec::new()))?;
+    let org_role = seeded.fact("org_role_arn")?;
+    let run = doctor(&seeded, &["--org-role-arn", &org_role])?;
+    ensure!(run.code == 1, "exit {}:\n{}", run.code, run.output);
+    let cause = run.first_cause("scp-deny")?;
+    let evidence = cause["evidence"].to_string();
+    ensure!(
+        evidence.contains("NoDatabaseLogins") || evidence.contains(&seeded.fact("scp_id")?),
+        "evidence names the SCP: {evidence}"
+    );
+    let fix = fix_text(cause);
+    ensure!(
+        fix.contains(&format!(
+            "aws organizations describe-policy --policy-id {}",
+            seeded.fact("scp_id")?
+        )) && fix.contains(&seeded.fact("account")?),
+        "the fix names the SCP and the account: {fix}"
+    );
+    ensure!(logins_attempted(&seeded.server) == 0);
+    Ok(())
+}
+
+#[test]
+fn unreadable_scps_are_a_warning_naming_org_role_arn_and_the_login_decides() -> Result<()> {
+    // The member account cannot walk its organization: the decision covers identity and
+    // boundary only, says so, and the login attempt (refused here) gives the verdict.
+    let seeded = seed("scp-deny", Some(Vec::new()))?;
+    let run = doctor(&seeded, &[])?;
+    ensure!(run.code == 1, "exit {}:\n{}", run.code, run.output);
+    let decision = run.step("iam-decision")?;
+    ensure!(decision["status"] == "warn", "{decision}");
+    ensure!(
+        decision.to_string().contains("--org-role-arn"),
+        "{decision}"
+    );
+    ensure!(
+        run.codes().first().map(String::as_str) == Some("token-rejected"),
+        "{:?}",
+        run.codes()
+    );
+    ensure!(logins_attempted(&seeded.server) == 1);
+    Ok(())
+}
