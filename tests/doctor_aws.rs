@@ -14,6 +14,7 @@ mod support;
 use anyhow::{Context, Result, ensure};
 use assert_cmd::Command;
 use serde_json::Value;
+use support::fault_proxy::FaultProxy;
 use support::moto::MotoServer;
 use support::pg_harness::{HarnessOptions, KnownKey, RdsLikePostgres, TestCredentials, roles};
 
@@ -107,11 +108,16 @@ impl Run {
 /// The doctor as a DBA runs it: the real endpoint name (TLS and token), TCP to the tunnel,
 /// the signer's credentials in the environment, AWS calls to moto.
 fn doctor(seeded: &Seeded, extra: &[&str]) -> Result<Run> {
+    doctor_via(seeded, &seeded.moto.endpoint(), extra)
+}
+
+/// [`doctor`] with AWS calls sent to `aws_endpoint` (a proxy in front of moto).
+fn doctor_via(seeded: &Seeded, aws_endpoint: &str, extra: &[&str]) -> Result<Run> {
     let endpoint = seeded.fact("endpoint")?;
     let mut cmd = Command::cargo_bin("rdsiam")?;
     cmd.env_clear()
         .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ENDPOINT_URL", seeded.moto.endpoint())
+        .env("AWS_ENDPOINT_URL", aws_endpoint)
         .env("AWS_ACCESS_KEY_ID", seeded.fact("access_key_id")?)
         .env("AWS_SECRET_ACCESS_KEY", seeded.fact("secret_access_key")?)
         .env("AWS_SESSION_TOKEN", seeded.fact("session_token")?)
@@ -334,5 +340,39 @@ fn unreadable_scps_are_a_warning_naming_org_role_arn_and_the_login_decides() -> 
         run.codes()
     );
     ensure!(logins_attempted(&seeded.server) == 1);
+    Ok(())
+}
+
+#[test]
+fn local_clock_ten_minutes_ahead_of_aws_is_clock_skew() -> Result<()> {
+    // AWS's clock comes from the Date header of the STS answer; a proxy in front of moto
+    // reports AWS time 10 minutes behind this machine, so the token this machine signs is
+    // dated 10 minutes in AWS's future (SigV4 allows 5).
+    let seeded = seed("good", None)?;
+    let proxy = FaultProxy::start(
+        seeded.moto.port,
+        &seeded.fact("access_key_id")?,
+        &seeded.fact("account")?,
+        Vec::new(),
+    )?;
+    let aws_time = std::time::SystemTime::now() - std::time::Duration::from_secs(600);
+    let date = aws_smithy_types::DateTime::from(aws_time)
+        .fmt(aws_smithy_types::date_time::Format::HttpDate)?;
+    proxy.set_date_header(&date);
+    let run = doctor_via(&seeded, &proxy.endpoint(), &[])?;
+    ensure!(run.code == 1, "exit {}:\n{}", run.code, run.output);
+    let cause = run.first_cause("clock-skew")?;
+    let evidence = cause["evidence"].to_string();
+    ensure!(
+        evidence.contains("min") && evidence.contains("ahead of AWS"),
+        "{evidence}"
+    );
+    ensure!(
+        run.codes().iter().filter(|c| *c == "clock-skew").count() == 1,
+        "one clock-skew cause, not one per symptom: {:?}",
+        run.codes()
+    );
+    ensure!(fix_text(cause).contains("NTP") || fix_text(cause).contains("chrony"));
+    ensure!(logins_attempted(&seeded.server) == 0);
     Ok(())
 }

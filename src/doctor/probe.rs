@@ -304,6 +304,19 @@ fn check_token(probe: &mut Probe<'_>, token: &str) -> Option<()> {
     None
 }
 
+/// Whose clock [`aws_now`] is.
+fn clock_basis(probe: &Probe<'_>) -> &'static str {
+    if probe
+        .identity
+        .as_ref()
+        .is_some_and(|i| i.clock_skew_seconds.is_some())
+    {
+        "AWS's clock"
+    } else {
+        "this machine's clock"
+    }
+}
+
 /// Now by AWS's clock when the identity step measured the skew, else the local clock.
 fn aws_now(probe: &Probe<'_>) -> SystemTime {
     let now = SystemTime::now();
@@ -429,9 +442,10 @@ fn token_problems(probe: &Probe<'_>, facts: &TokenFacts) -> Vec<Cause> {
         causes.push(probe.cause(
             codes::TOKEN_EXPIRED,
             vec![format!(
-                "token expired at {} ({} s ago; tokens live {} s at most)",
+                "token expired at {} ({} s ago by {}; tokens live {} s at most)",
                 token::rfc3339(facts.expires_at),
                 -clock.seconds_left,
+                clock_basis(probe),
                 token::MAX_EXPIRES_SECONDS
             )],
             None,
@@ -447,12 +461,14 @@ fn token_problems(probe: &Probe<'_>, facts: &TokenFacts) -> Vec<Cause> {
             None,
         ));
     }
-    if clock.issued_in_future_seconds > MAX_FUTURE_SECONDS {
+    let skew_reported = causes.iter().any(|c| c.code == codes::CLOCK_SKEW);
+    if clock.issued_in_future_seconds > MAX_FUTURE_SECONDS && !skew_reported {
         causes.push(probe.cause(
             codes::CLOCK_SKEW,
             vec![format!(
-                "token dated {} s in the future of this machine's clock: the signing clock is ahead",
-                clock.issued_in_future_seconds
+                "token dated {} s in the future of {}: the signing clock is ahead",
+                clock.issued_in_future_seconds,
+                clock_basis(probe)
             )],
             None,
         ));

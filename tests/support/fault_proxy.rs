@@ -56,6 +56,8 @@ struct State {
     keys: HashMap<String, String>,
     /// (account, operation, faulted) for every request seen.
     seen: Vec<(String, String, bool)>,
+    /// Replaces the `Date` header of forwarded answers (an AWS whose clock differs).
+    date: Option<String>,
 }
 
 pub struct FaultProxy {
@@ -79,6 +81,7 @@ impl FaultProxy {
             bodies: Vec::new(),
             keys: HashMap::from([(base_key.to_owned(), base_account.to_owned())]),
             seen: Vec::new(),
+            date: None,
         }));
         let stop = Arc::new(AtomicBool::new(false));
         let (accept_state, accept_stop) = (state.clone(), stop.clone());
@@ -115,6 +118,13 @@ impl FaultProxy {
             .lock()
             .map(|s| s.bodies.clone())
             .unwrap_or_default()
+    }
+
+    /// Forwarded answers carry this `Date` header instead of moto's (HTTP date format).
+    pub fn set_date_header(&self, date: &str) {
+        if let Ok(mut state) = self.state.lock() {
+            state.date = Some(date.to_owned());
+        }
     }
 
     /// Adds canned answers (checked before faults and before forwarding).
@@ -282,13 +292,34 @@ fn serve(stream: TcpStream, upstream_port: u16, state: &Mutex<State>) -> Result<
                         state.keys.insert(key.to_owned(), target_account);
                     }
                 }
-                response
+                let date = state.lock().ok().and_then(|s| s.date.clone());
+                match date {
+                    Some(date) => with_date(&response, &date),
+                    None => response,
+                }
             }
         };
         writer.write_all(&response)?;
         writer.flush()?;
     }
     Ok(())
+}
+
+/// `response` with its `Date` header replaced (or added).
+fn with_date(response: &[u8], date: &str) -> Vec<u8> {
+    let Some(split) = response.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return response.to_vec();
+    };
+    let head = String::from_utf8_lossy(&response[..split]);
+    let mut lines: Vec<String> = head
+        .split("\r\n")
+        .filter(|l| !l.to_ascii_lowercase().starts_with("date:"))
+        .map(str::to_owned)
+        .collect();
+    lines.push(format!("Date: {date}"));
+    let mut out = lines.join("\r\n").into_bytes();
+    out.extend_from_slice(&response[split..]);
+    out
 }
 
 fn error_response(fault: &Fault, operation: &str, account: &str, json_protocol: bool) -> Vec<u8> {
