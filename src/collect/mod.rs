@@ -5,4 +5,5 @@
 //! - [`postgres`]: roles and databases from inside PostgreSQL (read-only transaction).
 
 pub mod aws;
+pub mod databases;
 pub mod postgres;

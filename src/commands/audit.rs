@@ -9,6 +9,7 @@ use std::time::SystemTime;
 
 use anyhow::{Context, Result, bail};
 
+use super::db_args::DbArgs;
 use super::live::LiveArgs;
 use crate::activity::cloudtrail_layout::Day;
 use crate::activity::ingest::{IngestOptions, add_cloudtrail_activity};
@@ -28,6 +29,8 @@ pub struct AuditArgs {
     pub snapshot: Option<PathBuf>,
     #[command(flatten)]
     pub live: LiveArgs,
+    #[command(flatten)]
+    pub db: DbArgs,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Write the report to FILE (atomically) instead of stdout.
@@ -56,6 +59,7 @@ fn parse_day(text: &str) -> Result<Day, String> {
 }
 
 pub fn run(args: AuditArgs) -> Result<Outcome> {
+    args.db.check()?;
     let (mut inventory, snapshot_path) = match &args.snapshot {
         Some(path) => {
             if args.live.any_set() {
@@ -72,6 +76,8 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
             (collection.inventory, None)
         }
     };
+    args.db
+        .apply(&mut inventory, args.live.profile.as_deref())?;
     if !args.cloudtrail_dirs.is_empty() {
         add_activity(&mut inventory, &args)?;
     }

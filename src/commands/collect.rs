@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
+use super::db_args::DbArgs;
 use super::live::LiveArgs;
 use crate::collect::aws;
 use crate::exit::Outcome;
@@ -14,6 +15,8 @@ use crate::inventory::{snapshot, validate};
 pub struct CollectArgs {
     #[command(flatten)]
     pub live: LiveArgs,
+    #[command(flatten)]
+    pub db: DbArgs,
     /// Snapshot file to write (`.json`, or `.json.gz` to compress).
     #[arg(long, value_name = "FILE")]
     pub output: PathBuf,
@@ -21,7 +24,10 @@ pub struct CollectArgs {
 
 pub fn run(args: CollectArgs) -> Result<Outcome> {
     let options = args.live.options()?;
-    let collection = aws::collect_blocking(&options)?;
+    args.db.check()?;
+    let mut collection = aws::collect_blocking(&options)?;
+    args.db
+        .apply(&mut collection.inventory, args.live.profile.as_deref())?;
     let inventory = &collection.inventory;
     // AWS data is consistent by construction; a structural issue here (e.g. an emulator that
     // gives every instance the same resource id) would make the snapshot refuse to load.

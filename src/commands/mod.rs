@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod collect;
+pub mod db_args;
 pub mod doctor;
 pub mod explain;
 pub mod live;
