@@ -524,6 +524,84 @@ fn closed_port_is_connection_refused() -> Result<()> {
 }
 
 #[test]
+fn unanswered_syn_is_network_timeout() -> Result<()> {
+    // A listener whose accept queue is full: Linux drops further SYNs (it does not refuse
+    // them), exactly what a security group without the inbound rule does to a client.
+    let server = server()?;
+    let listener = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
+    listener.bind(&"127.0.0.1:0".parse::<std::net::SocketAddr>()?.into())?;
+    listener.listen(0)?;
+    let port = listener
+        .local_addr()?
+        .as_socket()
+        .context("listener address")?
+        .port();
+    // Backlog 0 still queues one connection: fill it (never accepted).
+    let _filler = TcpStream::connect(("127.0.0.1", port))?;
+    let token = server.token_request(roles::IAM_USER).port(port).mint()?;
+    let args = good_args(server, roles::IAM_USER);
+    let port_text = port.to_string();
+    let run = doctor(
+        &with(&args, &["--port"], &["--port", &port_text]),
+        Some(&token),
+    )?;
+    let cause = run.expect_first("network-timeout")?;
+    ensure!(
+        fix_text(cause).contains("security group") || fix_text(cause).contains("inbound"),
+        "the fix points at the network path: {cause}"
+    );
+    drop(listener);
+    Ok(())
+}
+
+#[test]
+fn empty_token_variable_is_token_missing() -> Result<()> {
+    let server = server()?;
+    let args = good_args(server, roles::IAM_USER);
+    let run = doctor(
+        &with(&args, &[], &["--token-env", "RDSIAM_UNSET_VAR"]),
+        None,
+    )?;
+    ensure!(run.code == 1, "{}", run.output);
+    let cause = run.expect_first("token-missing")?;
+    ensure!(
+        cause["evidence"].to_string().contains("RDSIAM_UNSET_VAR"),
+        "{cause}"
+    );
+    Ok(())
+}
+
+#[test]
+fn no_credentials_to_sign_is_credentials_missing() -> Result<()> {
+    // No token given and no AWS credentials anywhere (the environment is cleared, instance
+    // metadata disabled): the doctor cannot sign one.
+    let server = server()?;
+    let args = good_args(server, roles::IAM_USER);
+    let run = doctor(&with(&args, &[], &["--region", "us-east-1"]), None)?;
+    ensure!(run.code == 1, "{}", run.output);
+    run.expect_first("credentials-missing")?;
+    ensure!(
+        run.json["steps"][0]["name"] == "identity" && run.json["steps"][0]["status"] == "warn",
+        "{}",
+        run.output
+    );
+    Ok(())
+}
+
+#[test]
+fn garbage_token_is_token_malformed() -> Result<()> {
+    let server = server()?;
+    let args = good_args(server, roles::IAM_USER);
+    let run = doctor(
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        Some("not-a-token"),
+    )?;
+    ensure!(run.code == 1, "{}", run.output);
+    run.expect_first("token-malformed")?;
+    Ok(())
+}
+
+#[test]
 fn unknown_name_is_dns_failure() -> Result<()> {
     let server = server()?;
     let token = server
