@@ -288,8 +288,8 @@ pub async fn decision_step(
         t.evidence(format!("principal {principal_arn}"));
     }
     let iam_gaps = describe_gaps(&gaps);
-    let organization = read_chain(&mut t, session, identity, input.org_role_arn).await;
-    let scps_known = organization.is_some();
+    let (organization, scps_known) =
+        read_chain(&mut t, session, identity, input.org_role_arn).await;
     let mut inventory = Inventory {
         organization,
         accounts: vec![Account {
@@ -425,27 +425,41 @@ fn root_verdict(inventory: &mut Inventory, question: &Question<'_>) -> Option<Ve
 }
 
 /// The account's SCP chain: with the caller's credentials (management account or delegated
-/// administrator), else through `--org-role-arn`. `None` with evidence when not readable.
+/// administrator), else through `--org-role-arn`. Returns the chain and whether the SCP side
+/// is known: an account outside any organization has no SCPs (known); an unreadable chain is
+/// unknown (with evidence naming the missing permission).
 async fn read_chain(
     t: &mut StepTimer,
     session: &AwsSession,
     identity: &Identity,
     org_role_arn: Option<&str>,
-) -> Option<crate::inventory::Organization> {
+) -> (Option<crate::inventory::Organization>, bool) {
     let mut gaps = Vec::new();
     let own = session.clients(&identity.account);
     if let Some(org) = org_chain::read(&own, &identity.account, &mut gaps).await {
         t.evidence(describe_chain(&org, &identity.account));
-        return Some(org);
+        return (Some(org), true);
     }
     if gaps.is_empty() {
         t.evidence(format!(
             "account {} is not in an AWS Organization: no SCPs apply",
             identity.account
         ));
-        return None;
+        return (None, true);
     }
-    let own_gaps = describe_gaps(&gaps);
+    let org = read_chain_through_role(t, session, identity, org_role_arn, &gaps).await;
+    let known = org.is_some();
+    (org, known)
+}
+
+async fn read_chain_through_role(
+    t: &mut StepTimer,
+    session: &AwsSession,
+    identity: &Identity,
+    org_role_arn: Option<&str>,
+    gaps: &[crate::inventory::Gap],
+) -> Option<crate::inventory::Organization> {
+    let own_gaps = describe_gaps(gaps);
     let Some(role) = org_role_arn else {
         t.evidence(format!(
             "SCPs not checked: the organization is not readable from account {} ({}); pass --org-role-arn with a role in the management or delegated administrator account",
