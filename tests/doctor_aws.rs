@@ -376,3 +376,29 @@ fn local_clock_ten_minutes_ahead_of_aws_is_clock_skew() -> Result<()> {
     ensure!(logins_attempted(&seeded.server) == 0);
     Ok(())
 }
+
+#[test]
+fn pam_failure_after_clean_aws_checks_rules_out_what_was_checked() -> Result<()> {
+    // RDS (here: the harness verifier) refuses the key although IAM allows it: what the AWS
+    // steps proved is ruled out instead of listed as candidates.
+    let seeded = seed("good", Some(Vec::new()))?;
+    let run = doctor(&seeded, &[])?;
+    ensure!(run.code == 1, "exit {}:\n{}", run.code, run.output);
+    let cause = run.first_cause("token-rejected")?;
+    let evidence = cause["evidence"].to_string();
+    ensure!(
+        evidence.contains("ruled out: IAM authentication is enabled")
+            && evidence.contains("ruled out: the IAM decision")
+            && evidence.contains("what remains"),
+        "{evidence}"
+    );
+    for code in ["iam-auth-disabled", "policy-no-allow", "scp-deny"] {
+        ensure!(
+            !run.codes().iter().any(|c| c == code),
+            "{code} was ruled out by the AWS steps: {:?}",
+            run.codes()
+        );
+    }
+    ensure!(logins_attempted(&seeded.server) == 1);
+    Ok(())
+}

@@ -116,6 +116,10 @@ pub struct AwsFacts {
     pub scp_id: Option<String>,
     /// The permissions boundary that denies, when the IAM decision found one.
     pub boundary_arn: Option<String>,
+    /// The rds-settings step ran and IAM authentication is on.
+    pub settings_checked: bool,
+    /// What the iam-decision step concluded: `(allowed for certain, summary)`.
+    pub decision: Option<(bool, String)>,
 }
 
 impl AwsFacts {
@@ -155,6 +159,8 @@ impl AwsFacts {
             principal,
             scp_id: None,
             boundary_arn: None,
+            settings_checked: false,
+            decision: None,
         }
     }
 }
@@ -370,27 +376,54 @@ pub fn not_pam_causes(said: String, ctx: &FixContext) -> Vec<Cause> {
     ]
 }
 
-/// PAM rejected a token whose offline checks passed: the cause is on the AWS side.
+/// PAM rejected a token whose offline checks passed: the cause is on the AWS side. Candidates
+/// the AWS-side steps ruled out are left out (and said so); the others are listed with what
+/// is known of them.
 pub fn token_rejected_causes(said: String, ctx: &FixContext) -> Vec<Cause> {
     let unchecked = "not checked: AWS-side checks need --region and the signer's AWS credentials";
-    let mut causes = vec![cause(
-        codes::TOKEN_REJECTED,
-        vec![
-            said,
-            "the token's user, host, port, region and expiry match this connection".into(),
-            "RDS's own reason is only in the iam-db-auth-error log export (off by default)".into(),
-        ],
-        ctx,
-        None,
-    )];
-    for code in [
-        codes::IAM_AUTH_DISABLED,
-        codes::POLICY_NO_ALLOW,
-        codes::POLICY_RESOURCE_MISMATCH,
-        codes::SCP_DENY,
-        codes::BOUNDARY_DENY,
-    ] {
-        causes.push(cause(code, vec![unchecked.into()], ctx, None));
+    let mut evidence = vec![
+        said,
+        "the token's user, host, port, region and expiry match this connection".into(),
+        "RDS's own reason is only in the iam-db-auth-error log export (off by default)".into(),
+    ];
+    let aws = &ctx.aws;
+    if aws.settings_checked {
+        evidence.push("ruled out: IAM authentication is enabled (rds-settings)".into());
+    }
+    let decision_allows = matches!(aws.decision, Some((true, _)));
+    if let Some((true, summary)) = &aws.decision {
+        evidence.push(format!(
+            "ruled out: the IAM decision for the checked identity is {summary} (iam-decision)"
+        ));
+    }
+    if aws.settings_checked && decision_allows {
+        evidence.push(
+            "what remains: the token was signed by other credentials than the identity checked, a session policy narrowed the role session, or a policy change has not propagated yet (IAM is eventually consistent; retry in a minute)".into(),
+        );
+    }
+    let mut causes = vec![cause(codes::TOKEN_REJECTED, evidence, ctx, None)];
+    if !aws.settings_checked {
+        causes.push(cause(
+            codes::IAM_AUTH_DISABLED,
+            vec![unchecked.into()],
+            ctx,
+            None,
+        ));
+    }
+    if !decision_allows {
+        let known = aws
+            .decision
+            .as_ref()
+            .map(|(_, summary)| format!("not certain: the IAM decision step says {summary}"));
+        for code in [
+            codes::POLICY_NO_ALLOW,
+            codes::POLICY_RESOURCE_MISMATCH,
+            codes::SCP_DENY,
+            codes::BOUNDARY_DENY,
+        ] {
+            let line = known.clone().unwrap_or_else(|| unchecked.to_owned());
+            causes.push(cause(code, vec![line], ctx, None));
+        }
     }
     causes
 }

@@ -224,6 +224,7 @@ async fn aws_steps(probe: &mut Probe<'_>, token: &str) -> Option<()> {
         probe.causes = causes;
         return None;
     }
+    probe.ctx.aws.settings_checked = true;
     let input = aws_steps::DecisionInput {
         identity: &identity,
         found: &found,
@@ -237,6 +238,12 @@ async fn aws_steps(probe: &mut Probe<'_>, token: &str) -> Option<()> {
         probe.causes = causes;
         return None;
     }
+    // Remembered for the diagnosis of a later PAM failure (what is ruled out).
+    probe.ctx.aws.decision = probe
+        .steps
+        .last()
+        .filter(|s| s.name == "iam-decision")
+        .map(|s| (s.status == StepStatus::Pass, s.summary.clone()));
     Some(())
 }
 
