@@ -11,8 +11,11 @@
 //! only when nothing at all could be collected.
 //!
 //! Modules: [`config`] (SDK config, guarded clients), [`operations`] (the allow-list),
-//! [`sts`], [`iam`], [`rds`], [`org`], [`faults`].
+//! [`sts`], [`iam`], [`rds`], [`org`], [`faults`]; for activity, [`athena`] and [`cloudtrail`]
+//! (LookupEvents).
 
+pub mod athena;
+pub mod cloudtrail;
 pub mod config;
 pub mod faults;
 pub mod iam;
