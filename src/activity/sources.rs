@@ -47,6 +47,16 @@ pub struct AthenaSettings {
     pub polling: Polling,
 }
 
+/// The AWS-side sources a collection reads after the IAM/RDS facts (`collect`, live `audit`).
+#[derive(Debug, Clone, Default)]
+pub struct ActivityRequest {
+    pub athena: Option<AthenaSettings>,
+    pub lookup_events: bool,
+    /// `--activity-since`; Athena defaults to [`LOOKUP_DAYS`] ago, LookupEvents reads all it
+    /// keeps.
+    pub since: Option<Day>,
+}
+
 /// Events, scopes and gaps of one source run.
 #[derive(Debug, Default)]
 pub struct SourceOutcome {

@@ -10,8 +10,10 @@ use anyhow::{Result, bail};
 
 use crate::activity::athena::sql::{DateFormat, Identifier, Partitions};
 use crate::activity::cloudtrail_layout::Day;
-use crate::activity::sources::AthenaSettings;
+use crate::activity::ingest::{IngestOptions, add_cloudtrail_activity};
+use crate::activity::sources::{ActivityRequest, AthenaSettings};
 use crate::collect::aws::athena::Polling;
+use crate::inventory::Inventory;
 
 /// Athena over a CloudTrail table (the table of AWS's "Querying AWS CloudTrail logs" guide).
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -144,6 +146,45 @@ impl ActivityInputArgs {
         }
         self.athena.settings().map(|_| ())
     }
+}
+
+impl ActivityInputArgs {
+    /// The AWS-side request for the collector, `None` when neither Athena nor LookupEvents.
+    pub fn request(&self) -> Result<Option<ActivityRequest>> {
+        if !self.wants_aws() {
+            return Ok(None);
+        }
+        Ok(Some(ActivityRequest {
+            athena: self.athena.settings()?,
+            lookup_events: self.lookup_events,
+            since: self.activity_since,
+        }))
+    }
+}
+
+/// Scans `--cloudtrail-dir` (if given) into the inventory's activity; a one-line summary goes
+/// to stderr (damaged files become coverage gaps).
+pub fn add_files(inventory: &mut Inventory, args: &ActivityInputArgs) -> Result<()> {
+    if args.cloudtrail_dirs.is_empty() {
+        return Ok(());
+    }
+    let opts = IngestOptions {
+        paths: args.cloudtrail_dirs.clone(),
+        since: args.activity_since,
+        threads: None,
+    };
+    let outcome = add_cloudtrail_activity(inventory, &opts)?;
+    let scan = &outcome.scan;
+    eprintln!(
+        "rdsiam: CloudTrail: {} of {} file(s) read for {} DB-connect role(s); {} AssumeRole event(s), {} new; {} file(s) not fully read",
+        scan.files_read,
+        scan.files_found,
+        outcome.roles,
+        outcome.events_found,
+        outcome.events_added,
+        scan.problem_files().len()
+    );
+    Ok(())
 }
 
 pub fn parse_day(text: &str) -> Result<Day, String> {

@@ -1,10 +1,13 @@
 //! `rdsiam collect`: read IAM, RDS and Organizations facts from AWS into a snapshot file
-//! (`.json` or `.json.gz`) for offline review with `rdsiam audit --snapshot`.
+//! (`.json` or `.json.gz`) for offline review with `rdsiam audit --snapshot`, with AssumeRole
+//! activity into the DB-connect roles when a source is given (`--cloudtrail-dir`, Athena,
+//! `--lookup-events`).
 
 use std::path::PathBuf;
 
 use anyhow::Result;
 
+use super::activity_inputs::{ActivityInputArgs, add_files};
 use super::live::LiveArgs;
 use crate::collect::aws;
 use crate::exit::Outcome;
@@ -14,14 +17,19 @@ use crate::inventory::{snapshot, validate};
 pub struct CollectArgs {
     #[command(flatten)]
     pub live: LiveArgs,
+    #[command(flatten)]
+    pub activity: ActivityInputArgs,
     /// Snapshot file to write (`.json`, or `.json.gz` to compress).
     #[arg(long, value_name = "FILE")]
     pub output: PathBuf,
 }
 
 pub fn run(args: CollectArgs) -> Result<Outcome> {
-    let options = args.live.options()?;
-    let collection = aws::collect_blocking(&options)?;
+    args.activity.check()?;
+    let mut options = args.live.options()?;
+    options.activity = args.activity.request()?;
+    let mut collection = aws::collect_blocking(&options)?;
+    add_files(&mut collection.inventory, &args.activity)?;
     let inventory = &collection.inventory;
     // AWS data is consistent by construction; a structural issue here (e.g. an emulator that
     // gives every instance the same resource id) would make the snapshot refuse to load.
@@ -44,8 +52,9 @@ pub fn run(args: CollectArgs) -> Result<Outcome> {
             (i + r.db_instances.len(), c + r.db_clusters.len())
         });
     eprintln!(
-        "rdsiam: collected {} account(s), {instances} PostgreSQL instance(s), {clusters} cluster(s) with {} API call(s); {} coverage gap(s); wrote {}",
+        "rdsiam: collected {} account(s), {instances} PostgreSQL instance(s), {clusters} cluster(s), {} AssumeRole event(s) with {} API call(s); {} coverage gap(s); wrote {}",
         inventory.accounts.len(),
+        inventory.activity.len(),
         collection.calls.total(),
         inventory.coverage.len(),
         written.display()
