@@ -237,13 +237,28 @@ pub async fn from_lookup_events(
     filter: &ScanOptions,
     now: i64,
 ) -> SourceOutcome {
+    lookup_events_with(&clients.account, regions, filter, now, |region| {
+        clients.cloudtrail(region)
+    })
+    .await
+}
+
+/// [`from_lookup_events`] with the client for each region made by `client_for` (the tests
+/// pass the SDK's own mocks: moto does not implement LookupEvents).
+pub async fn lookup_events_with(
+    account: &str,
+    regions: &[String],
+    filter: &ScanOptions,
+    now: i64,
+    client_for: impl Fn(&str) -> aws_sdk_cloudtrail::Client,
+) -> SourceOutcome {
     let mut out = SourceOutcome::default();
     let window = lookup_window(filter.since, filter.until, now);
     let matcher = RoleMatcher::new(&filter.roles);
     if let Some(first) = window.clamped_to {
         let wanted = filter.since.map(|d| d.to_string()).unwrap_or_default();
         out.gaps.push(Gap {
-            account: Some(clients.account.clone()),
+            account: Some(account.to_owned()),
             region: None,
             source: operations::LOOKUP_EVENTS.action(),
             error_code: "WindowBeyond90Days".to_owned(),
@@ -255,9 +270,15 @@ pub async fn from_lookup_events(
     }
     let mut any_region_read = false;
     for region in regions {
-        let lookup =
-            cloudtrail_api::lookup_assume_role(clients, region, window.start, window.end, &matcher)
-                .await;
+        let scope = Scope::regional(account, region);
+        let lookup = cloudtrail_api::lookup_with_client(
+            &client_for(region),
+            &scope,
+            window.start,
+            window.end,
+            &matcher,
+        )
+        .await;
         let failed = lookup
             .gaps
             .iter()
@@ -277,8 +298,7 @@ pub async fn from_lookup_events(
             .map(|(e, _)| e)
             .collect();
         out.notes.push(format!(
-            "LookupEvents ({}, {region}): {} page(s), {} AssumeRole event(s), {} into the roles{}",
-            clients.account,
+            "LookupEvents ({account}, {region}): {} page(s), {} AssumeRole event(s), {} into the roles{}",
             lookup.pages,
             lookup.events_seen,
             kept.len(),
@@ -298,7 +318,7 @@ pub async fn from_lookup_events(
     }
     if any_region_read && window.first_day <= window.last_day {
         out.scopes.push(ActivityScope {
-            account: clients.account.clone(),
+            account: account.to_owned(),
             source: LOOKUP_SOURCE.to_owned(),
             since: window.first_day.to_string(),
             until: window.last_day.to_string(),

@@ -12,7 +12,6 @@
 use aws_sdk_cloudtrail::types::{LookupAttribute, LookupAttributeKey};
 use aws_smithy_types::DateTime;
 
-use super::config::Clients;
 use super::faults::{self, Scope};
 use super::operations;
 use crate::activity::AssumeRoleEvent;
@@ -36,20 +35,9 @@ pub struct Lookup {
     pub events_seen: usize,
 }
 
-/// LookupEvents for AssumeRole in `region` between `start` and `end` (seconds since the
-/// epoch), with the account's guarded client.
-pub async fn lookup_assume_role(
-    clients: &Clients,
-    region: &str,
-    start: i64,
-    end: i64,
-    matcher: &RoleMatcher,
-) -> Lookup {
-    let scope = Scope::regional(&clients.account, region);
-    lookup_with_client(&clients.cloudtrail(region), &scope, start, end, matcher).await
-}
-
-/// [`lookup_assume_role`] with a given client (tests pass a mocked one).
+/// LookupEvents for AssumeRole between `start` and `end` (seconds since the epoch) with
+/// `client` (the account's guarded client for one region, or in tests the SDK's mocks);
+/// `scope` names the account and region in gaps.
 pub async fn lookup_with_client(
     client: &aws_sdk_cloudtrail::Client,
     scope: &Scope,
