@@ -145,19 +145,35 @@ fn athena_rows_become_the_same_events_as_the_local_scan_of_the_same_records() {
     let local = json_out(
         &Command::cargo_bin("rdsiam")
             .unwrap()
-            .args(["activity", "--role", ROLE, "--format", "json", "--cloudtrail-dir"])
+            .args([
+                "activity",
+                "--role",
+                ROLE,
+                "--format",
+                "json",
+                "--cloudtrail-dir",
+            ])
             .arg(&file)
             .output()
             .unwrap(),
     );
 
     let events = athena["events"].as_array().expect("events");
-    let ids: Vec<&str> = events.iter().map(|e| e["event_id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = events
+        .iter()
+        .map(|e| e["event_id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, ["ev-1", "ev-2"], "the other role's ev-3 is dropped");
     assert_eq!(events[1]["error_code"], "AccessDenied");
-    assert_eq!(events[1]["role_arn"], ROLE, "found through requestParameters");
+    assert_eq!(
+        events[1]["role_arn"], ROLE,
+        "found through requestParameters"
+    );
     assert_eq!(events[0]["principal_type"], "AssumedRole");
-    assert_eq!(athena["events"], local["events"], "same events as the local scan");
+    assert_eq!(
+        athena["events"], local["events"],
+        "same events as the local scan"
+    );
     assert_eq!(athena["summary"]["roles"], local["summary"]["roles"]);
     assert_eq!(athena["summary"]["source"], "athena");
     assert_eq!(athena["summary"]["coverage"], json!([]));
@@ -171,7 +187,11 @@ fn a_row_without_event_time_is_a_coverage_gap_not_a_failure() {
     let mut broken = row_of(&records()[0]);
     broken[0] = None;
     broken[1] = Some("ev-broken".into());
-    let rows = vec![header(), datum_row(&broken), datum_row(&row_of(&records()[1]))];
+    let rows = vec![
+        header(),
+        datum_row(&broken),
+        datum_row(&row_of(&records()[1])),
+    ];
     server
         .queue_athena_results(&json!([{ "rows": rows }]))
         .expect("queue results");
@@ -183,7 +203,10 @@ fn a_row_without_event_time_is_a_coverage_gap_not_a_failure() {
     assert_eq!(gap["source"], "athena:GetQueryResults");
     assert_eq!(gap["region"], "us-east-1");
     assert!(
-        gap["message"].as_str().unwrap().contains("without eventTime"),
+        gap["message"]
+            .as_str()
+            .unwrap()
+            .contains("without eventTime"),
         "{gap}"
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("1 coverage gap(s)"));
@@ -196,7 +219,8 @@ fn result_pages_are_followed_and_only_the_first_header_is_skipped() {
     let proxy = FaultProxy::start(server.port, moto::ACCESS_KEY, moto::DEFAULT_ACCOUNT, vec![])
         .expect("proxy");
     let page = |rows: Vec<Value>, token: Option<&str>| {
-        let mut page = json!({"ResultSet": {"Rows": rows, "ResultSetMetadata": {"ColumnInfo": []}}});
+        let mut page =
+            json!({"ResultSet": {"Rows": rows, "ResultSetMetadata": {"ColumnInfo": []}}});
         if let Some(token) = token {
             page["NextToken"] = json!(token);
         }
@@ -213,7 +237,10 @@ fn result_pages_are_followed_and_only_the_first_header_is_skipped() {
         Canned {
             operation: "GetQueryResults".into(),
             request_contains: "\"QueryExecutionId\"".into(),
-            body: page(vec![header(), datum_row(&row_of(&records[0]))], Some("page-2")),
+            body: page(
+                vec![header(), datum_row(&row_of(&records[0]))],
+                Some("page-2"),
+            ),
         },
     ]);
     let doc = json_out(&activity_json(&proxy.endpoint(), &[]));
@@ -288,7 +315,12 @@ fn access_denied_on_start_query_names_the_permission() {
         server.port,
         moto::ACCESS_KEY,
         moto::DEFAULT_ACCOUNT,
-        vec![Fault::new(None, "StartQueryExecution", 400, "AccessDeniedException")],
+        vec![Fault::new(
+            None,
+            "StartQueryExecution",
+            400,
+            "AccessDeniedException",
+        )],
     )
     .expect("proxy");
     let out = activity_json(&proxy.endpoint(), &[]);
@@ -304,7 +336,10 @@ fn access_denied_on_start_query_names_the_permission() {
 fn collect_adds_athena_activity_and_scope_and_a_lookup_events_gap() {
     let server = MotoServer::start().expect("moto server");
     let seeded = server.seed("single", &[]).expect("seed");
-    let role = seeded["app_role"].as_str().expect("app role ARN").to_owned();
+    let role = seeded["app_role"]
+        .as_str()
+        .expect("app role ARN")
+        .to_owned();
     let mut record = records()[0].clone();
     record["requestParameters"]["roleArn"] = json!(role);
     record["resources"][0]["ARN"] = json!(role);

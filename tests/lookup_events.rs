@@ -174,7 +174,11 @@ fn pages_are_followed_roles_filtered_and_a_malformed_event_is_a_gap() {
         ("MalformedRecord", "cloudtrail:LookupEvents")
     );
     assert_eq!(gap.region.as_deref(), Some("us-east-1"));
-    assert!(gap.message.starts_with("2 AssumeRole event(s)"), "{}", gap.message);
+    assert!(
+        gap.message.starts_with("2 AssumeRole event(s)"),
+        "{}",
+        gap.message
+    );
     assert!(
         gap.message.contains("e4: invalid JSON") && gap.message.contains("e5: no CloudTrailEvent"),
         "{}",
@@ -186,7 +190,10 @@ fn pages_are_followed_roles_filtered_and_a_malformed_event_is_a_gap() {
     assert_eq!(outcome.scopes[0].account, ACCOUNT);
     assert_eq!(outcome.scopes[0].source, sources::LOOKUP_SOURCE);
     assert_eq!(
-        (outcome.scopes[0].since.as_str(), outcome.scopes[0].until.as_str()),
+        (
+            outcome.scopes[0].since.as_str(),
+            outcome.scopes[0].until.as_str()
+        ),
         ("2026-08-24", "2026-11-21")
     );
 }
@@ -222,12 +229,18 @@ fn a_window_beyond_90_days_is_clamped_and_reported() {
         clamp.message
     );
     assert!(
-        outcome.notes.iter().any(|n| n.contains("cut to start on 2026-08-24")),
+        outcome
+            .notes
+            .iter()
+            .any(|n| n.contains("cut to start on 2026-08-24")),
         "{:?}",
         outcome.notes
     );
     assert_eq!(
-        (outcome.scopes[0].since.as_str(), outcome.scopes[0].until.as_str()),
+        (
+            outcome.scopes[0].since.as_str(),
+            outcome.scopes[0].until.as_str()
+        ),
         ("2026-08-24", "2026-11-20")
     );
 }
@@ -248,13 +261,12 @@ fn access_denied_is_a_gap_naming_the_permission_and_the_region() {
     assert_eq!(outcome.gaps.len(), 1, "{:?}", outcome.gaps);
     let gap = &outcome.gaps[0];
     assert_eq!(gap.error_code, "AccessDeniedException");
-    assert_eq!(gap.fix_permission.as_deref(), Some("cloudtrail:LookupEvents"));
+    assert_eq!(
+        gap.fix_permission.as_deref(),
+        Some("cloudtrail:LookupEvents")
+    );
     assert_eq!(gap.region.as_deref(), Some("us-east-1"));
     assert_eq!(gap.account.as_deref(), Some(ACCOUNT));
     assert!(gap.message.contains("not authorized"), "{}", gap.message);
-    assert!(
-        outcome.notes[0].contains("failed"),
-        "{:?}",
-        outcome.notes
-    );
+    assert!(outcome.notes[0].contains("failed"), "{:?}", outcome.notes);
 }

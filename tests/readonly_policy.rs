@@ -267,7 +267,9 @@ fn the_athena_data_policy_grants_only_what_athena_needs_on_named_resources() {
         // Writes only to the output location.
         if statement["Action"].to_string().contains("s3:PutObject") {
             assert!(
-                resources.iter().all(|r| r.starts_with("arn:aws:s3:::ATHENA-RESULTS-BUCKET/")),
+                resources
+                    .iter()
+                    .all(|r| r.starts_with("arn:aws:s3:::ATHENA-RESULTS-BUCKET/")),
                 "{statement}"
             );
         }
