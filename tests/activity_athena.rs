@@ -501,3 +501,76 @@ fn sql_escapes_a_quote_in_a_role_arn() {
     assert!(!unquoted.contains("OR 1=1"), "{unquoted}");
     insta::assert_snapshot!("sql_escaped_role", sql);
 }
+
+/// CANCELLED ends the wait with Athena's reason; a query still RUNNING at `--athena-timeout`
+/// ends it too (bounded polling), naming the query.
+#[test]
+fn cancelled_and_timed_out_queries_end_the_wait() {
+    let server = MotoServer::start().expect("moto server");
+    for (state, extra, expected) in [
+        (
+            "CANCELLED",
+            &[][..],
+            "was CANCELLED: Query cancelled by user admin",
+        ),
+        (
+            "RUNNING",
+            &["--athena-timeout", "1"][..],
+            "did not finish within 1 s",
+        ),
+    ] {
+        let proxy = FaultProxy::start(server.port, moto::ACCESS_KEY, moto::DEFAULT_ACCOUNT, vec![])
+            .expect("proxy");
+        proxy.add_canned(vec![Canned {
+            operation: "GetQueryExecution".into(),
+            request_contains: "QueryExecutionId".into(),
+            body: json!({"QueryExecution": {"QueryExecutionId": "q-1", "Status": {
+                "State": state, "StateChangeReason": "Query cancelled by user admin"}}})
+            .to_string(),
+        }]);
+        let started = std::time::Instant::now();
+        let out = activity_json(&proxy.endpoint(), extra);
+        assert_eq!(out.status.code(), Some(2), "{state}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expected), "{state}: {stderr}");
+        let polls = proxy
+            .seen()
+            .iter()
+            .filter(|(_, op, _)| op == "GetQueryExecution")
+            .count();
+        if state == "RUNNING" {
+            // 0, 250 ms, 750 ms: the doubling delay, stopped before passing the deadline.
+            assert_eq!(polls, 3, "{stderr}");
+            assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        } else {
+            assert_eq!(polls, 1);
+        }
+    }
+}
+
+/// moto answers LookupEvents with 500: with every region failing, `activity` exits 2 and names
+/// the API, the region and the permission.
+#[test]
+fn lookup_events_failing_everywhere_is_an_error() {
+    let server = MotoServer::start().expect("moto server");
+    let out = rdsiam(&server.endpoint())
+        .args([
+            "activity",
+            "--role",
+            ROLE,
+            "--lookup-events",
+            "--region",
+            "eu-west-1",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for expected in [
+        "LookupEvents failed in every region",
+        "eu-west-1 cloudtrail:LookupEvents",
+        "(needs cloudtrail:LookupEvents)",
+    ] {
+        assert!(stderr.contains(expected), "{expected:?} in {stderr}");
+    }
+}
