@@ -200,7 +200,10 @@ fn a_row_without_event_time_is_a_coverage_gap_not_a_failure() {
     assert_eq!(doc["events"].as_array().unwrap().len(), 1);
     let gap = &doc["summary"]["coverage"][0];
     assert_eq!(gap["error_code"], "MalformedRecord");
-    assert_eq!(gap["source"], "athena:GetQueryResults");
+    // Under the trail's account, as a cloudtrail source: the activity rules treat it like a
+    // damaged file there.
+    assert_eq!(gap["source"], "cloudtrail:athena");
+    assert_eq!(gap["account"], "222222222222");
     assert_eq!(gap["region"], "us-east-1");
     assert!(
         gap["message"]

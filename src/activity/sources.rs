@@ -8,7 +8,7 @@
 //! Owns the LookupEvents window (the 90-day limit) and the Athena scope; the AWS calls are in
 //! `crate::collect::aws::{athena, cloudtrail}`, the SQL in [`super::athena`].
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::athena::rows::map_rows;
@@ -137,24 +137,12 @@ pub async fn from_athena(
         })
         .map(|(e, _)| e)
         .collect();
-    if !mapped.malformed.is_empty() {
-        out.gaps.push(faults::other(
-            &scope,
-            operations::GET_QUERY_RESULTS,
-            "MalformedRecord",
-            format!(
-                "query {id}: {} row(s) could not be used; AssumeRole activity in them may be missing: {}",
-                mapped.malformed.len(),
-                mapped
-                    .malformed
-                    .iter()
-                    .take(10)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
-        ));
-    }
+    out.gaps.extend(malformed_row_gaps(
+        &clients.account,
+        region,
+        &id,
+        &mapped.malformed,
+    ));
     sort(&mut out.events);
     out.scopes = athena_scopes(filter, today);
     out.notes.push(format!(
@@ -165,6 +153,39 @@ pub async fn from_athena(
         out.events.len()
     ));
     out
+}
+
+/// One gap per trail account (the row's `recipientaccountid`; the querying account when the
+/// row has none) for rows that could not be used, with source [`ATHENA_SOURCE`]: like a
+/// damaged file, it makes the activity rules say "not evaluated" for that trail.
+fn malformed_row_gaps(
+    caller: &str,
+    region: &str,
+    id: &str,
+    malformed: &[(Option<String>, String)],
+) -> Vec<Gap> {
+    let mut by_account: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (account, why) in malformed {
+        by_account
+            .entry(account.as_deref().unwrap_or(caller))
+            .or_default()
+            .push(why);
+    }
+    by_account
+        .into_iter()
+        .map(|(account, whys)| Gap {
+            account: Some(account.to_owned()),
+            region: Some(region.to_owned()),
+            source: ATHENA_SOURCE.to_owned(),
+            error_code: "MalformedRecord".to_owned(),
+            message: format!(
+                "Athena query {id}: {} row(s) could not be used; AssumeRole activity in them may be missing: {}",
+                whys.len(),
+                whys.iter().take(10).copied().collect::<Vec<_>>().join("; ")
+            ),
+            fix_permission: None,
+        })
+        .collect()
 }
 
 /// What an Athena query covers: the trail of every account that owns a queried role (an
@@ -257,13 +278,15 @@ pub async fn lookup_events_with(
     let matcher = RoleMatcher::new(&filter.roles);
     if let Some(first) = window.clamped_to {
         let wanted = filter.since.map(|d| d.to_string()).unwrap_or_default();
+        // No `account`: the scope below already starts at `first`, which is what the
+        // activity rules judge by; an account gap would also void windows that were read.
         out.gaps.push(Gap {
-            account: Some(account.to_owned()),
+            account: None,
             region: None,
             source: operations::LOOKUP_EVENTS.action(),
             error_code: "WindowBeyond90Days".to_owned(),
             message: format!(
-                "--since {wanted} is before what LookupEvents keeps ({LOOKUP_DAYS} days): AssumeRole activity before {first} was not read (use --cloudtrail-dir or --athena-table for older events)"
+                "account {account}: --since {wanted} is before what LookupEvents keeps ({LOOKUP_DAYS} days): AssumeRole activity before {first} was not read (use --cloudtrail-dir or --athena-table for older events)"
             ),
             fix_permission: None,
         });

@@ -67,8 +67,12 @@ fn check_header(header: &Row) -> Result<()> {
 pub struct MappedRows {
     /// Events with the region each was recorded in (`awsregion`).
     pub events: Vec<(AssumeRoleEvent, RecordPlace)>,
-    pub malformed: Vec<String>,
+    /// (the row's `recipientaccountid` if it has one, why it could not be used).
+    pub malformed: Vec<(Option<String>, String)>,
 }
+
+/// Index of `recipientaccountid` in [`COLUMNS`].
+const RECIPIENT: usize = 12;
 
 /// Maps data rows to events with the local scan's matcher; rows for other roles (there should
 /// be none) are dropped, rows the matcher calls malformed are reported.
@@ -76,19 +80,24 @@ pub fn map_rows(rows: &[Row], matcher: &RoleMatcher) -> MappedRows {
     let mut out = MappedRows::default();
     for (index, row) in rows.iter().enumerate() {
         if row.len() != COLUMNS.len() {
-            out.malformed.push(format!(
+            let why = format!(
                 "row {}: {} values for {} columns",
                 index + 1,
                 row.len(),
                 COLUMNS.len()
-            ));
+            );
+            out.malformed.push((None, why));
             continue;
         }
         let record = record_of(row);
         match matcher.confirm(record.to_string().as_bytes()) {
             (Verdict::Event(event), place) => out.events.push((*event, place)),
             (Verdict::NotRelevant, _) => {}
-            (Verdict::Malformed(why), _) => out.malformed.push(format!("row {}: {why}", index + 1)),
+            (Verdict::Malformed(why), _) => {
+                let recipient = row[RECIPIENT].clone();
+                out.malformed
+                    .push((recipient, format!("row {}: {why}", index + 1)));
+            }
         }
     }
     out
@@ -257,6 +266,8 @@ mod tests {
             Some(crate::activity::PrincipalType::AssumedRole)
         );
         assert_eq!(mapped.malformed.len(), 2, "{:?}", mapped.malformed);
-        assert!(mapped.malformed[0].contains("without eventTime"));
+        assert!(mapped.malformed[0].1.contains("without eventTime"));
+        assert_eq!(mapped.malformed[0].0.as_deref(), Some("222222222222"));
+        assert_eq!(COLUMNS[RECIPIENT], "recipientaccountid");
     }
 }
