@@ -577,3 +577,64 @@ fn lookup_events_failing_everywhere_is_an_error() {
         assert!(stderr.contains(expected), "{expected:?} in {stderr}");
     }
 }
+
+/// Live audit of a three-account organization with `--lookup-events`: one LookupEvents run per
+/// collected account (with that account's credentials) and region, concurrently; moto's 500
+/// becomes one gap per account and region, and the audit still reports.
+#[test]
+fn live_audit_reads_lookup_events_in_every_account_and_region() {
+    let server = MotoServer::start().expect("moto server");
+    server.seed("org", &[]).expect("seed");
+    let out = rdsiam(&server.endpoint())
+        .args([
+            "audit",
+            "--org",
+            "--assume-role-name",
+            "OrganizationAccountAccessRole",
+            "--regions",
+            "us-east-1,eu-west-1",
+            "--format",
+            "json",
+            "--lookup-events",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    let accounts: Vec<String> = report["scope"]["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(accounts.len(), 3, "{accounts:?}");
+    let mut lookups: Vec<(String, String)> = report["coverage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["source"] == "cloudtrail:LookupEvents")
+        .map(|g| {
+            (
+                g["account"].as_str().unwrap_or("").to_owned(),
+                g["region"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    lookups.sort();
+    let mut expected: Vec<(String, String)> = accounts
+        .iter()
+        .flat_map(|a| {
+            ["eu-west-1", "us-east-1"]
+                .into_iter()
+                .map(move |r| (a.clone(), r.to_owned()))
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(lookups, expected, "{stderr}");
+    assert_eq!(
+        stderr.matches("LookupEvents (").count(),
+        6,
+        "one note per account and region: {stderr}"
+    );
+}

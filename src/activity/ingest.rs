@@ -87,7 +87,8 @@ pub fn add_cloudtrail_activity(
 /// Reads the AWS-side sources of `request` for the inventory's DB-connect roles and adds their
 /// events, scopes and gaps: Athena once with `caller` (the workgroup's account) in its region
 /// (`--athena-region`, else `default_region`), LookupEvents with each account's `clients` in
-/// every region of `regions`. Returns one note per source run, for stderr.
+/// every region of `regions`, at most `concurrency` accounts at once. Returns one note per
+/// source run, for stderr.
 pub async fn add_aws_activity(
     inventory: &mut Inventory,
     caller: &Clients,
@@ -95,6 +96,7 @@ pub async fn add_aws_activity(
     regions: &[String],
     default_region: Option<&str>,
     request: &ActivityRequest,
+    concurrency: usize,
 ) -> Vec<String> {
     let roles = roles_of_interest(inventory);
     if roles.is_empty() {
@@ -128,9 +130,35 @@ pub async fn add_aws_activity(
     if request.lookup_events {
         let mut filter = ScanOptions::new(&roles);
         filter.since = request.since;
+        // Accounts at once (LookupEvents is rate-limited per account and region), regions of
+        // one account one after the other.
+        let semaphore = std::sync::Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
+        let mut tasks = tokio::task::JoinSet::new();
         for clients in accounts {
-            outcomes.push(sources::from_lookup_events(clients, regions, &filter, now).await);
+            let (clients, regions, filter) = (clients.clone(), regions.to_vec(), filter.clone());
+            let semaphore = semaphore.clone();
+            tasks.spawn(async move {
+                let _permit = semaphore.acquire_owned().await;
+                sources::from_lookup_events(&clients, &regions, &filter, now).await
+            });
         }
+        let mut by_account = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            match joined {
+                Ok(outcome) => by_account.push(outcome),
+                Err(err) => inventory.coverage.push(Gap {
+                    account: None,
+                    region: None,
+                    source: sources::LOOKUP_SOURCE.to_owned(),
+                    error_code: "InternalError".to_owned(),
+                    message: format!("a LookupEvents task failed: {err}"),
+                    fix_permission: None,
+                }),
+            }
+        }
+        // Deterministic order of notes and gaps whatever finished first.
+        by_account.sort_by(|a, b| a.notes.cmp(&b.notes));
+        outcomes.extend(by_account);
     }
     let mut notes = Vec::new();
     for outcome in outcomes {

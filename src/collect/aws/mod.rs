@@ -282,6 +282,7 @@ pub async fn collect(options: &Options) -> Result<Collection> {
             &regions,
             regions.first().map(String::as_str),
             request,
+            options.concurrency,
         )
         .await;
         for note in notes {
