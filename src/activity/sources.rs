@@ -68,7 +68,7 @@ pub struct SourceOutcome {
     pub notes: Vec<String>,
 }
 
-/// The SQL rdsiam sends for `settings` and `filter` (also shown by `--athena-print-sql`).
+/// The SQL rdsiam sends for `settings` and `filter` (also what `rdsiam activity --print-sql` prints).
 pub fn athena_sql(settings: &AthenaSettings, filter: &ScanOptions) -> anyhow::Result<String> {
     assume_role_query(&QuerySpec {
         database: &settings.database,
