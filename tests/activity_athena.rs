@@ -2,7 +2,9 @@
 //! Athena API (StartQueryExecution, GetQueryExecution, GetQueryResults) but does not execute
 //! SQL, so each test queues the rows the query would return (header row included, as Athena
 //! sends it) with `POST /moto-api/static/athena/query-results`. What Athena itself decides
-//! (the SQL) is pinned by insta snapshots. Paging and failed queries go through the fault
+//! (the SQL) is pinned by insta snapshots and executed for real: parsed as Trino (Athena's
+//! engine) and run on DuckDB over a CloudTrail-shaped table (`tests/support/athena_sql_duckdb.py`),
+//! whose rows must be exactly what the local scan keeps. Paging and failed queries go through the fault
 //! proxy in front of moto, which answers chosen calls with an AWS-shaped page or state (moto
 //! never pages Athena results, and never fails a query). Moto missing is a failure, not a skip.
 
@@ -637,4 +639,176 @@ fn live_audit_reads_lookup_events_in_every_account_and_region() {
         6,
         "one note per account and region: {stderr}"
     );
+}
+
+/// Runs `sql` over `records` (each with its `timestamp` partition) on DuckDB through
+/// `tests/support/athena_sql_duckdb.py` (sqlglot parses it as Trino, Athena's engine, and
+/// transpiles it): the query's real result rows, as Athena would compute them.
+fn run_sql_on_duckdb(sql: &str, records: &[(&str, Value)]) -> Vec<Vec<Option<String>>> {
+    let python = moto::repo().join(".venv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run scripts/test.sh (it installs tests/support/requirements.txt)",
+        python.display()
+    );
+    let job = json!({
+        "database": "cloudtrail",
+        "table": "cloudtrail_logs_pp",
+        "sql": sql,
+        "records": records
+            .iter()
+            .map(|(partition, record)| json!({"timestamp": partition, "record": record}))
+            .collect::<Vec<_>>(),
+    });
+    let mut child = std::process::Command::new(python)
+        .arg(moto::repo().join("tests/support/athena_sql_duckdb.py"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run athena_sql_duckdb.py");
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(job.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "athena_sql_duckdb.py failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("rows as JSON")
+}
+
+/// The generated SQL, executed for real (DuckDB, via sqlglot's Trino parser), selects exactly
+/// the records the local scan keeps; its rows, served by moto's Athena API, become the same
+/// events as the local scan of the same records.
+#[test]
+fn the_generated_sql_selects_what_the_local_scan_keeps() {
+    let mut all = records();
+    let web_identity = {
+        let mut r = all[0].clone();
+        r["eventName"] = json!("AssumeRoleWithWebIdentity");
+        r["eventID"] = json!("ev-web");
+        r
+    };
+    let after_until = {
+        let mut r = all[0].clone();
+        r["eventTime"] = json!("2026-11-21T00:01:00Z");
+        r["eventID"] = json!("ev-after");
+        r
+    };
+    let before_since = {
+        let mut r = all[1].clone();
+        r["eventTime"] = json!("2026-11-18T23:59:59Z");
+        r["eventID"] = json!("ev-before");
+        r
+    };
+    let kms_first = {
+        let mut r = all[0].clone();
+        r["eventTime"] = json!("2026-11-20T12:00:00Z");
+        r["eventID"] = json!("ev-kms-first");
+        r["resources"] = json!([{"type": "AWS::KMS::Key", "ARN": "arn:aws:kms:us-east-1:222222222222:key/k"},
+                                {"type": "AWS::IAM::Role", "ARN": ROLE}]);
+        r
+    };
+    // (delivery-day partition, record): each event sits in the partition of its file.
+    let mut partitioned: Vec<(&str, Value)> = vec![
+        ("2026/11/19", all.remove(0)),
+        ("2026/11/20", all.remove(0)),
+        ("2026/11/20", all.remove(0)),
+        ("2026/11/19", web_identity),
+        ("2026/11/21", after_until),
+        ("2026/11/19", before_since),
+        ("2026/11/20", kms_first),
+    ];
+    // Outside the partition range: pruned, whatever its eventTime says.
+    let mut pruned = records()[0].clone();
+    pruned["eventID"] = json!("ev-pruned");
+    partitioned.push(("2026/11/25", pruned));
+
+    let window = [
+        "--since",
+        "2026-11-19",
+        "--until",
+        "2026-11-20",
+        "--athena-partition-column",
+        "timestamp",
+    ];
+    let flags: Vec<&str> = ATHENA_FLAGS
+        .iter()
+        .map(|f| {
+            if *f == "cloudtrail_logs" {
+                "cloudtrail_logs_pp"
+            } else {
+                f
+            }
+        })
+        .collect();
+    let sql = Command::cargo_bin("rdsiam")
+        .unwrap()
+        .args(["activity", "--role", ROLE, "--print-sql"])
+        .args(&flags)
+        .args(window)
+        .output()
+        .unwrap();
+    assert!(sql.status.success());
+    let sql = String::from_utf8(sql.stdout).unwrap();
+    let rows = run_sql_on_duckdb(&sql, &partitioned);
+    let mut ids: Vec<&str> = rows.iter().map(|r| r[1].as_deref().unwrap()).collect();
+    ids.sort();
+    assert_eq!(ids, ["ev-1", "ev-2", "ev-kms-first"], "{rows:?}");
+
+    let server = MotoServer::start().expect("moto server");
+    let mut result = vec![header()];
+    result.extend(rows.iter().map(|r| datum_row(r)));
+    server
+        .queue_athena_results(&json!([{ "rows": result }]))
+        .expect("queue results");
+    let athena = json_out(
+        &rdsiam(&server.endpoint())
+            .args(["activity", "--role", ROLE, "--format", "json"])
+            .args(&flags)
+            .args(window)
+            .output()
+            .unwrap(),
+    );
+    // The same records as trail files, one per delivery day in the S3 layout the partitions
+    // project: the local scan skips the 2026/11/25 file by its path, as Athena prunes it.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("AWSLogs");
+    for (partition, _) in &partitioned {
+        let day_dir = file.join(format!("222222222222/CloudTrail/us-east-1/{partition}"));
+        let stamp = partition.replace('/', "");
+        let records: Vec<&Value> = partitioned
+            .iter()
+            .filter(|(p, _)| p == partition)
+            .map(|(_, r)| r)
+            .collect();
+        std::fs::create_dir_all(&day_dir).unwrap();
+        std::fs::write(
+            day_dir.join(format!(
+                "222222222222_CloudTrail_us-east-1_{stamp}T0000Z_test.json"
+            )),
+            json!({ "Records": records }).to_string(),
+        )
+        .unwrap();
+    }
+    let local = json_out(
+        &Command::cargo_bin("rdsiam")
+            .unwrap()
+            .args(["activity", "--role", ROLE, "--format", "json"])
+            .args(["--since", "2026-11-19", "--until", "2026-11-20"])
+            .arg("--cloudtrail-dir")
+            .arg(&file)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(athena["events"], local["events"]);
+    assert_eq!(athena["summary"]["roles"], local["summary"]["roles"]);
+    assert_eq!(athena["events"].as_array().unwrap().len(), 3);
+    assert_eq!(local["summary"]["scan"]["files_skipped"], 1, "{local}");
 }
