@@ -30,6 +30,7 @@ fn options(endpoint: &str, regions: &[&str], org: bool, concurrency: usize) -> O
         external_id: None,
         concurrency,
         progress: false,
+        activity: None,
     }
 }
 

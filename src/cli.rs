@@ -33,7 +33,7 @@ pub enum Command {
     Audit(audit::AuditArgs),
     /// Collect IAM, RDS and Organizations facts from AWS (read-only) into a snapshot.
     Collect(collect::CollectArgs),
-    /// AssumeRole activity into roles, from local CloudTrail log files.
+    /// AssumeRole activity into roles, from local CloudTrail files, Athena or LookupEvents.
     Activity(crate::activity_cmd::ActivityArgs),
     /// One IAM decision with the reason chain (identity, boundary, SCP/RCP, session).
     Simulate(simulate::SimulateArgs),

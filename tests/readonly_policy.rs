@@ -3,7 +3,9 @@
 //!   the clients' interceptor) is a read and is granted by `policies/rdsiam-readonly.json`;
 //! - the policy grants nothing else (least privilege);
 //! - every SDK operation the collector's source calls is in the allow-list (a scan of
-//!   `src/collect/aws/*.rs` for `.<operation>()` calls on a client).
+//!   `src/collect/aws/*.rs` for `.<operation>()` calls on a client);
+//! - the Athena data policy (`policies/rdsiam-athena-data.json`: what Athena itself needs on
+//!   S3 and Glue to run rdsiam's query) grants exactly that, on named resources, and no delete.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -78,6 +80,7 @@ fn sdk_calls_in_source() -> BTreeSet<String> {
         "list_",
         "get_",
         "assume_",
+        "lookup_",
         "create_",
         "delete_",
         "modify_",
@@ -233,4 +236,56 @@ fn the_guard_refuses_unlisted_operations_before_sending() {
         );
         assert_eq!(log.refused().len(), 1, "the read was not refused");
     });
+}
+
+/// `policies/rdsiam-athena-data.json`: the S3 and Glue permissions Athena needs to run the
+/// activity query (read the table and the trail, write the results to the output location).
+/// Kept out of the read-only policy, whose every action is a call rdsiam makes itself; this
+/// one is exactly the documented set, on placeholder resources the user fills in.
+#[test]
+fn the_athena_data_policy_grants_only_what_athena_needs_on_named_resources() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/rdsiam-athena-data.json");
+    let policy: Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("policy file")).expect("policy JSON");
+    rdsiam::policy::PolicyDocument::from_value(&policy).expect("a valid IAM policy");
+    let mut actions = BTreeSet::new();
+    for statement in policy["Statement"].as_array().expect("Statement array") {
+        assert_eq!(statement["Effect"], "Allow");
+        let resources: Vec<&str> = match &statement["Resource"] {
+            Value::String(r) => vec![r.as_str()],
+            Value::Array(rs) => rs.iter().map(|r| r.as_str().unwrap()).collect(),
+            other => panic!("Resource must be named: {other}"),
+        };
+        assert!(
+            resources.iter().all(|r| *r != "*"),
+            "no account-wide resource in {statement}"
+        );
+        for action in statement["Action"].as_array().expect("Action array") {
+            let action = action.as_str().unwrap();
+            assert!(!action.contains('*'), "no wildcard actions: {action}");
+            actions.insert(action.to_owned());
+        }
+        // Writes only to the output location.
+        if statement["Action"].to_string().contains("s3:PutObject") {
+            assert!(
+                resources
+                    .iter()
+                    .all(|r| r.starts_with("arn:aws:s3:::ATHENA-RESULTS-BUCKET/")),
+                "{statement}"
+            );
+        }
+    }
+    let expected: BTreeSet<String> = [
+        "glue:GetDatabase",
+        "glue:GetPartitions",
+        "glue:GetTable",
+        "s3:GetBucketLocation",
+        "s3:GetObject",
+        "s3:ListBucket",
+        "s3:PutObject",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
+    assert_eq!(actions, expected);
 }

@@ -288,8 +288,9 @@ fn scan_one(
 }
 
 /// Event-level filters: the day always (files hold events from two days); account and region
-/// only when the path did not already say (loose files).
-fn keeps_event(
+/// only when the path did not already say (loose files, and the AWS sources, which pass an
+/// empty layout).
+pub(crate) fn keeps_event(
     event: &AssumeRoleEvent,
     aws_region: Option<&str>,
     layout: &FileLayout,

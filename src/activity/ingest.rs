@@ -1,9 +1,13 @@
-//! Local CloudTrail files into an inventory, before the rules run (`rdsiam audit
-//! --cloudtrail-dir`): scans for AssumeRole into the inventory's DB-connect roles with the
+//! Activity into an inventory, before the rules run. Local CloudTrail files (`rdsiam audit
+//! --cloudtrail-dir`, `rdsiam collect --cloudtrail-dir`): scans for AssumeRole into the inventory's DB-connect roles with the
 //! [`super::cloudtrail_files`] scanner, merges the events into `activity` (a cross-account
 //! call logged in both trails counts once), records which trail accounts and days were read in
 //! `activity_scope`, and turns every file that could not be fully read into a coverage
 //! [`Gap`] (`cloudtrail:files`) naming the files. Damaged files never stop the audit.
+//!
+//! The AWS-side sources ([`add_aws_activity`]: Athena once with the caller's credentials,
+//! LookupEvents per collected account and region) land the same way, through
+//! [`super::sources`].
 //!
 //! Owns no rule logic and touches nothing but `activity`, `activity_scope` and `coverage`.
 
@@ -17,7 +21,9 @@ use super::cloudtrail_layout::{Day, FileLayout};
 use super::event::AssumeRoleEvent;
 use super::scan_report::{FileProblem, ProblemKind, ScanReport};
 use super::scope::ActivityScope;
+use super::sources::{self, ActivityRequest, SourceOutcome};
 use crate::access::Analysis;
+use crate::collect::aws::config::Clients;
 use crate::inventory::{Gap, Inventory};
 
 /// The `source` of scopes and gaps this module records.
@@ -76,6 +82,93 @@ pub fn add_cloudtrail_activity(
         events_added: inventory.activity.len().saturating_sub(before),
         scan: outcome.report,
     })
+}
+
+/// Reads the AWS-side sources of `request` for the inventory's DB-connect roles and adds their
+/// events, scopes and gaps: Athena once with `caller` (the workgroup's account) in its region
+/// (`--athena-region`, else `default_region`), LookupEvents with each account's `clients` in
+/// every region of `regions`, at most `concurrency` accounts at once. Returns one note per
+/// source run, for stderr.
+pub async fn add_aws_activity(
+    inventory: &mut Inventory,
+    caller: &Clients,
+    accounts: &[Clients],
+    regions: &[String],
+    default_region: Option<&str>,
+    request: &ActivityRequest,
+    concurrency: usize,
+) -> Vec<String> {
+    let roles = roles_of_interest(inventory);
+    if roles.is_empty() {
+        return vec!["activity: no IAM role collected, nothing to look for".to_owned()];
+    }
+    let now = sources::now_secs();
+    let today = sources::day_of(now);
+    let mut outcomes: Vec<SourceOutcome> = Vec::new();
+    if let Some(settings) = &request.athena {
+        let mut filter = ScanOptions::new(&roles);
+        // A bounded default: an unpartitioned CloudTrail table is scanned whole otherwise.
+        filter.since = Some(
+            request
+                .since
+                .unwrap_or_else(|| sources::day_of(now - sources::LOOKUP_DAYS * 86_400)),
+        );
+        match settings.region.as_deref().or(default_region) {
+            Some(region) => {
+                outcomes.push(sources::from_athena(caller, region, settings, &filter, today).await)
+            }
+            None => inventory.coverage.push(Gap {
+                account: Some(caller.account.clone()),
+                region: None,
+                source: sources::ATHENA_SOURCE.to_owned(),
+                error_code: "NoRegion".to_owned(),
+                message: "no region for Athena: pass --athena-region".to_owned(),
+                fix_permission: None,
+            }),
+        }
+    }
+    if request.lookup_events {
+        let mut filter = ScanOptions::new(&roles);
+        filter.since = request.since;
+        // Accounts at once (LookupEvents is rate-limited per account and region), regions of
+        // one account one after the other.
+        let semaphore = std::sync::Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
+        let mut tasks = tokio::task::JoinSet::new();
+        for clients in accounts {
+            let (clients, regions, filter) = (clients.clone(), regions.to_vec(), filter.clone());
+            let semaphore = semaphore.clone();
+            tasks.spawn(async move {
+                let _permit = semaphore.acquire_owned().await;
+                sources::from_lookup_events(&clients, &regions, &filter, now).await
+            });
+        }
+        let mut by_account = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            match joined {
+                Ok(outcome) => by_account.push(outcome),
+                Err(err) => inventory.coverage.push(Gap {
+                    account: None,
+                    region: None,
+                    source: sources::LOOKUP_SOURCE.to_owned(),
+                    error_code: "InternalError".to_owned(),
+                    message: format!("a LookupEvents task failed: {err}"),
+                    fix_permission: None,
+                }),
+            }
+        }
+        // Deterministic order of notes and gaps whatever finished first.
+        by_account.sort_by(|a, b| a.notes.cmp(&b.notes));
+        outcomes.extend(by_account);
+    }
+    let mut notes = Vec::new();
+    for outcome in outcomes {
+        inventory.activity.extend(outcome.events);
+        inventory.activity_scope.extend(outcome.scopes);
+        inventory.coverage.extend(outcome.gaps);
+        notes.extend(outcome.notes);
+    }
+    inventory.activity = deduplicated(std::mem::take(&mut inventory.activity));
+    notes
 }
 
 /// The roles that grant `rds-db:connect` (the rules judge only those); when the analysis

@@ -9,8 +9,11 @@
 //! - [`cloudtrail_gen`]: deterministic realistic CloudTrail files, for tests and benchmarks.
 //! - [`summary`]: per-role counts over a set of events.
 //! - [`scope`]: which trail accounts and days a collection covered.
-//! - [`ingest`]: local CloudTrail files into an inventory, for `rdsiam audit --cloudtrail-dir`.
+//! - [`ingest`]: activity into an inventory (`rdsiam collect` / `audit` with a source).
+//! - [`athena`]: the Athena source's SQL and row mapping; [`sources`]: the Athena and
+//!   LookupEvents sources run, filtered and scoped like the local one.
 
+pub mod athena;
 pub mod cloudtrail_files;
 pub mod cloudtrail_gen;
 pub mod cloudtrail_layout;
@@ -21,6 +24,7 @@ pub mod ingest;
 pub mod record_splitter;
 pub mod scan_report;
 pub mod scope;
+pub mod sources;
 pub mod summary;
 
 pub use event::{AssumeRoleEvent, PrincipalType};

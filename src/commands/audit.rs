@@ -1,7 +1,7 @@
 //! `rdsiam audit`: load an inventory (a snapshot, or collected live from AWS with the same
-//! flags as `rdsiam collect`), optionally add AssumeRole activity from local CloudTrail
-//! files, run the rules, render the report, and derive the exit outcome
-//! from the highest severity versus `--fail-on`.
+//! flags as `rdsiam collect`), optionally add AssumeRole activity (local CloudTrail files
+//! for either; Athena or LookupEvents when collecting live), run the rules, render the
+//! report, and derive the exit outcome from the highest severity versus `--fail-on`.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -10,9 +10,8 @@ use std::time::SystemTime;
 use anyhow::{Context, Result, bail};
 
 use super::db_args::DbArgs;
+use super::activity_inputs::{ActivityInputArgs, add_files};
 use super::live::LiveArgs;
-use crate::activity::cloudtrail_layout::Day;
-use crate::activity::ingest::{IngestOptions, add_cloudtrail_activity};
 use crate::collect::aws;
 use crate::exit::Outcome;
 use crate::inventory::{Inventory, snapshot};
@@ -39,14 +38,8 @@ pub struct AuditArgs {
     /// Exit 1 when a finding is at or above this severity.
     #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = Severity::Low)]
     pub fail_on: Severity,
-    /// Add AssumeRole activity into the DB-connect roles from local CloudTrail files: a
-    /// directory to walk (S3 layout `AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/`) or
-    /// one file (repeatable). Damaged files become coverage gaps; the audit goes on.
-    #[arg(long = "cloudtrail-dir", value_name = "PATH")]
-    pub cloudtrail_dirs: Vec<PathBuf>,
-    /// With --cloudtrail-dir: only events on or after this day (UTC), YYYY-MM-DD.
-    #[arg(long, value_name = "DATE", value_parser = parse_day, requires = "cloudtrail_dirs")]
-    pub activity_since: Option<Day>,
+    #[command(flatten)]
+    pub activity: ActivityInputArgs,
     /// connect-role-unused: days without a successful AssumeRole before a DB-connect role
     /// counts as unused.
     #[arg(long, value_name = "N", default_value_t = RuleSettings::DEFAULT_UNUSED_DAYS,
@@ -54,12 +47,9 @@ pub struct AuditArgs {
     pub unused_days: u32,
 }
 
-fn parse_day(text: &str) -> Result<Day, String> {
-    Day::parse(text).ok_or_else(|| format!("not a date (YYYY-MM-DD): {text}"))
-}
-
 pub fn run(args: AuditArgs) -> Result<Outcome> {
     args.db.check()?;
+    args.activity.check()?;
     let (mut inventory, snapshot_path) = match &args.snapshot {
         Some(path) => {
             if args.live.any_set() {
@@ -67,10 +57,17 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
                     "--snapshot audits a file: the live collection flags (--profile, --region, --org...) do not apply"
                 );
             }
+            if args.activity.wants_aws() {
+                bail!(
+                    "--snapshot audits a file: Athena and --lookup-events are read while collecting (audit without --snapshot, or rdsiam collect); --cloudtrail-dir works with a snapshot"
+                );
+            }
             (snapshot::load(path)?, Some(path.as_path()))
         }
         None => {
-            let collection = aws::collect_blocking(&args.live.options()?).context(
+            let mut options = args.live.options()?;
+            options.activity = args.activity.request()?;
+            let collection = aws::collect_blocking(&options).context(
                 "live audit (no --snapshot given: collecting from AWS with the default credential chain)",
             )?;
             (collection.inventory, None)
@@ -78,9 +75,7 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
     };
     args.db
         .apply(&mut inventory, args.live.profile.as_deref())?;
-    if !args.cloudtrail_dirs.is_empty() {
-        add_activity(&mut inventory, &args)?;
-    }
+    add_files(&mut inventory, &args.activity)?;
     let settings = RuleSettings {
         unused_days: args.unused_days,
     };
@@ -95,28 +90,6 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
         format => output::emit(&render::render(&report, format), args.output.as_deref())?,
     }
     Ok(report.outcome(args.fail_on))
-}
-
-/// Scans `--cloudtrail-dir` into the inventory's activity; a one-line summary goes to stderr
-/// (the report itself shows the damaged files as coverage gaps).
-fn add_activity(inventory: &mut Inventory, args: &AuditArgs) -> Result<()> {
-    let opts = IngestOptions {
-        paths: args.cloudtrail_dirs.clone(),
-        since: args.activity_since,
-        threads: None,
-    };
-    let outcome = add_cloudtrail_activity(inventory, &opts)?;
-    let scan = &outcome.scan;
-    eprintln!(
-        "rdsiam: CloudTrail: {} of {} file(s) read for {} DB-connect role(s); {} AssumeRole event(s), {} new; {} file(s) not fully read",
-        scan.files_read,
-        scan.files_found,
-        outcome.roles,
-        outcome.events_found,
-        outcome.events_added,
-        scan.problem_files().len()
-    );
-    Ok(())
 }
 
 /// Runs the rules over `inventory` and assembles the report.

@@ -1,11 +1,14 @@
 //! `rdsiam collect`: read IAM, RDS and Organizations facts from AWS into a snapshot file
-//! (`.json` or `.json.gz`) for offline review with `rdsiam audit --snapshot`.
+//! (`.json` or `.json.gz`) for offline review with `rdsiam audit --snapshot`, with AssumeRole
+//! activity into the DB-connect roles when a source is given (`--cloudtrail-dir`, Athena,
+//! `--lookup-events`).
 
 use std::path::PathBuf;
 
 use anyhow::Result;
 
 use super::db_args::DbArgs;
+use super::activity_inputs::{ActivityInputArgs, add_files};
 use super::live::LiveArgs;
 use crate::collect::aws;
 use crate::exit::Outcome;
@@ -17,17 +20,22 @@ pub struct CollectArgs {
     pub live: LiveArgs,
     #[command(flatten)]
     pub db: DbArgs,
+    #[command(flatten)]
+    pub activity: ActivityInputArgs,
     /// Snapshot file to write (`.json`, or `.json.gz` to compress).
     #[arg(long, value_name = "FILE")]
     pub output: PathBuf,
 }
 
 pub fn run(args: CollectArgs) -> Result<Outcome> {
-    let options = args.live.options()?;
+    args.activity.check()?;
     args.db.check()?;
+    let mut options = args.live.options()?;
+    options.activity = args.activity.request()?;
     let mut collection = aws::collect_blocking(&options)?;
     args.db
         .apply(&mut collection.inventory, args.live.profile.as_deref())?;
+    add_files(&mut collection.inventory, &args.activity)?;
     let inventory = &collection.inventory;
     // AWS data is consistent by construction; a structural issue here (e.g. an emulator that
     // gives every instance the same resource id) would make the snapshot refuse to load.
@@ -50,8 +58,9 @@ pub fn run(args: CollectArgs) -> Result<Outcome> {
             (i + r.db_instances.len(), c + r.db_clusters.len())
         });
     eprintln!(
-        "rdsiam: collected {} account(s), {instances} PostgreSQL instance(s), {clusters} cluster(s) with {} API call(s); {} coverage gap(s); wrote {}",
+        "rdsiam: collected {} account(s), {instances} PostgreSQL instance(s), {clusters} cluster(s), {} AssumeRole event(s) with {} API call(s); {} coverage gap(s); wrote {}",
         inventory.accounts.len(),
+        inventory.activity.len(),
         collection.calls.total(),
         inventory.coverage.len(),
         written.display()

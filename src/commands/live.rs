@@ -96,6 +96,7 @@ impl LiveArgs {
             external_id: self.external_id.clone(),
             concurrency: self.concurrency,
             progress: !self.no_progress,
+            activity: None,
         })
     }
 }

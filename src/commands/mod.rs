@@ -1,6 +1,7 @@
 //! One module per subcommand: each owns its clap arguments and a `run` that returns the
 //! outcome (exit code) or an error. `cli.rs` only dispatches.
 
+pub mod activity_inputs;
 pub mod audit;
 pub mod collect;
 pub mod db_args;

@@ -81,6 +81,17 @@ impl MotoServer {
         self.request("POST", "/moto-api/reset", "").map(|_| ())
     }
 
+    /// Queues canned Athena results (`POST /moto-api/static/athena/query-results`): each entry
+    /// of `results` is `{"rows": [{"Data": [{"VarCharValue": "..."}, {}]}], "column_info": []}`
+    /// (a `{}` datum is SQL NULL), handed out FIFO, one per StartQueryExecution, in moto's
+    /// default account and us-east-1. The header row is the caller's to include, as Athena
+    /// returns it.
+    pub fn queue_athena_results(&self, results: &Value) -> Result<()> {
+        let body = serde_json::json!({ "results": results }).to_string();
+        self.request("POST", "/moto-api/static/athena/query-results", &body)
+            .map(|_| ())
+    }
+
     /// A minimal HTTP/1.1 request to the server's own API; returns the body.
     fn request(&self, method: &str, path: &str, body: &str) -> Result<String> {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;

@@ -196,6 +196,22 @@ impl Clients {
         aws_sdk_organizations::Client::from_conf(config)
     }
 
+    pub fn athena(&self, region: &str) -> aws_sdk_athena::Client {
+        let config = aws_sdk_athena::config::Builder::from(&self.config)
+            .region(Region::new(region.to_owned()))
+            .interceptor(Guard::new(&self.log, &self.account, Some(region)))
+            .build();
+        aws_sdk_athena::Client::from_conf(config)
+    }
+
+    pub fn cloudtrail(&self, region: &str) -> aws_sdk_cloudtrail::Client {
+        let config = aws_sdk_cloudtrail::config::Builder::from(&self.config)
+            .region(Region::new(region.to_owned()))
+            .interceptor(Guard::new(&self.log, &self.account, Some(region)))
+            .build();
+        aws_sdk_cloudtrail::Client::from_conf(config)
+    }
+
     pub fn rds(&self, region: &str) -> aws_sdk_rds::Client {
         let config = aws_sdk_rds::config::Builder::from(&self.config)
             .region(Region::new(region.to_owned()))

@@ -11,8 +11,11 @@
 //! only when nothing at all could be collected.
 //!
 //! Modules: [`config`] (SDK config, guarded clients), [`operations`] (the allow-list),
-//! [`sts`], [`iam`], [`rds`], [`org`], [`faults`].
+//! [`sts`], [`iam`], [`rds`], [`org`], [`faults`]; for activity, [`athena`] and [`cloudtrail`]
+//! (LookupEvents).
 
+pub mod athena;
+pub mod cloudtrail;
 pub mod config;
 pub mod faults;
 pub mod iam;
@@ -56,6 +59,8 @@ pub struct Options {
     pub concurrency: usize,
     /// Draw a progress bar on stderr (only when stderr is a terminal).
     pub progress: bool,
+    /// AssumeRole activity from Athena / LookupEvents, read after the facts.
+    pub activity: Option<crate::activity::sources::ActivityRequest>,
 }
 
 /// The collected inventory and the calls it took.
@@ -265,6 +270,34 @@ pub async fn collect(options: &Options) -> Result<Collection> {
     gaps.dedup();
     inventory.organization = organization;
     inventory.coverage = gaps;
+    if let Some(request) = &options.activity {
+        let accounts: Vec<config::Clients> = inventory
+            .accounts
+            .iter()
+            .filter_map(|a| configs.get(&a.account_id).map(|c| (a, c)))
+            .map(|(a, c)| config::Clients::new(c.clone(), &a.account_id, &log))
+            .collect();
+        let notes = crate::activity::ingest::add_aws_activity(
+            &mut inventory,
+            &caller_clients,
+            &accounts,
+            &regions,
+            regions.first().map(String::as_str),
+            request,
+            options.concurrency,
+        )
+        .await;
+        for note in notes {
+            eprintln!("rdsiam: {note}");
+        }
+        let refused = log.refused();
+        if !refused.is_empty() {
+            bail!(
+                "internal error: the read-only guard refused {} (every call must be in src/collect/aws/operations.rs)",
+                refused.join(", ")
+            );
+        }
+    }
     Ok(Collection {
         inventory,
         calls: log,

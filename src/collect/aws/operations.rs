@@ -8,7 +8,7 @@
 /// One AWS API operation, named as IAM names the action that authorizes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Operation {
-    /// IAM service prefix: `iam`, `rds`, `sts`, `organizations`.
+    /// IAM service prefix: `iam`, `rds`, `sts`, `organizations`, `athena`, `cloudtrail`.
     pub service: &'static str,
     /// Operation name as in the API reference: `DescribeDBInstances`.
     pub name: &'static str,
@@ -86,6 +86,14 @@ pub const LIST_PARENTS: Operation = Operation::new("organizations", "ListParents
 pub const LIST_POLICIES_FOR_TARGET: Operation =
     Operation::new("organizations", "ListPoliciesForTarget");
 
+/// Activity (issue #6). StartQueryExecution is the one call that is not a read by name: it
+/// makes Athena write the query's results to the caller's own output location (Athena has no
+/// other way to run a query); it changes nothing else. See README, "Read-only".
+pub const START_QUERY_EXECUTION: Operation = Operation::new("athena", "StartQueryExecution");
+pub const GET_QUERY_EXECUTION: Operation = Operation::new("athena", "GetQueryExecution");
+pub const GET_QUERY_RESULTS: Operation = Operation::new("athena", "GetQueryResults");
+pub const LOOKUP_EVENTS: Operation = Operation::new("cloudtrail", "LookupEvents");
+
 /// The complete list. The interceptor refuses anything else.
 pub const OPERATIONS: &[Operation] = &[
     GET_CALLER_IDENTITY,
@@ -123,6 +131,10 @@ pub const OPERATIONS: &[Operation] = &[
     SIMULATE_PRINCIPAL_POLICY,
     LIST_PARENTS,
     LIST_POLICIES_FOR_TARGET,
+    START_QUERY_EXECUTION,
+    GET_QUERY_EXECUTION,
+    GET_QUERY_RESULTS,
+    LOOKUP_EVENTS,
 ];
 
 /// Maps the SDK's operation metadata (`"RDS"`, `"DescribeDBInstances"`) to a listed
@@ -136,8 +148,12 @@ pub fn lookup(sdk_service: &str, name: &str) -> Option<Operation> {
 }
 
 /// True for operation names that only read: the verbs AWS uses for reads.
-/// (`sts:AssumeRole` is not a read by name but changes nothing: it is allowed by name.)
+/// Two are allowed by name: `sts:AssumeRole` changes nothing; `athena:StartQueryExecution`
+/// runs a `SELECT` whose only effect is the result file Athena writes to the output location
+/// the user chose ([`START_QUERY_EXECUTION`]).
 pub fn is_read(op: &Operation) -> bool {
     const READ_VERBS: &[&str] = &["Describe", "List", "Get", "Lookup", "Simulate"];
-    READ_VERBS.iter().any(|verb| op.name.starts_with(verb)) || *op == ASSUME_ROLE
+    READ_VERBS.iter().any(|verb| op.name.starts_with(verb))
+        || *op == ASSUME_ROLE
+        || *op == START_QUERY_EXECUTION
 }
