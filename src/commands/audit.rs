@@ -9,8 +9,8 @@ use std::time::SystemTime;
 
 use anyhow::{Context, Result, bail};
 
-use super::db_args::DbArgs;
 use super::activity_inputs::{ActivityInputArgs, add_files};
+use super::db_args::DbArgs;
 use super::live::LiveArgs;
 use crate::collect::aws;
 use crate::exit::Outcome;

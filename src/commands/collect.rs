@@ -7,8 +7,8 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use super::db_args::DbArgs;
 use super::activity_inputs::{ActivityInputArgs, add_files};
+use super::db_args::DbArgs;
 use super::live::LiveArgs;
 use crate::collect::aws;
 use crate::exit::Outcome;
