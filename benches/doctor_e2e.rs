@@ -3,6 +3,10 @@
 //! wrong secret: every step runs, the server rejects the token). Tokens are minted beforehand
 //! by botocore and passed through the environment, so no AWS call is timed.
 //!
+//! Peer, same run: `psql -c 'select 1'` logging in with a good token (what the user's own
+//! client costs). A third case runs the AWS-side steps too (STS, RDS, IAM, Organizations)
+//! against moto, with a token the doctor signs itself.
+//!
 //! Run: `cargo bench --bench doctor_e2e` (needs what tests/pg_harness.rs needs; see
 //! `scripts/test.sh`). Prints min / median / max over N runs (default 20, `DOCTOR_BENCH_RUNS`);
 //! `DOCTOR_BENCH_SHOW=1` also prints one table output per case.
@@ -14,7 +18,10 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, ensure};
-use support::pg_harness::{RDS_HOST_NAME, RdsLikePostgres, TestCredentials, roles};
+use support::moto::MotoServer;
+use support::pg_harness::{
+    HarnessOptions, KnownKey, RDS_HOST_NAME, RdsLikePostgres, TestCredentials, roles,
+};
 
 fn main() -> Result<()> {
     // `cargo test --all-targets` runs this too (without `--bench`): one run per case then, as
@@ -114,14 +121,99 @@ fn main() -> Result<()> {
                 String::from_utf8_lossy(&out.stdout)
             );
         }
-        times.sort();
-        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-        println!(
-            "{case:<30} min {:>7.1} ms  median {:>7.1} ms  max {:>7.1} ms",
-            ms(times[0]),
-            ms(times[times.len() / 2]),
-            ms(times[times.len() - 1])
-        );
+        report(case, times);
     }
+    psql_peer(server, runs)?;
+    aws_side(binary, runs)?;
+    Ok(())
+}
+
+fn report(case: &str, mut times: Vec<Duration>) {
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "{case:<30} min {:>7.1} ms  median {:>7.1} ms  max {:>7.1} ms",
+        ms(times[0]),
+        ms(times[times.len() / 2]),
+        ms(times[times.len() - 1])
+    );
+}
+
+/// The peer: a bare `psql` login with a good token (process start, TLS, PAM, one query).
+fn psql_peer(server: &RdsLikePostgres, runs: usize) -> Result<()> {
+    let mut times = Vec::with_capacity(runs);
+    for run in 0..runs {
+        let offset = -i64::try_from(run * 11 + 600).unwrap_or(0);
+        let token = server
+            .token_request(roles::IAM_USER)
+            .signed_offset_seconds(offset)
+            .mint()?;
+        let conn = server
+            .conn(roles::IAM_USER)
+            .dbname(Some(roles::DATABASE))
+            .password(&token);
+        let started = Instant::now();
+        let out = server.psql(&conn, "select 1")?;
+        times.push(started.elapsed());
+        ensure!(out.success, "psql peer failed: {}", out.first_stderr_line());
+    }
+    report("peer: psql login + select 1", times);
+    Ok(())
+}
+
+/// Every step including the AWS side against moto: identity, token generation, target
+/// (RDS Describe*), rds-settings, iam-decision (IAM reads, Organizations, simulator), login.
+fn aws_side(binary: &str, runs: usize) -> Result<()> {
+    let moto = MotoServer::start()?;
+    let facts = moto.seed("doctor", &["good"])?;
+    let text = |k: &str| facts[k].as_str().unwrap_or_default().to_owned();
+    let endpoint = text("endpoint");
+    let server = RdsLikePostgres::start(HarnessOptions {
+        tls_names: vec![endpoint.clone()],
+        endpoint_hosts: vec![endpoint.clone()],
+        keys: vec![KnownKey::any_user(TestCredentials {
+            access_key_id: text("access_key_id"),
+            secret_access_key: text("secret_access_key"),
+            session_token: Some(text("session_token")),
+        })],
+        ..HarnessOptions::default()
+    })?;
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let started = Instant::now();
+        let out = Command::new(binary)
+            .env_clear()
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_ENDPOINT_URL", moto.endpoint())
+            .env("AWS_ACCESS_KEY_ID", text("access_key_id"))
+            .env("AWS_SECRET_ACCESS_KEY", text("secret_access_key"))
+            .env("AWS_SESSION_TOKEN", text("session_token"))
+            .args(["doctor", "--host", &endpoint, "--hostaddr", "127.0.0.1"])
+            .args([
+                "--port",
+                &server.port().to_string(),
+                "--region",
+                "us-east-1",
+            ])
+            .args(["--user", roles::IAM_USER, "--dbname", roles::DATABASE])
+            .arg("--sslrootcert")
+            .arg(server.ca_cert_path())
+            .output()
+            .context("running rdsiam doctor with the AWS side")?;
+        times.push(started.elapsed());
+        ensure!(
+            out.status.success(),
+            "AWS-side case: exit {:?}\n{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout)
+        );
+        if std::env::var_os("DOCTOR_BENCH_SHOW").is_some() && times.len() == 1 {
+            println!(
+                "--- good login with AWS side (moto): sample output ---\n{}",
+                String::from_utf8_lossy(&out.stdout)
+            );
+        }
+    }
+    report("good login + AWS side (moto)", times);
     Ok(())
 }
