@@ -34,8 +34,8 @@ pub struct AwsSession {
 
 impl AwsSession {
     /// Loads the default chain with `--profile`, the database's region and `--endpoint-url`;
-    /// every call times out after `timeout` and is tried at most twice (a doctor must answer
-    /// quickly, not retry for a minute).
+    /// every call times out after `timeout` and is tried at most twice unless
+    /// `AWS_MAX_ATTEMPTS` says otherwise (a doctor must answer quickly, not retry for a minute).
     pub async fn load(
         profile: Option<&str>,
         region: Option<&str>,
@@ -47,7 +47,8 @@ impl AwsSession {
             region: region.map(str::to_owned),
             endpoint_url: endpoint_url.map(str::to_owned),
             retry_mode: None,
-            max_attempts: Some(2),
+            // AWS_MAX_ATTEMPTS (or the profile's max_attempts) wins when set.
+            max_attempts: std::env::var_os("AWS_MAX_ATTEMPTS").is_none().then_some(2),
         };
         let config = aws_config_mod::load(&settings).await;
         let timeouts = aws_config::timeout::TimeoutConfig::builder()
