@@ -1,11 +1,10 @@
 //! A long JSON array, pretty-printed in parallel with exactly the bytes serde_json's
 //! `PrettyFormatter` writes for it as a field of a top-level object.
 //!
-//! Each element is serialized on its own and indented by the two levels it sits at: every
-//! line break of its pretty form gets four more spaces. That is exact because a pretty
-//! document holds no raw line break other than its own (a line break inside a string is
-//! written `\n`). Elements are rendered batch by batch, each batch on every core, and written
-//! in order, so memory stays bounded by a batch.
+//! Each element is serialized on its own by [`NestedPretty`], serde_json's pretty layout
+//! started two levels deep (where an element of a top-level field's array sits). Elements
+//! are rendered batch by batch, each batch on every core, and written in order, so memory
+//! stays bounded by a batch.
 
 use std::io::{self, Write};
 
@@ -17,9 +16,6 @@ pub const BATCH: usize = 4096;
 
 /// Elements one task renders.
 const CHUNK: usize = 256;
-
-/// Indentation of an element of a field's array (two levels of two spaces).
-const INDENT: &[u8] = b"    ";
 
 /// Writes `items` (mapped to their DTOs by `dto`) as the value of a top-level field:
 /// `[]` when empty, else one element per indented line block, closed at the field's level.
@@ -57,28 +53,112 @@ fn render_chunk<'a, T, D: Serialize>(
     first_of_array: bool,
 ) -> io::Result<Vec<u8>> {
     let mut text = Vec::with_capacity(chunk.len() * 512);
-    let mut element = Vec::with_capacity(1024);
     for (index, item) in chunk.iter().enumerate() {
         text.extend_from_slice(if first_of_array && index == 0 {
             b"\n"
         } else {
             b",\n"
         });
-        text.extend_from_slice(INDENT);
-        element.clear();
-        serde_json::to_writer_pretty(&mut element, &dto(item))?;
-        indent_into(&mut text, &element);
+        text.extend_from_slice(&INDENT.repeat(ELEMENT_LEVEL));
+        let mut serializer = serde_json::Serializer::with_formatter(&mut text, NestedPretty::new());
+        dto(item).serialize(&mut serializer)?;
     }
     Ok(text)
 }
 
-/// Appends `element` to `text` with [`INDENT`] after each of its line breaks.
-fn indent_into(text: &mut Vec<u8>, element: &[u8]) {
-    let mut rest = element;
-    while let Some(newline) = memchr::memchr(b'\n', rest) {
-        text.extend_from_slice(&rest[..=newline]);
-        text.extend_from_slice(INDENT);
-        rest = &rest[newline + 1..];
+/// How deep an element of a top-level field's array sits.
+const ELEMENT_LEVEL: usize = 2;
+
+/// One level of indentation, as serde_json's `PrettyFormatter` writes it.
+const INDENT: &[u8] = b"  ";
+
+/// serde_json's `PrettyFormatter` (same bytes, method for method) starting at
+/// [`ELEMENT_LEVEL`] instead of 0.
+struct NestedPretty {
+    level: usize,
+    has_value: bool,
+}
+
+impl NestedPretty {
+    fn new() -> Self {
+        NestedPretty {
+            level: ELEMENT_LEVEL,
+            has_value: false,
+        }
     }
-    text.extend_from_slice(rest);
+
+    fn indent<W: ?Sized + Write>(&self, writer: &mut W) -> io::Result<()> {
+        for _ in 0..self.level {
+            writer.write_all(INDENT)?;
+        }
+        Ok(())
+    }
+
+    fn open<W: ?Sized + Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        writer.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            writer.write_all(b"\n")?;
+            self.indent(writer)?;
+        }
+        writer.write_all(bracket)
+    }
+
+    fn next_line<W: ?Sized + Write>(&self, writer: &mut W, first: bool) -> io::Result<()> {
+        writer.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(writer)
+    }
+}
+
+impl serde_json::ser::Formatter for NestedPretty {
+    fn begin_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.open(writer, b"[")
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.close(writer, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.next_line(writer, first)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, _writer: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.open(writer, b"{")
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.close(writer, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.next_line(writer, first)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        writer.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, _writer: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
 }
