@@ -45,6 +45,8 @@ pub struct Analysis<'i> {
 #[derive(Default)]
 struct Lookup<'i> {
     grants_by_target: Vec<Vec<usize>>,
+    /// Trust entries (positions in `trust`) by role, in `trust` order.
+    trust_by_role: HashMap<usize, Vec<usize>>,
     /// Intended grants reaching a database's role: (database address, role) → grants.
     reaching: HashMap<(usize, &'i str), Vec<usize>>,
     /// A database's own target (not proxies), by the database's address.
@@ -140,6 +142,13 @@ impl<'i> Analysis<'i> {
         for (position, grant) in self.grants.iter().enumerate() {
             lookup.grants_by_target[grant.target].push(position);
         }
+        for (position, entry) in self.trust.iter().enumerate() {
+            lookup
+                .trust_by_role
+                .entry(entry.role)
+                .or_default()
+                .push(position);
+        }
         self.lookup = lookup;
         let mut reaching: HashMap<(usize, &'i str), Vec<usize>> = HashMap::new();
         for (position, grant) in self.grants.iter().enumerate() {
@@ -207,6 +216,16 @@ impl<'i> Analysis<'i> {
     /// The Organization's id, when the inventory has one.
     pub fn organization_id(&self) -> Option<&str> {
         self.inventory.organization.as_ref().map(|o| o.id.as_str())
+    }
+
+    /// The trust entries of one role (an index into `principals`), in `trust` order.
+    pub fn trust_of(&self, role: usize) -> impl Iterator<Item = &TrustEntry> {
+        self.lookup
+            .trust_by_role
+            .get(&role)
+            .into_iter()
+            .flatten()
+            .map(|&position| &self.trust[position])
     }
 
     /// Grants on one target.
