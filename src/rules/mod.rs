@@ -232,7 +232,7 @@ pub fn evaluate_with(
         .collect();
     let mut findings: Vec<Finding> = per_rule.into_iter().flatten().collect();
     // The same object can be reached twice (e.g. a policy attached to two roles).
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = std::collections::HashSet::with_capacity(findings.len());
     findings.retain(|finding| seen.insert(finding.fingerprint.clone()));
     let not_evaluated = context.not_evaluated();
     drop(context);
