@@ -112,12 +112,69 @@ struct NamedUser<'p> {
     pattern: &'p crate::policy::document::ResourcePattern,
 }
 
+/// What one identity policy's Allow statements say about `rds-db:connect`, read once per
+/// policy: a managed policy is attached to many principals, and linting its patterns for
+/// each of them (twice: for the scope and for the named users) was a sixth of the grant
+/// computation. A principal's view is its policies' facts in identity-policy order.
+struct PolicyConnect<'p> {
+    /// Some Allow statement reaches every target (no `Resource`, `NotResource`, or a
+    /// pattern the scope cannot read).
+    everything: bool,
+    patterns: Vec<ScopePattern>,
+    named: Vec<NamedUser<'p>>,
+}
+
+impl<'p> PolicyConnect<'p> {
+    /// `None` when no Allow statement of `policy` covers `rds-db:connect`.
+    fn of(policy: &'p crate::policy::Policy) -> Option<PolicyConnect<'p>> {
+        let mut facts = PolicyConnect {
+            everything: false,
+            patterns: Vec::new(),
+            named: Vec::new(),
+        };
+        let mut covered = false;
+        for statement in &policy.document.statements {
+            if statement.effect != Effect::Allow || !statement.action.covers(CONNECT) {
+                continue;
+            }
+            covered = true;
+            let Some(block) = statement.resource.as_ref().filter(|b| !b.negated) else {
+                facts.everything = true;
+                continue;
+            };
+            for pattern in &block.patterns {
+                let Some(parsed) = lint_resource(&pattern.raw).parsed else {
+                    facts.everything = true;
+                    continue;
+                };
+                if !parsed.db_user.is_empty() && !parsed.db_user.contains(['*', '?']) {
+                    facts.named.push(NamedUser {
+                        user: parsed.db_user.clone(),
+                        pattern,
+                    });
+                }
+                if pattern.raw.contains("${") {
+                    facts.everything = true;
+                    continue;
+                }
+                facts.patterns.push(ScopePattern {
+                    resource_id: Wildcard::compile(&parsed.resource_id, Flavour::Plain),
+                    region: Wildcard::compile(&parsed.region, Flavour::Plain),
+                    account: Wildcard::compile(&parsed.account, Flavour::Plain),
+                    literal_user: (!parsed.db_user.contains(['*', '?'])).then_some(parsed.db_user),
+                });
+            }
+        }
+        covered.then_some(facts)
+    }
+}
+
 /// Which (target, user) pairs a principal's connect grants can possibly reach, from the
 /// patterns alone: a cheap filter before the full evaluation. Conservative — anything it
 /// cannot read (`*`, `NotResource`, a malformed ARN) reaches everything.
-struct ConnectScope {
+struct ConnectScope<'f> {
     everything: bool,
-    patterns: Vec<ScopePattern>,
+    patterns: Vec<&'f ScopePattern>,
 }
 
 struct ScopePattern {
@@ -128,38 +185,24 @@ struct ScopePattern {
     literal_user: Option<String>,
 }
 
-impl ConnectScope {
-    fn of(identity: &[&crate::policy::Policy]) -> Option<ConnectScope> {
+impl<'f> ConnectScope<'f> {
+    /// The scope of a principal's identity policies; `None` when none covers connect.
+    fn of<'p>(
+        identity: &[super::PolicyId],
+        facts: &'f [Option<PolicyConnect<'p>>],
+    ) -> Option<ConnectScope<'f>> {
         let mut scope = ConnectScope {
             everything: false,
             patterns: Vec::new(),
         };
         let mut covered = false;
-        for policy in identity {
-            for statement in &policy.document.statements {
-                if statement.effect != Effect::Allow || !statement.action.covers(CONNECT) {
-                    continue;
-                }
-                covered = true;
-                let Some(block) = statement.resource.as_ref().filter(|b| !b.negated) else {
-                    scope.everything = true;
-                    continue;
-                };
-                for pattern in &block.patterns {
-                    match lint_resource(&pattern.raw).parsed {
-                        Some(parsed) if !pattern.raw.contains("${") => {
-                            scope.patterns.push(ScopePattern {
-                                resource_id: Wildcard::compile(&parsed.resource_id, Flavour::Plain),
-                                region: Wildcard::compile(&parsed.region, Flavour::Plain),
-                                account: Wildcard::compile(&parsed.account, Flavour::Plain),
-                                literal_user: (!parsed.db_user.contains(['*', '?']))
-                                    .then_some(parsed.db_user),
-                            })
-                        }
-                        _ => scope.everything = true,
-                    }
-                }
-            }
+        for policy in identity
+            .iter()
+            .filter_map(|id| facts[id.0 as usize].as_ref())
+        {
+            covered = true;
+            scope.everything |= policy.everything;
+            scope.patterns.extend(&policy.patterns);
         }
         covered.then_some(scope)
     }
@@ -201,6 +244,8 @@ pub fn grants(
     for (position, target) in targets.iter().enumerate() {
         by_account.entry(target.account).or_default().push(position);
     }
+    let facts: Vec<Option<PolicyConnect<'_>>> =
+        index.policies.par_iter().map(PolicyConnect::of).collect();
     principals
         .par_iter()
         .enumerate()
@@ -211,6 +256,7 @@ pub fn grants(
                 targets,
                 &by_account,
                 index,
+                &facts,
                 chains,
                 organization_id,
             )
@@ -218,12 +264,14 @@ pub fn grants(
         .collect()
 }
 
+#[allow(clippy::too_many_arguments)]
 fn principal_grants(
     principal_index: usize,
     principal: &Principal<'_>,
     targets: &[Target<'_>],
     by_account: &HashMap<&str, Vec<usize>>,
     index: &PolicyIndex,
+    facts: &[Option<PolicyConnect<'_>>],
     chains: &HashMap<String, OrgChain>,
     organization_id: Option<&str>,
 ) -> Vec<Grant> {
@@ -231,14 +279,19 @@ fn principal_grants(
     if principal.service_linked {
         return out;
     }
-    let policies = principal.guarded(index, chains);
-    let Some(scope) = ConnectScope::of(&policies.identity) else {
+    let Some(scope) = ConnectScope::of(&principal.identity, facts) else {
         return out; // no Allow covers rds-db:connect
     };
     let Some(account_targets) = by_account.get(principal.account) else {
         return out;
     };
-    let named = named_users(&policies.identity);
+    let policies = principal.guarded(index, chains);
+    let named: Vec<&NamedUser<'_>> = principal
+        .identity
+        .iter()
+        .filter_map(|id| facts[id.0 as usize].as_ref())
+        .flat_map(|policy| &policy.named)
+        .collect();
     let set = policies.set();
     let identity_only = policies.identity_only();
     let base_context = connect_context(principal.context(organization_id));
@@ -249,8 +302,12 @@ fn principal_grants(
         };
         let mut context = base_context.clone();
         context.set("aws:RequestedRegion", vec![target.region.to_owned()], false);
-        for (db_user, is_named) in candidate_users(target, &named, &context, reachable.as_deref()) {
-            let resource = target.connect_arn(&db_user);
+        // Every candidate's ARN is this prefix and the user name.
+        let arn_prefix = target.connect_arn("");
+        for (db_user, is_named) in
+            candidate_users(target, &arn_prefix, &named, &context, reachable.as_deref())
+        {
+            let resource = [arn_prefix.as_str(), &db_user].concat();
             let request = Request {
                 principal: Some(&principal.request_principal),
                 action: CONNECT,
@@ -299,40 +356,13 @@ pub fn connect_context(mut context: RequestContext) -> RequestContext {
     context
 }
 
-/// Users named literally in Allow statements that cover `rds-db:connect`.
-fn named_users<'p>(identity: &[&'p crate::policy::Policy]) -> Vec<NamedUser<'p>> {
-    let mut named = Vec::new();
-    for policy in identity {
-        for statement in &policy.document.statements {
-            if statement.effect != Effect::Allow || !statement.action.covers(CONNECT) {
-                continue;
-            }
-            let Some(block) = statement.resource.as_ref().filter(|b| !b.negated) else {
-                continue;
-            };
-            for pattern in &block.patterns {
-                let lint = lint_resource(&pattern.raw);
-                if let Some(parsed) = lint.parsed
-                    && !parsed.db_user.is_empty()
-                    && !parsed.db_user.contains(['*', '?'])
-                {
-                    named.push(NamedUser {
-                        user: parsed.db_user,
-                        pattern,
-                    });
-                }
-            }
-        }
-    }
-    named
-}
-
 /// The DB users worth evaluating on a target: its roles (when read; only those the scope
 /// can reach when it names users literally) and the users the policies name for it. The
 /// flag says whether a pattern names the user for this target.
 fn candidate_users(
     target: &Target<'_>,
-    named: &[NamedUser<'_>],
+    arn_prefix: &str,
+    named: &[&NamedUser<'_>],
     context: &RequestContext,
     only: Option<&[&str]>,
 ) -> Vec<(String, bool)> {
@@ -347,7 +377,7 @@ fn candidate_users(
         })
         .unwrap_or_default();
     for entry in named {
-        let arn = target.connect_arn(&entry.user);
+        let arn = [arn_prefix, &entry.user].concat();
         if entry.pattern.matches(&arn, context) == Truth::No {
             continue;
         }

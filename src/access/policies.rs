@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use rayon::prelude::*;
 
 use crate::inventory::{Inventory, PolicyText};
-use crate::policy::{Policy, PolicyDocument};
+use crate::policy::Policy;
 
 /// Index of a policy in [`PolicyIndex::policies`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -149,23 +149,39 @@ impl PolicyIndex {
                 sources.push((owner, &policy.document));
             }
         }
-        let parsed: Vec<(PolicyOwner, Result<PolicyDocument, String>)> = sources
+        let parsed: Vec<(PolicyOwner, Result<Policy, String>)> = sources
             .into_par_iter()
             .map(|(owner, text)| {
-                let result = text.parse().map_err(|err| err.to_string());
+                let result = text
+                    .parse()
+                    .map(|document| Policy::new(owner.label(), document))
+                    .map_err(|err| err.to_string());
                 (owner, result)
             })
             .collect();
         let mut index = PolicyIndex::default();
+        // Sized up front: growing these maps rehashed every key several times.
+        let count = |kind: fn(&PolicyOwner) -> bool| parsed.iter().filter(|(o, _)| kind(o)).count();
+        index
+            .managed
+            .reserve(count(|o| matches!(o, PolicyOwner::Managed { .. })));
+        index
+            .inline
+            .reserve(count(|o| matches!(o, PolicyOwner::Inline { .. })));
+        index
+            .trust
+            .reserve(count(|o| matches!(o, PolicyOwner::Trust { .. })));
+        index.policies.reserve(parsed.len());
+        index.owners.reserve(parsed.len());
         for (owner, result) in parsed {
             index.insert(owner, result);
         }
         index
     }
 
-    fn insert(&mut self, owner: PolicyOwner, parsed: Result<PolicyDocument, String>) {
-        let document = match parsed {
-            Ok(document) => document,
+    fn insert(&mut self, owner: PolicyOwner, parsed: Result<Policy, String>) {
+        let policy = match parsed {
+            Ok(policy) => policy,
             Err(error) => {
                 self.unparseable.push(UnparseablePolicy { owner, error });
                 return;
@@ -188,7 +204,7 @@ impl PolicyIndex {
                 self.organization.insert(policy_id.clone(), id);
             }
         }
-        self.policies.push(Policy::new(owner.label(), document));
+        self.policies.push(policy);
         self.owners.push(owner);
     }
 

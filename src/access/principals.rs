@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 
-use crate::inventory::{Inventory, OrgPolicyKind, Tags};
+use rayon::prelude::*;
+
+use crate::inventory::{Account, Inventory, OrgPolicyKind, Tags};
 use crate::policy::{Policy, PolicySet, RequestContext, RequestPrincipal};
 
 use super::policies::{PolicyId, PolicyIndex};
@@ -132,84 +134,93 @@ impl OrgChain {
     }
 }
 
-/// Builds every principal of every account.
+/// Builds every principal of every account, in inventory order (accounts on every core:
+/// each one's principals depend only on it and the index).
 pub fn principals<'i>(inventory: &'i Inventory, index: &PolicyIndex) -> Vec<Principal<'i>> {
+    let per_account: Vec<Vec<Principal<'i>>> = inventory
+        .accounts
+        .par_iter()
+        .map(|account| account_principals(account, index))
+        .collect();
+    per_account.into_iter().flatten().collect()
+}
+
+/// The roles, then the users, of one account.
+fn account_principals<'i>(account: &'i Account, index: &PolicyIndex) -> Vec<Principal<'i>> {
     let mut out = Vec::new();
-    for account in &inventory.accounts {
-        let iam = &account.iam;
-        let groups: HashMap<&str, _> = iam.groups.iter().map(|g| (g.name.as_str(), g)).collect();
-        for role in &iam.roles {
-            let mut identity: Vec<PolicyId> = role
-                .inline_policies
+    let iam = &account.iam;
+    let groups: HashMap<&str, _> = iam.groups.iter().map(|g| (g.name.as_str(), g)).collect();
+    for role in &iam.roles {
+        let mut identity: Vec<PolicyId> = role
+            .inline_policies
+            .iter()
+            .filter_map(|p| index.inline(&role.arn, &p.name))
+            .collect();
+        identity.extend(
+            role.attached_policies
                 .iter()
-                .filter_map(|p| index.inline(&role.arn, &p.name))
-                .collect();
+                .filter_map(|arn| index.managed(arn)),
+        );
+        out.push(Principal {
+            arn: &role.arn,
+            name: &role.name,
+            account: &account.account_id,
+            kind: PrincipalKind::Role,
+            tags: &role.tags,
+            identity,
+            boundary: role
+                .permissions_boundary
+                .as_deref()
+                .and_then(|arn| index.managed(arn)),
+            trust: index.trust(&role.arn),
+            service_linked: role.is_service_linked(),
+            request_principal: RequestPrincipal::from_arn(&role.arn),
+        });
+    }
+    for user in &iam.users {
+        let mut identity: Vec<PolicyId> = user
+            .inline_policies
+            .iter()
+            .filter_map(|p| index.inline(&user.arn, &p.name))
+            .collect();
+        identity.extend(
+            user.attached_policies
+                .iter()
+                .filter_map(|arn| index.managed(arn)),
+        );
+        for group in user
+            .groups
+            .iter()
+            .filter_map(|name| groups.get(name.as_str()))
+        {
             identity.extend(
-                role.attached_policies
+                group
+                    .inline_policies
+                    .iter()
+                    .filter_map(|p| index.inline(&group.arn, &p.name)),
+            );
+            identity.extend(
+                group
+                    .attached_policies
                     .iter()
                     .filter_map(|arn| index.managed(arn)),
             );
-            out.push(Principal {
-                arn: &role.arn,
-                name: &role.name,
-                account: &account.account_id,
-                kind: PrincipalKind::Role,
-                tags: &role.tags,
-                identity,
-                boundary: role
-                    .permissions_boundary
-                    .as_deref()
-                    .and_then(|arn| index.managed(arn)),
-                trust: index.trust(&role.arn),
-                service_linked: role.is_service_linked(),
-                request_principal: RequestPrincipal::from_arn(&role.arn),
-            });
         }
-        for user in &iam.users {
-            let mut identity: Vec<PolicyId> = user
-                .inline_policies
-                .iter()
-                .filter_map(|p| index.inline(&user.arn, &p.name))
-                .collect();
-            identity.extend(
-                user.attached_policies
-                    .iter()
-                    .filter_map(|arn| index.managed(arn)),
-            );
-            for group in user
-                .groups
-                .iter()
-                .filter_map(|name| groups.get(name.as_str()))
-            {
-                identity.extend(
-                    group
-                        .inline_policies
-                        .iter()
-                        .filter_map(|p| index.inline(&group.arn, &p.name)),
-                );
-                identity.extend(
-                    group
-                        .attached_policies
-                        .iter()
-                        .filter_map(|arn| index.managed(arn)),
-                );
-            }
-            out.push(Principal {
-                arn: &user.arn,
-                name: &user.name,
-                account: &account.account_id,
-                kind: PrincipalKind::User,
-                tags: &user.tags,
-                identity,
-                boundary: user
-                    .permissions_boundary
-                    .as_deref()
-                    .and_then(|arn| index.managed(arn)),
-                trust: None,
-                service_linked: false,
-                request_principal: RequestPrincipal::from_arn(&user.arn),
-            });
-        }
+        out.push(Principal {
+            arn: &user.arn,
+            name: &user.name,
+            account: &account.account_id,
+            kind: PrincipalKind::User,
+            tags: &user.tags,
+            identity,
+            boundary: user
+                .permissions_boundary
+                .as_deref()
+                .and_then(|arn| index.managed(arn)),
+            trust: None,
+            service_linked: false,
+            request_principal: RequestPrincipal::from_arn(&user.arn),
+        });
     }
     out
 }

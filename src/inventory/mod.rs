@@ -11,6 +11,7 @@ mod iam;
 mod index;
 mod lookup;
 mod organization;
+mod parallel_parse;
 mod policy_text;
 mod postgres;
 mod rds;

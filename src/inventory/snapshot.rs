@@ -87,10 +87,8 @@ pub fn load(path: &Path) -> Result<Inventory, SnapshotError> {
 
 /// Parses snapshot JSON without validating it. `path` is only used in errors.
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<Inventory, SnapshotError> {
-    // Fast path without path tracking; on failure parse again to locate the error.
-    if let Ok(inventory) = serde_json::from_slice::<Inventory>(bytes)
-        && inventory.schema_version == SCHEMA_VERSION
-    {
+    // Fast path (parallel, without path tracking); on failure parse again to locate the error.
+    if let Some(inventory) = super::parallel_parse::parse(bytes) {
         return Ok(inventory);
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
@@ -163,7 +161,7 @@ pub fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>, SnapshotError> {
     if !raw.starts_with(&GZIP_MAGIC) {
         return Ok(raw);
     }
-    let mut out = Vec::with_capacity(raw.len() * 8);
+    let mut out = Vec::with_capacity(inflated_size_hint(&raw));
     MultiGzDecoder::new(raw.as_slice())
         .read_to_end(&mut out)
         .map_err(|source| SnapshotError::Gzip {
@@ -171,6 +169,25 @@ pub fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>, SnapshotError> {
             source,
         })?;
     Ok(out)
+}
+
+/// The capacity to inflate `gzip` into. A single-member gzip file ends with the inflated size
+/// modulo 4 GiB (RFC 1952, ISIZE): reserving exactly that avoids growing (and copying) a
+/// 200 MB buffer several times. The trailer is only a hint — a multi-member file, a file over
+/// 4 GiB or a damaged one just makes the buffer grow as it would anyway.
+fn inflated_size_hint(gzip: &[u8]) -> usize {
+    let trailer = gzip
+        .len()
+        .checked_sub(4)
+        .and_then(|start| <[u8; 4]>::try_from(&gzip[start..]).ok());
+    let stated = trailer.map_or(0, |bytes| u32::from_le_bytes(bytes) as usize);
+    // A stated size below the compressed size cannot be right; cap absurd ones (1 KiB of
+    // gzip inflates to at most ~1 MiB).
+    if stated >= gzip.len() && stated / 1032 <= gzip.len() {
+        stated
+    } else {
+        gzip.len().saturating_mul(8)
+    }
 }
 
 /// Writes a snapshot atomically (temporary file beside it, then rename), streaming so a

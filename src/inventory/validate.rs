@@ -5,6 +5,8 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
+use rayon::prelude::*;
+
 use super::{DbTargetKind, Inventory, ProxyTargetKind, Region};
 
 /// One defect, located by JSON path.
@@ -28,21 +30,25 @@ impl Issues {
         self.0.push(ValidationIssue { json_path, message });
     }
 
-    /// Records a duplicate when `key` was already seen (first occurrence path in the message).
+    /// Records a duplicate when `key` was already seen, naming both items by their JSON
+    /// paths. `seen` maps each key to the index of its first item; `path` makes an item's
+    /// path from its index, only for a duplicate (validation runs over every item of an
+    /// organization, and formatting every path up front cost a twentieth of an audit).
     fn unique<'a>(
         &mut self,
-        seen: &mut HashMap<&'a str, String>,
+        seen: &mut HashMap<&'a str, usize>,
         key: &'a str,
         what: &str,
-        json_path: String,
+        index: usize,
+        path: impl Fn(usize) -> String,
     ) {
-        if let Some(first) = seen.get(key) {
+        if let Some(&first) = seen.get(key) {
             self.push(
-                json_path,
-                format!("duplicate {what} {key:?} (first at {first})"),
+                path(index),
+                format!("duplicate {what} {key:?} (first at {})", path(first)),
             );
         } else {
-            seen.insert(key, json_path);
+            seen.insert(key, index);
         }
     }
 }
@@ -60,25 +66,21 @@ pub fn validate(inv: &Inventory) -> Vec<ValidationIssue> {
 fn organization(inv: &Inventory, issues: &mut Issues) {
     let Some(org) = &inv.organization else { return };
     let mut ids = HashMap::new();
-    for (i, root) in org.roots.iter().enumerate() {
-        issues.unique(
-            &mut ids,
-            &root.id,
-            "organization id",
-            format!("organization.roots[{i}]"),
-        );
-    }
-    for (i, ou) in org.organizational_units.iter().enumerate() {
-        let path = format!("organization.organizational_units[{i}]");
-        issues.unique(&mut ids, &ou.id, "organization id", path);
-    }
-    for (i, acc) in org.accounts.iter().enumerate() {
-        issues.unique(
-            &mut ids,
-            &acc.id,
-            "organization id",
-            format!("organization.accounts[{i}]"),
-        );
+    // Roots, OUs and accounts share one id space: number them in that order.
+    let (roots, units) = (org.roots.len(), org.organizational_units.len());
+    let id_path = |i: usize| match i {
+        i if i < roots => format!("organization.roots[{i}]"),
+        i if i < roots + units => format!("organization.organizational_units[{}]", i - roots),
+        i => format!("organization.accounts[{}]", i - roots - units),
+    };
+    let all_ids = org
+        .roots
+        .iter()
+        .map(|r| &r.id)
+        .chain(org.organizational_units.iter().map(|o| &o.id))
+        .chain(org.accounts.iter().map(|a| &a.id));
+    for (i, id) in all_ids.enumerate() {
+        issues.unique(&mut ids, id, "organization id", i, id_path);
     }
     let containers: HashSet<&str> = org
         .roots
@@ -112,36 +114,45 @@ fn organization(inv: &Inventory, issues: &mut Issues) {
         issues.push("organization.management_account_id".to_owned(), msg);
     }
     let mut policy_ids = HashMap::new();
+    let policy_path = |i: usize| format!("organization.policies[{i}]");
     for (i, policy) in org.policies.iter().enumerate() {
-        let path = format!("organization.policies[{i}]");
-        issues.unique(&mut policy_ids, &policy.id, "policy id", path.clone());
+        issues.unique(&mut policy_ids, &policy.id, "policy id", i, policy_path);
         for (t, target) in policy.targets.iter().enumerate() {
             if !ids.contains_key(target.as_str()) {
                 let msg =
                     format!("target {target:?} is not a root, OU or account of the organization");
-                issues.push(format!("{path}.targets[{t}]"), msg);
+                issues.push(format!("{}.targets[{t}]", policy_path(i)), msg);
             }
         }
     }
 }
 
 fn accounts(inv: &Inventory, issues: &mut Issues) {
+    // Each account's own checks are independent of the others': run them on every core,
+    // then report in account order.
+    let per_account: Vec<Issues> = inv
+        .accounts
+        .par_iter()
+        .enumerate()
+        .map(|(a, account)| {
+            let mut issues = Issues::default();
+            let path = format!("accounts[{a}]");
+            iam(account, &path, &mut issues);
+            let mut regions = HashMap::new();
+            let region_path = |r: usize| format!("{path}.regions[{r}]");
+            for (r, region) in account.regions.iter().enumerate() {
+                issues.unique(&mut regions, &region.region, "region", r, region_path);
+                rds(region, &region_path(r), &mut issues);
+            }
+            issues
+        })
+        .collect();
     let mut account_ids = HashMap::new();
-    for (a, account) in inv.accounts.iter().enumerate() {
-        let path = format!("accounts[{a}]");
-        issues.unique(
-            &mut account_ids,
-            &account.account_id,
-            "account",
-            path.clone(),
-        );
-        iam(account, &path, issues);
-        let mut regions = HashMap::new();
-        for (r, region) in account.regions.iter().enumerate() {
-            let rpath = format!("{path}.regions[{r}]");
-            issues.unique(&mut regions, &region.region, "region", rpath.clone());
-            rds(region, &rpath, issues);
-        }
+    for (a, (account, account_issues)) in inv.accounts.iter().zip(per_account).enumerate() {
+        issues.unique(&mut account_ids, &account.account_id, "account", a, |a| {
+            format!("accounts[{a}]")
+        });
+        issues.0.extend(account_issues.0);
     }
 }
 
@@ -149,50 +160,56 @@ fn iam(account: &super::Account, path: &str, issues: &mut Issues) {
     let iam = &account.iam;
     let mut policies = HashMap::new();
     for (i, p) in iam.managed_policies.iter().enumerate() {
-        let ppath = format!("{path}.iam.managed_policies[{i}]");
-        issues.unique(&mut policies, &p.arn, "managed policy", ppath);
+        issues.unique(&mut policies, &p.arn, "managed policy", i, |i| {
+            format!("{path}.iam.managed_policies[{i}]")
+        });
     }
-    let check_policy = |arn: &str, at: String, issues: &mut Issues| {
+    let check_policy = |arn: &str, at: &dyn Fn() -> String, issues: &mut Issues| {
         if !policies.contains_key(arn) {
             issues.push(
-                at,
+                at(),
                 format!("managed policy {arn:?} is not in this account's managed_policies"),
             );
         }
     };
     let mut roles = HashMap::new();
+    let role_path = |i: usize| format!("{path}.iam.roles[{i}]");
     for (i, role) in iam.roles.iter().enumerate() {
-        let rpath = format!("{path}.iam.roles[{i}]");
-        issues.unique(&mut roles, &role.arn, "role", rpath.clone());
+        issues.unique(&mut roles, &role.arn, "role", i, role_path);
         for (j, arn) in role.attached_policies.iter().enumerate() {
-            check_policy(arn, format!("{rpath}.attached_policies[{j}]"), issues);
+            let at = || format!("{}.attached_policies[{j}]", role_path(i));
+            check_policy(arn, &at, issues);
         }
         if let Some(b) = &role.permissions_boundary {
-            check_policy(b, format!("{rpath}.permissions_boundary"), issues);
+            let at = || format!("{}.permissions_boundary", role_path(i));
+            check_policy(b, &at, issues);
         }
     }
     let mut groups = HashMap::new();
+    let group_path = |i: usize| format!("{path}.iam.groups[{i}]");
     for (i, group) in iam.groups.iter().enumerate() {
-        let gpath = format!("{path}.iam.groups[{i}]");
-        issues.unique(&mut groups, &group.name, "group", gpath.clone());
+        issues.unique(&mut groups, &group.name, "group", i, group_path);
         for (j, arn) in group.attached_policies.iter().enumerate() {
-            check_policy(arn, format!("{gpath}.attached_policies[{j}]"), issues);
+            let at = || format!("{}.attached_policies[{j}]", group_path(i));
+            check_policy(arn, &at, issues);
         }
     }
     let mut users = HashMap::new();
+    let user_path = |i: usize| format!("{path}.iam.users[{i}]");
     for (i, user) in iam.users.iter().enumerate() {
-        let upath = format!("{path}.iam.users[{i}]");
-        issues.unique(&mut users, &user.arn, "user", upath.clone());
+        issues.unique(&mut users, &user.arn, "user", i, user_path);
         for (j, arn) in user.attached_policies.iter().enumerate() {
-            check_policy(arn, format!("{upath}.attached_policies[{j}]"), issues);
+            let at = || format!("{}.attached_policies[{j}]", user_path(i));
+            check_policy(arn, &at, issues);
         }
         if let Some(b) = &user.permissions_boundary {
-            check_policy(b, format!("{upath}.permissions_boundary"), issues);
+            let at = || format!("{}.permissions_boundary", user_path(i));
+            check_policy(b, &at, issues);
         }
         for (j, g) in user.groups.iter().enumerate() {
             if !groups.contains_key(g.as_str()) {
                 issues.push(
-                    format!("{upath}.groups[{j}]"),
+                    format!("{}.groups[{j}]", user_path(i)),
                     format!("group {g:?} does not exist in this account"),
                 );
             }
@@ -203,30 +220,47 @@ fn iam(account: &super::Account, path: &str, issues: &mut Issues) {
 fn rds(region: &Region, path: &str, issues: &mut Issues) {
     let mut instances = HashMap::new();
     let mut resource_ids = HashMap::new();
+    // Instances, clusters and proxies share the resource-id space: number them in that order.
+    let (instance_count, cluster_count) = (region.db_instances.len(), region.db_clusters.len());
+    let instance_path = |i: usize| format!("{path}.db_instances[{i}]");
+    let cluster_path = |i: usize| format!("{path}.db_clusters[{i}]");
+    let proxy_path = |i: usize| format!("{path}.db_proxies[{i}]");
+    let resource_path = |i: usize| match i {
+        i if i < instance_count => instance_path(i),
+        i if i < instance_count + cluster_count => cluster_path(i - instance_count),
+        i => proxy_path(i - instance_count - cluster_count),
+    };
     for (i, inst) in region.db_instances.iter().enumerate() {
-        let ipath = format!("{path}.db_instances[{i}]");
         issues.unique(
             &mut instances,
             &inst.identifier,
             "DB instance",
-            ipath.clone(),
+            i,
+            instance_path,
         );
-        issues.unique(&mut resource_ids, &inst.resource_id, "resource id", ipath);
+        issues.unique(
+            &mut resource_ids,
+            &inst.resource_id,
+            "resource id",
+            i,
+            resource_path,
+        );
     }
     let mut clusters = HashMap::new();
     for (i, cluster) in region.db_clusters.iter().enumerate() {
-        let cpath = format!("{path}.db_clusters[{i}]");
         issues.unique(
             &mut clusters,
             &cluster.identifier,
             "DB cluster",
-            cpath.clone(),
+            i,
+            cluster_path,
         );
         issues.unique(
             &mut resource_ids,
             &cluster.resource_id,
             "resource id",
-            cpath.clone(),
+            instance_count + i,
+            resource_path,
         );
         for (m, member) in cluster.members.iter().enumerate() {
             if !instances.contains_key(member.instance_identifier.as_str()) {
@@ -234,7 +268,7 @@ fn rds(region: &Region, path: &str, issues: &mut Issues) {
                     "member {:?} is not a DB instance of this region",
                     member.instance_identifier
                 );
-                issues.push(format!("{cpath}.members[{m}]"), msg);
+                issues.push(format!("{}.members[{m}]", cluster_path(i)), msg);
             }
         }
     }
@@ -243,18 +277,18 @@ fn rds(region: &Region, path: &str, issues: &mut Issues) {
             && !clusters.contains_key(c.as_str())
         {
             let msg = format!("cluster_identifier {c:?} is not a DB cluster of this region");
-            issues.push(format!("{path}.db_instances[{i}].cluster_identifier"), msg);
+            issues.push(format!("{}.cluster_identifier", instance_path(i)), msg);
         }
     }
     let mut proxies = HashMap::new();
     for (i, proxy) in region.db_proxies.iter().enumerate() {
-        let ppath = format!("{path}.db_proxies[{i}]");
-        issues.unique(&mut proxies, &proxy.name, "DB proxy", ppath.clone());
+        issues.unique(&mut proxies, &proxy.name, "DB proxy", i, proxy_path);
         issues.unique(
             &mut resource_ids,
             &proxy.resource_id,
             "resource id",
-            ppath.clone(),
+            instance_count + cluster_count + i,
+            resource_path,
         );
         for (t, target) in proxy.targets.iter().enumerate() {
             let known = match target.kind {
@@ -266,48 +300,54 @@ fn rds(region: &Region, path: &str, issues: &mut Issues) {
                     "target {:?} does not exist in this region",
                     target.identifier
                 );
-                issues.push(format!("{ppath}.targets[{t}]"), msg);
+                issues.push(format!("{}.targets[{t}]", proxy_path(i)), msg);
             }
         }
     }
     let mut groups = HashMap::new();
     for (i, group) in region.parameter_groups.iter().enumerate() {
-        issues.unique(
-            &mut groups,
-            &group.name,
-            "parameter group",
-            format!("{path}.parameter_groups[{i}]"),
-        );
+        issues.unique(&mut groups, &group.name, "parameter group", i, |i| {
+            format!("{path}.parameter_groups[{i}]")
+        });
     }
 }
 
 fn databases(inv: &Inventory, issues: &mut Issues) {
-    let mut seen = HashMap::new();
+    let db_path = |i: usize| format!("databases[{i}]");
+    // Each database's own checks run on every core (finding its instance or cluster scans
+    // the inventory); duplicates across databases are then found in order.
+    let per_database: Vec<Issues> = inv
+        .databases
+        .par_iter()
+        .enumerate()
+        .map(|(i, db)| {
+            let mut issues = Issues::default();
+            let (instance, cluster) = inv.target_resource(&db.target);
+            let exists = match db.target.kind {
+                DbTargetKind::Instance => instance.is_some(),
+                DbTargetKind::Cluster => cluster.is_some(),
+            };
+            if !exists {
+                let msg = format!(
+                    "target {} is not a DB instance/cluster of the inventory",
+                    db.target
+                );
+                issues.push(format!("{}.target", db_path(i)), msg);
+            }
+            let mut roles = HashMap::new();
+            for (r, role) in db.roles.iter().enumerate() {
+                issues.unique(&mut roles, &role.name, "PostgreSQL role", r, |r| {
+                    format!("{}.roles[{r}]", db_path(i))
+                });
+            }
+            issues
+        })
+        .collect();
     let keys: Vec<String> = inv.databases.iter().map(|d| d.target.to_string()).collect();
-    for (i, db) in inv.databases.iter().enumerate() {
-        let path = format!("databases[{i}]");
-        issues.unique(&mut seen, &keys[i], "database target", path.clone());
-        let (instance, cluster) = inv.target_resource(&db.target);
-        let exists = match db.target.kind {
-            DbTargetKind::Instance => instance.is_some(),
-            DbTargetKind::Cluster => cluster.is_some(),
-        };
-        if !exists {
-            let msg = format!(
-                "target {} is not a DB instance/cluster of the inventory",
-                db.target
-            );
-            issues.push(format!("{path}.target"), msg);
-        }
-        let mut roles = HashMap::new();
-        for (r, role) in db.roles.iter().enumerate() {
-            issues.unique(
-                &mut roles,
-                &role.name,
-                "PostgreSQL role",
-                format!("{path}.roles[{r}]"),
-            );
-        }
+    let mut seen = HashMap::new();
+    for (i, database_issues) in per_database.into_iter().enumerate() {
+        issues.unique(&mut seen, &keys[i], "database target", i, db_path);
+        issues.0.extend(database_issues.0);
     }
 }
 

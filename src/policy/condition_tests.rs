@@ -578,3 +578,28 @@ fn dates_parse_in_every_documented_form() {
         assert_eq!(parse_date(bad), None, "{bad}");
     }
 }
+
+#[test]
+fn split_arn_is_splitn_six() {
+    fn reference(arn: &str) -> Option<Vec<&str>> {
+        let parts: Vec<&str> = arn.splitn(6, ':').collect();
+        (parts.len() == 6).then_some(parts)
+    }
+    for arn in [
+        "arn:aws:rds-db:us-east-1:111122223333:dbuser:db-ABC/app",
+        "arn:aws:rds:eu-west-1:1:db:mydb:extra:colons",
+        "arn:aws:iam::111122223333:role/r",
+        ":::::",
+        "::::",
+        "",
+        "arn:aws:rds-db:*",
+        "arn:ä:ö::ü:é/ß",
+        "a:b:c:d:e:",
+    ] {
+        assert_eq!(
+            super::split_arn(arn).map(|parts| parts.to_vec()),
+            reference(arn),
+            "{arn:?}"
+        );
+    }
+}

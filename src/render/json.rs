@@ -4,11 +4,14 @@
 
 use serde::Serialize;
 
+use super::pretty_parallel;
+
 use crate::inventory::Gap;
 use crate::report::{AccessEntry, Finding, NotEvaluated, Report};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
+#[cfg_attr(not(test), allow(dead_code))]
 #[derive(Serialize)]
 struct V1Report<'a> {
     schema_version: u32,
@@ -179,21 +182,76 @@ pub fn render(report: &Report) -> String {
 
 /// Streams the report as pretty JSON v1 (newline-terminated) into `out`, without holding
 /// the whole document in memory (an organization's report runs to hundreds of MB).
+///
+/// The long lists (findings, access) are rendered in parallel, batch by batch, and written
+/// in order: byte for byte what `serde_json::to_writer_pretty` makes of the whole
+/// [`V1Report`] (the `render_matches_one_pass_serialization` test holds it to that).
 pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let s = &report.summary;
+    let head = V1Head {
+        schema_version: SCHEMA_VERSION,
+        tool: "rdsiam",
+        tool_version: &report.tool_version,
+        generated_at: &report.generated_at,
+        scope: scope(report),
+        summary: V1Summary {
+            total: s.total,
+            critical: s.critical,
+            high: s.high,
+            medium: s.medium,
+            low: s.low,
+            info: s.info,
+            highest_severity: report.highest_severity().map(|sev| sev.as_str()),
+        },
+        coverage: report.coverage.iter().map(gap).collect(),
+    };
+    let mut text = serde_json::to_vec_pretty(&head)?;
+    // The head is an object with fields: it ends with "\n}", which the rest replaces.
+    text.truncate(text.len().saturating_sub(2));
+    out.write_all(&text)?;
+    out.write_all(b",\n  \"findings\": ")?;
+    pretty_parallel::write_array(out, &report.findings, finding)?;
+    out.write_all(b",\n  \"access\": ")?;
+    pretty_parallel::write_array(out, &report.access, access)?;
+    out.write_all(b",\n  \"not_evaluated\": ")?;
+    pretty_parallel::write_array(out, &report.not_evaluated, not_evaluated)?;
+    out.write_all(b"\n}\n")
+}
+
+/// The fields of [`V1Report`] before the long lists, in the same order.
+#[derive(Serialize)]
+struct V1Head<'a> {
+    schema_version: u32,
+    tool: &'static str,
+    tool_version: &'a str,
+    generated_at: &'a str,
+    scope: V1Scope<'a>,
+    summary: V1Summary,
+    coverage: Vec<V1Gap<'a>>,
+}
+
+fn scope(report: &Report) -> V1Scope<'_> {
+    V1Scope {
+        snapshot: report.scope.snapshot.as_deref(),
+        collected_at: &report.scope.collected_at,
+        organization_id: report.scope.organization_id.as_deref(),
+        accounts: &report.scope.accounts,
+        regions: &report.scope.regions,
+        databases: report.scope.databases,
+    }
+}
+
+/// The report as one [`V1Report`] value, serialized in one pass: what [`write`] must
+/// produce, byte for byte.
+#[cfg(test)]
+fn write_one_pass(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let s = &report.summary;
     let dto = V1Report {
         schema_version: SCHEMA_VERSION,
         tool: "rdsiam",
         tool_version: &report.tool_version,
         generated_at: &report.generated_at,
-        scope: V1Scope {
-            snapshot: report.scope.snapshot.as_deref(),
-            collected_at: &report.scope.collected_at,
-            organization_id: report.scope.organization_id.as_deref(),
-            accounts: &report.scope.accounts,
-            regions: &report.scope.regions,
-            databases: report.scope.databases,
-        },
+        scope: scope(report),
         summary: V1Summary {
             total: s.total,
             critical: s.critical,
@@ -210,4 +268,39 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
     };
     serde_json::to_writer_pretty(&mut *out, &dto)?;
     out.write_all(b"\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn render_matches_one_pass_serialization() {
+        let inventory = crate::inventory::snapshot::load(std::path::Path::new("fixtures/demo"))
+            .expect("the demo snapshot loads");
+        let mut report =
+            crate::commands::audit::audit(&inventory, None, "2026-11-21T00:00:00Z".into());
+        assert!(!report.findings.is_empty() && !report.access.is_empty());
+        let check = |report: &Report| {
+            let (mut parallel, mut one_pass) = (Vec::new(), Vec::new());
+            write(report, &mut parallel).unwrap();
+            write_one_pass(report, &mut one_pass).unwrap();
+            assert_eq!(
+                String::from_utf8(parallel).unwrap(),
+                String::from_utf8(one_pass).unwrap()
+            );
+        };
+        check(&report);
+        // Lists longer than a batch, and empty lists.
+        let findings = report.findings.clone();
+        while report.findings.len() < 3 * pretty_parallel::BATCH {
+            report.findings.extend(findings.iter().cloned());
+        }
+        check(&report);
+        report.findings.clear();
+        report.access.clear();
+        report.not_evaluated.clear();
+        report.coverage.clear();
+        check(&report);
+    }
 }

@@ -8,7 +8,7 @@
 //! been read for the whole window ([`crate::inventory::ActivityScope`]); otherwise the rule
 //! reports *not evaluated* for that account.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::access::{Principal, TrustEntry, TrustedParty};
 use crate::activity::cloudtrail_layout::Day;
@@ -229,7 +229,7 @@ fn by_caller<'a>(
 }
 
 fn trust_of<'t>(cx: &'t RuleContext<'_>, role: usize) -> impl Iterator<Item = &'t TrustEntry> {
-    cx.analysis.trust.iter().filter(move |t| t.role == role)
+    cx.analysis.trust_of(role)
 }
 
 /// How a caller stands against the organization and the role's trust policy.
@@ -357,23 +357,38 @@ pub fn connect_role_unused(cx: &RuleContext<'_>) -> Vec<Finding> {
     };
     let days = cx.settings.unused_days;
     let window_start = now - i64::from(days) * DAY_MILLIS;
+    // Any attempt in the window, successful or failed, is use: failed attempts mean
+    // someone wants the role (assume-role-failed says why it breaks), and "consider
+    // revoking" would be the wrong advice. (Read once, not once per role: an organization
+    // has tens of thousands of connect roles and thousands of events.)
+    let attempted: HashSet<&str> = cx
+        .inventory
+        .activity
+        .iter()
+        .filter(|e| millis(&e.event_time).is_some_and(|t| t >= window_start))
+        .map(|e| e.role_arn.as_str())
+        .collect();
+    let last_used = LastUsed::of(cx);
+    // Whether each account's trail covers the window, asked once per account (the answer,
+    // and what it records as not evaluated, is the same every time).
+    let mut covered: HashMap<&str, bool> = HashMap::new();
     for &index in &cx.analysis.connect_roles {
         let role = &cx.analysis.principals[index];
         if role.service_linked {
             continue;
         }
-        // Any attempt in the window, successful or failed, is use: failed attempts mean
-        // someone wants the role (assume-role-failed says why it breaks), and "consider
-        // revoking" would be the wrong advice.
-        let attempted = cx.inventory.activity.iter().any(|e| {
-            e.role_arn == role.arn && millis(&e.event_time).is_some_and(|t| t >= window_start)
-        });
-        let last_used = role_last_used(cx, role);
+        let last_used = last_used.of_role(role);
         let recently_used = last_used
             .and_then(millis)
             .is_some_and(|t| t >= window_start);
         // Only the absence of events needs the whole window read.
-        if attempted || recently_used || !trail_covers(cx, id, role.account, window_start, true) {
+        if attempted.contains(role.arn) || recently_used {
+            continue;
+        }
+        let trail_read = *covered
+            .entry(role.account)
+            .or_insert_with(|| trail_covers(cx, id, role.account, window_start, true));
+        if !trail_read {
             continue;
         }
         cx.emit(unused_finding(cx, index, days, last_used), &mut out);
@@ -381,15 +396,26 @@ pub fn connect_role_unused(cx: &RuleContext<'_>) -> Vec<Finding> {
     out
 }
 
-fn role_last_used<'i>(cx: &RuleContext<'i>, role: &Principal<'_>) -> Option<&'i str> {
-    cx.inventory
-        .accounts
-        .iter()
-        .filter(|a| a.account_id == role.account)
-        .flat_map(|a| &a.iam.roles)
-        .find(|r| r.arn == role.arn)
-        .and_then(|r| r.last_used.as_ref())
-        .map(|l| l.date.as_str())
+/// IAM's `RoleLastUsed` date of every role, by (account, role ARN): the first role with
+/// that ARN in that account, as a scan of the inventory would find it.
+struct LastUsed<'i>(HashMap<(&'i str, &'i str), Option<&'i str>>);
+
+impl<'i> LastUsed<'i> {
+    fn of(cx: &RuleContext<'i>) -> Self {
+        let mut dates = HashMap::new();
+        for account in &cx.inventory.accounts {
+            for role in &account.iam.roles {
+                dates
+                    .entry((account.account_id.as_str(), role.arn.as_str()))
+                    .or_insert_with(|| role.last_used.as_ref().map(|l| l.date.as_str()));
+            }
+        }
+        LastUsed(dates)
+    }
+
+    fn of_role(&self, role: &Principal<'_>) -> Option<&'i str> {
+        self.0.get(&(role.account, role.arn)).copied().flatten()
+    }
 }
 
 fn unused_finding(

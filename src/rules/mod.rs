@@ -208,7 +208,7 @@ pub fn evaluate_with(
     evaluated_at: &str,
     settings: RuleSettings,
 ) -> Evaluation {
-    let analysis = Analysis::build(inventory);
+    let mut analysis = Analysis::build(inventory);
     let context = RuleContext::new(inventory, &analysis, evaluated_at).with_settings(settings);
     for database in inventory.databases.iter().filter(|db| db.roles.is_empty()) {
         let target = &database.target;
@@ -232,11 +232,18 @@ pub fn evaluate_with(
         .collect();
     let mut findings: Vec<Finding> = per_rule.into_iter().flatten().collect();
     // The same object can be reached twice (e.g. a policy attached to two roles).
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = std::collections::HashSet::with_capacity(findings.len());
     findings.retain(|finding| seen.insert(finding.fingerprint.clone()));
+    let not_evaluated = context.not_evaluated();
+    drop(context);
+    // The compiled policies are the analysis's largest part (millions of small
+    // allocations) and the access matrix no longer needs them: free them on one core while
+    // the other builds the matrix.
+    let index = std::mem::take(&mut analysis.index);
+    let (access, ()) = rayon::join(|| analysis.access_entries(), move || drop(index));
     Evaluation {
         findings,
-        access: analysis.access_entries(),
-        not_evaluated: context.not_evaluated(),
+        access,
+        not_evaluated,
     }
 }
