@@ -402,3 +402,57 @@ fn pam_failure_after_clean_aws_checks_rules_out_what_was_checked() -> Result<()>
     ensure!(logins_attempted(&seeded.server) == 1);
     Ok(())
 }
+
+#[test]
+fn expiry_of_temporary_signing_credentials_is_reported() -> Result<()> {
+    // A profile whose credential_process hands out the role's temporary credentials with an
+    // Expiration, as SSO and assumed-role profiles do: the identity step says when they end.
+    let seeded = seed("good", None)?;
+    let dir = tempfile::tempdir()?;
+    let expiration = aws_smithy_types::DateTime::from(
+        std::time::SystemTime::now() + std::time::Duration::from_secs(3600),
+    )
+    .fmt(aws_smithy_types::date_time::Format::DateTime)?;
+    let process_output = serde_json::json!({
+        "Version": 1,
+        "AccessKeyId": seeded.fact("access_key_id")?,
+        "SecretAccessKey": seeded.fact("secret_access_key")?,
+        "SessionToken": seeded.fact("session_token")?,
+        "Expiration": expiration,
+    });
+    let creds_file = dir.path().join("creds.json");
+    std::fs::write(&creds_file, process_output.to_string())?;
+    let config = dir.path().join("config");
+    std::fs::write(
+        &config,
+        format!(
+            "[profile dba]\nregion = us-east-1\ncredential_process = cat {}\n",
+            creds_file.display()
+        ),
+    )?;
+    let endpoint = seeded.fact("endpoint")?;
+    let out = Command::cargo_bin("rdsiam")?
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ENDPOINT_URL", seeded.moto.endpoint())
+        .env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", dir.path().join("absent"))
+        .args(["doctor", "--format", "json", "--profile", "dba"])
+        .args(["--host", &endpoint, "--hostaddr", "127.0.0.1"])
+        .args(["--port", &seeded.server.port().to_string()])
+        .args(["--user", roles::IAM_USER, "--dbname", roles::DATABASE])
+        .arg("--sslrootcert")
+        .arg(seeded.server.ca_cert_path())
+        .output()?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let json: Value = serde_json::from_str(&stdout)
+        .with_context(|| format!("{stdout}{}", String::from_utf8_lossy(&out.stderr)))?;
+    ensure!(json["ok"] == true, "{stdout}");
+    let identity = json["steps"][0].to_string();
+    ensure!(
+        identity.contains("signing credentials expire at") && identity.contains("min left"),
+        "{identity}"
+    );
+    Ok(())
+}

@@ -859,6 +859,12 @@ fn compile_pam_module() -> Result<PathBuf> {
 /// A stopped data dir after initdb and the role setup, cached across test binaries and runs.
 /// Keyed by the server version and everything that goes into it. Returns (path, was_cached).
 fn template_data_dir(env: &Environment) -> Result<(PathBuf, bool)> {
+    // Tests of one binary start harnesses in parallel: one thread builds the template, the
+    // others wait for it (across binaries, the atomic rename below decides).
+    static BUILDING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _building = BUILDING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let version = run(Command::new(&env.bin.initdb).arg("--version"))?;
     let key = hash_of(&(TEMPLATE_FORMAT, version, TEMPLATE_SQL, BASE_CONF));
     let template = cache_dir().join(format!("template-{key:016x}"));

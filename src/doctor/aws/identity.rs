@@ -83,6 +83,9 @@ pub async fn identity_step(steps: &mut Vec<Step>, session: &AwsSession) -> Optio
                 "account {}, principal {}",
                 identity.account, identity.arn
             ));
+            if let Some(line) = credential_expiry(session).await {
+                t.evidence(line);
+            }
             if let Some(skew) = identity.clock_skew_seconds {
                 t.evidence(format!(
                     "local clock vs AWS (Date header of the STS answer): {}",
@@ -106,6 +109,23 @@ pub async fn identity_step(steps: &mut Vec<Step>, session: &AwsSession) -> Optio
             None
         }
     }
+}
+
+/// When the signing credentials expire (temporary credentials: SSO, assumed roles, instance
+/// roles), as a line of evidence; `None` for long-term keys or when the chain cannot say.
+async fn credential_expiry(session: &AwsSession) -> Option<String> {
+    use aws_credential_types::provider::ProvideCredentials;
+    let provider = session.config.credentials_provider()?;
+    let credentials = provider.provide_credentials().await.ok()?;
+    let expiry = credentials.expiry()?;
+    let left = match expiry.duration_since(SystemTime::now()) {
+        Ok(d) => format!("{} min left", d.as_secs() / 60),
+        Err(_) => "already expired: refresh them (aws sso login, or re-assume the role)".to_owned(),
+    };
+    Some(format!(
+        "signing credentials expire at {} ({left}); tokens signed with them stop working then too",
+        crate::token::rfc3339(expiry)
+    ))
 }
 
 /// `3 s ahead`, `7 min 12 s behind`, `in sync`.
