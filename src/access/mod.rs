@@ -13,7 +13,7 @@ pub mod targets;
 
 use std::collections::{HashMap, HashSet};
 
-use rayon::slice::ParallelSliceMut;
+use rayon::prelude::*;
 
 use crate::inventory::Inventory;
 use crate::policy::Decision;
@@ -66,11 +66,14 @@ fn address<T>(item: &T) -> usize {
 impl<'i> Analysis<'i> {
     pub fn build(inventory: &'i Inventory) -> Analysis<'i> {
         let index = PolicyIndex::build(inventory);
+        crate::phases::mark("policy index");
         let principals = principals::principals(inventory, &index);
         let chains = principals::org_chains(inventory, &index);
         let targets = targets::targets(inventory);
+        crate::phases::mark("principals, chains, targets");
         let organization_id = inventory.organization.as_ref().map(|o| o.id.as_str());
         let grants = matrix::grants(&principals, &targets, &index, &chains, organization_id);
+        crate::phases::mark("grants");
         let mut connect_roles: Vec<usize> = grants
             .iter()
             .filter(|g| g.intended() && principals[g.principal].kind == PrincipalKind::Role)
@@ -94,6 +97,7 @@ impl<'i> Analysis<'i> {
             .filter_map(|p| p.boundary)
             .filter(|id| !identity_ids.contains(id))
             .collect();
+        crate::phases::mark("reach, boundary-only");
         Analysis {
             inventory,
             index,
@@ -244,7 +248,7 @@ impl<'i> Analysis<'i> {
     pub fn access_entries(&self) -> Vec<AccessEntry> {
         let mut entries: Vec<AccessEntry> = self
             .grants
-            .iter()
+            .par_iter()
             .map(|grant| AccessEntry {
                 principal: self.principals[grant.principal].arn.to_owned(),
                 db: self.targets[grant.target].arn.to_owned(),
@@ -255,16 +259,22 @@ impl<'i> Analysis<'i> {
             })
             .collect();
         let mut seen: HashSet<(usize, usize, &str)> = HashSet::new();
+        // The grants of each role a path ends at, so paths do not scan every grant.
+        let mut grants_of_role: HashMap<usize, Vec<&Grant>> = HashMap::new();
+        if !self.assume_paths.is_empty() {
+            for grant in self.grants.iter().filter(|g| g.effective_allows()) {
+                grants_of_role
+                    .entry(grant.principal)
+                    .or_default()
+                    .push(grant);
+            }
+        }
         for path in self
             .assume_paths
             .iter()
             .filter(|p| !p.effective.is_denied())
         {
-            for grant in self
-                .grants
-                .iter()
-                .filter(|g| g.principal == path.role && g.effective_allows())
-            {
+            for grant in grants_of_role.get(&path.role).into_iter().flatten() {
                 if !seen.insert((path.source, grant.target, grant.db_user.as_str())) {
                     continue;
                 }

@@ -48,6 +48,8 @@ pub struct AuditArgs {
 }
 
 pub fn run(args: AuditArgs) -> Result<Outcome> {
+    // The command ends the process: large structures are left to the exit (`dispose`).
+    crate::dispose::exit_soon();
     args.db.check()?;
     args.activity.check()?;
     let (mut inventory, snapshot_path) = match &args.snapshot {
@@ -80,9 +82,10 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
         unused_days: args.unused_days,
     };
     let report = audit_with(&inventory, snapshot_path, now_rfc3339(), settings);
-    // The report owns everything it shows: free the inventory (millions of allocations for
-    // an organization) on another thread while the report renders.
-    let freeing = std::thread::spawn(move || drop(inventory));
+    crate::phases::mark("report");
+    // The report owns everything it shows, and the process exits after writing it: the
+    // inventory (millions of allocations for an organization) is not freed piece by piece.
+    crate::dispose::dispose(inventory);
     match args.format {
         // JSON reports of an organization run to hundreds of MB: stream them.
         Format::Json => output::emit_with(args.output.as_deref(), |out| {
@@ -90,11 +93,9 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
         })?,
         format => output::emit(&render::render(&report, format), args.output.as_deref())?,
     }
-    let _ = freeing.join();
+    crate::phases::mark("render + write");
     let outcome = report.outcome(args.fail_on);
-    // The process ends next: freeing every finding and access entry one by one would only
-    // delay the exit (the system takes the memory back at once).
-    std::mem::forget(report);
+    crate::dispose::dispose(report);
     Ok(outcome)
 }
 

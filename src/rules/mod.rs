@@ -209,6 +209,7 @@ pub fn evaluate_with(
     settings: RuleSettings,
 ) -> Evaluation {
     let mut analysis = Analysis::build(inventory);
+    crate::phases::mark("analysis indexed");
     let context = RuleContext::new(inventory, &analysis, evaluated_at).with_settings(settings);
     for database in inventory.databases.iter().filter(|db| db.roles.is_empty()) {
         let target = &database.target;
@@ -228,8 +229,9 @@ pub fn evaluate_with(
     // registry order, so the output does not depend on scheduling.
     let per_rule: Vec<Vec<Finding>> = REGISTRY
         .par_iter()
-        .map(|rule| (rule.check)(&context))
+        .map(|rule| crate::phases::timed(rule.id, || (rule.check)(&context)))
         .collect();
+    crate::phases::mark("rules");
     let mut findings: Vec<Finding> = per_rule.into_iter().flatten().collect();
     // The same object can be reached twice (e.g. a policy attached to two roles).
     let mut seen = std::collections::HashSet::with_capacity(findings.len());
@@ -238,9 +240,14 @@ pub fn evaluate_with(
     drop(context);
     // The compiled policies are the analysis's largest part (millions of small
     // allocations) and the access matrix no longer needs them: free them on one core while
-    // the other builds the matrix.
+    // the other builds the matrix (or not at all when the process is about to exit).
     let index = std::mem::take(&mut analysis.index);
-    let (access, ()) = rayon::join(|| analysis.access_entries(), move || drop(index));
+    let (access, ()) = rayon::join(
+        || analysis.access_entries(),
+        move || crate::dispose::dispose(index),
+    );
+    crate::phases::mark("dedup, access entries");
+    crate::dispose::dispose(analysis);
     Evaluation {
         findings,
         access,
