@@ -3,8 +3,10 @@
 //! policies, and Organizations SCPs/RCPs. A document that does not parse is recorded (the
 //! `policy-unparseable` rule reports it) and left out of evaluation; the audit goes on.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+use std::hash::BuildHasher;
 
+use hashbrown::HashTable;
 use rayon::prelude::*;
 
 use crate::inventory::{Inventory, PolicyText};
@@ -79,133 +81,233 @@ pub struct UnparseablePolicy {
 pub struct PolicyIndex {
     pub policies: Vec<Policy>,
     pub owners: Vec<PolicyOwner>,
-    managed: HashMap<String, PolicyId>,
-    inline: HashMap<(String, String), PolicyId>,
-    trust: HashMap<String, PolicyId>,
-    organization: HashMap<String, PolicyId>,
+    /// Lookup tables: each holds ids only, hashed by the owner's key (see [`Key`]) so the
+    /// strings are stored once, in `owners`.
+    hasher: foldhash::fast::RandomState,
+    managed: HashTable<PolicyId>,
+    inline: HashTable<PolicyId>,
+    trust: HashTable<PolicyId>,
+    organization: HashTable<PolicyId>,
     pub unparseable: Vec<UnparseablePolicy>,
+}
+
+/// The key a document is found by: managed policy ARN, (owner ARN, inline policy name),
+/// role ARN for a trust policy, Organizations policy id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Key<'a> {
+    Managed(&'a str),
+    Inline(&'a str, &'a str),
+    Trust(&'a str),
+    Organization(&'a str),
+}
+
+impl PolicyOwner {
+    fn key(&self) -> Key<'_> {
+        match self {
+            PolicyOwner::Managed { arn, .. } => Key::Managed(arn),
+            PolicyOwner::Inline {
+                owner_arn, name, ..
+            } => Key::Inline(owner_arn, name),
+            PolicyOwner::Trust { role_arn, .. } => Key::Trust(role_arn),
+            PolicyOwner::Organization { policy_id, .. } => Key::Organization(policy_id),
+        }
+    }
+}
+
+/// Where a document comes from, borrowed from the inventory (the owned [`PolicyOwner`] is
+/// made on the pool, with the parse).
+enum Source<'i> {
+    Managed {
+        arn: &'i str,
+        account: &'i str,
+    },
+    Inline {
+        owner_arn: &'i str,
+        account: &'i str,
+        name: &'i str,
+    },
+    Trust {
+        role_arn: &'i str,
+        account: &'i str,
+    },
+    Organization {
+        policy_arn: &'i str,
+        policy_id: &'i str,
+    },
+}
+
+impl Source<'_> {
+    fn owner(&self) -> PolicyOwner {
+        match *self {
+            Source::Managed { arn, account } => PolicyOwner::Managed {
+                arn: arn.to_owned(),
+                account: account.to_owned(),
+            },
+            Source::Inline {
+                owner_arn,
+                account,
+                name,
+            } => PolicyOwner::Inline {
+                owner_arn: owner_arn.to_owned(),
+                account: account.to_owned(),
+                name: name.to_owned(),
+            },
+            Source::Trust { role_arn, account } => PolicyOwner::Trust {
+                role_arn: role_arn.to_owned(),
+                account: account.to_owned(),
+            },
+            Source::Organization {
+                policy_arn,
+                policy_id,
+            } => PolicyOwner::Organization {
+                policy_arn: policy_arn.to_owned(),
+                policy_id: policy_id.to_owned(),
+            },
+        }
+    }
+}
+
+/// Every document of `inventory` with where it comes from, in inventory order. An
+/// AWS-managed policy repeats in every account: only its first copy is kept.
+fn sources(inventory: &Inventory) -> Vec<(Source<'_>, &PolicyText)> {
+    let mut sources = Vec::new();
+    let mut seen_managed: HashSet<&str, foldhash::fast::RandomState> = HashSet::default();
+    for account in &inventory.accounts {
+        let account_id = account.account_id.as_str();
+        for managed in &account.iam.managed_policies {
+            if seen_managed.insert(managed.arn.as_str()) {
+                let source = Source::Managed {
+                    arn: &managed.arn,
+                    account: account_id,
+                };
+                sources.push((source, &managed.document));
+            }
+        }
+        let inline_sets = account
+            .iam
+            .users
+            .iter()
+            .map(|u| (&u.arn, &u.inline_policies))
+            .chain(
+                account
+                    .iam
+                    .groups
+                    .iter()
+                    .map(|g| (&g.arn, &g.inline_policies)),
+            )
+            .chain(
+                account
+                    .iam
+                    .roles
+                    .iter()
+                    .map(|r| (&r.arn, &r.inline_policies)),
+            );
+        for (owner_arn, inline) in inline_sets {
+            for policy in inline {
+                let source = Source::Inline {
+                    owner_arn,
+                    account: account_id,
+                    name: &policy.name,
+                };
+                sources.push((source, &policy.document));
+            }
+        }
+        for role in &account.iam.roles {
+            let source = Source::Trust {
+                role_arn: &role.arn,
+                account: account_id,
+            };
+            sources.push((source, &role.trust_policy));
+        }
+    }
+    if let Some(organization) = &inventory.organization {
+        for policy in &organization.policies {
+            let source = Source::Organization {
+                policy_arn: &policy.arn,
+                policy_id: &policy.id,
+            };
+            sources.push((source, &policy.document));
+        }
+    }
+    sources
 }
 
 impl PolicyIndex {
     /// Parses every document of `inventory`, in parallel (documents are independent).
+    /// Everything per document (owner, parse, key hash) runs on the pool; what is left in
+    /// sequence is moving the results into place.
     pub fn build(inventory: &Inventory) -> PolicyIndex {
-        let mut sources: Vec<(PolicyOwner, &PolicyText)> = Vec::new();
-        let mut seen_managed = HashSet::new();
-        for account in &inventory.accounts {
-            let account_id = &account.account_id;
-            for managed in &account.iam.managed_policies {
-                // AWS-managed policies repeat in every account.
-                if seen_managed.insert(managed.arn.as_str()) {
-                    let owner = PolicyOwner::Managed {
-                        arn: managed.arn.clone(),
-                        account: account_id.clone(),
-                    };
-                    sources.push((owner, &managed.document));
-                }
-            }
-            let inline_sets = account
-                .iam
-                .users
-                .iter()
-                .map(|u| (&u.arn, &u.inline_policies))
-                .chain(
-                    account
-                        .iam
-                        .groups
-                        .iter()
-                        .map(|g| (&g.arn, &g.inline_policies)),
-                )
-                .chain(
-                    account
-                        .iam
-                        .roles
-                        .iter()
-                        .map(|r| (&r.arn, &r.inline_policies)),
-                );
-            for (owner_arn, inline) in inline_sets {
-                for policy in inline {
-                    let owner = PolicyOwner::Inline {
-                        owner_arn: owner_arn.clone(),
-                        account: account_id.clone(),
-                        name: policy.name.clone(),
-                    };
-                    sources.push((owner, &policy.document));
-                }
-            }
-            for role in &account.iam.roles {
-                let owner = PolicyOwner::Trust {
-                    role_arn: role.arn.clone(),
-                    account: account_id.clone(),
-                };
-                sources.push((owner, &role.trust_policy));
-            }
-        }
-        if let Some(organization) = &inventory.organization {
-            for policy in &organization.policies {
-                let owner = PolicyOwner::Organization {
-                    policy_arn: policy.arn.clone(),
-                    policy_id: policy.id.clone(),
-                };
-                sources.push((owner, &policy.document));
-            }
-        }
-        let parsed: Vec<(PolicyOwner, Result<Policy, String>)> = sources
+        let sources = sources(inventory);
+        crate::phases::mark("  index: sources");
+        let hasher = foldhash::fast::RandomState::default();
+        let parsed: Vec<(PolicyOwner, Result<Policy, String>, u64)> = sources
             .into_par_iter()
-            .map(|(owner, text)| {
+            .map(|(source, text)| {
+                let owner = source.owner();
                 let result = text
                     .parse()
                     .map(|document| Policy::new(owner.label(), document))
                     .map_err(|err| err.to_string());
-                (owner, result)
+                let hash = hasher.hash_one(owner.key());
+                (owner, result, hash)
             })
             .collect();
-        let mut index = PolicyIndex::default();
-        // Sized up front: growing these maps rehashed every key several times.
-        let count = |kind: fn(&PolicyOwner) -> bool| parsed.iter().filter(|(o, _)| kind(o)).count();
-        index
-            .managed
-            .reserve(count(|o| matches!(o, PolicyOwner::Managed { .. })));
-        index
-            .inline
-            .reserve(count(|o| matches!(o, PolicyOwner::Inline { .. })));
-        index
-            .trust
-            .reserve(count(|o| matches!(o, PolicyOwner::Trust { .. })));
-        index.policies.reserve(parsed.len());
-        index.owners.reserve(parsed.len());
-        for (owner, result) in parsed {
-            index.insert(owner, result);
+        crate::phases::mark("  index: parsed");
+        let mut policies = Vec::with_capacity(parsed.len());
+        let mut owners = Vec::with_capacity(parsed.len());
+        let mut hashes = Vec::with_capacity(parsed.len());
+        let mut unparseable = Vec::new();
+        for (owner, result, hash) in parsed {
+            match result {
+                Ok(policy) => {
+                    policies.push(policy);
+                    owners.push(owner);
+                    hashes.push(hash);
+                }
+                Err(error) => unparseable.push(UnparseablePolicy { owner, error }),
+            }
         }
+        let mut index = PolicyIndex {
+            policies,
+            owners,
+            hasher,
+            unparseable,
+            ..PolicyIndex::default()
+        };
+        let rehash = |id: &PolicyId| index.hasher.hash_one(index.owners[id.0 as usize].key());
+        let mut tables: [HashTable<PolicyId>; 4] = Default::default();
+        for (position, (owner, &hash)) in index.owners.iter().zip(&hashes).enumerate() {
+            let id = PolicyId(position as u32);
+            let table = &mut tables[match owner {
+                PolicyOwner::Managed { .. } => 0,
+                PolicyOwner::Inline { .. } => 1,
+                PolicyOwner::Trust { .. } => 2,
+                PolicyOwner::Organization { .. } => 3,
+            }];
+            let key = owner.key();
+            let same = |other: &PolicyId| index.owners[other.0 as usize].key() == key;
+            // A key seen twice (a malformed snapshot): the later document wins, as a map's
+            // insert would have it.
+            match table.entry(hash, same, rehash) {
+                hashbrown::hash_table::Entry::Occupied(mut entry) => *entry.get_mut() = id,
+                hashbrown::hash_table::Entry::Vacant(entry) => {
+                    entry.insert(id);
+                }
+            }
+        }
+        let [managed, inline, trust, organization] = tables;
+        index.managed = managed;
+        index.inline = inline;
+        index.trust = trust;
+        index.organization = organization;
         index
     }
 
-    fn insert(&mut self, owner: PolicyOwner, parsed: Result<Policy, String>) {
-        let policy = match parsed {
-            Ok(policy) => policy,
-            Err(error) => {
-                self.unparseable.push(UnparseablePolicy { owner, error });
-                return;
-            }
-        };
-        let id = PolicyId(self.policies.len() as u32);
-        match &owner {
-            PolicyOwner::Managed { arn, .. } => {
-                self.managed.insert(arn.clone(), id);
-            }
-            PolicyOwner::Inline {
-                owner_arn, name, ..
-            } => {
-                self.inline.insert((owner_arn.clone(), name.clone()), id);
-            }
-            PolicyOwner::Trust { role_arn, .. } => {
-                self.trust.insert(role_arn.clone(), id);
-            }
-            PolicyOwner::Organization { policy_id, .. } => {
-                self.organization.insert(policy_id.clone(), id);
-            }
-        }
-        self.policies.push(policy);
-        self.owners.push(owner);
+    fn find(&self, table: &HashTable<PolicyId>, key: Key<'_>) -> Option<PolicyId> {
+        let hash = self.hasher.hash_one(key);
+        table
+            .find(hash, |id| self.owners[id.0 as usize].key() == key)
+            .copied()
     }
 
     pub fn get(&self, id: PolicyId) -> &Policy {
@@ -217,21 +319,19 @@ impl PolicyIndex {
     }
 
     pub fn managed(&self, arn: &str) -> Option<PolicyId> {
-        self.managed.get(arn).copied()
+        self.find(&self.managed, Key::Managed(arn))
     }
 
     pub fn inline(&self, owner_arn: &str, name: &str) -> Option<PolicyId> {
-        self.inline
-            .get(&(owner_arn.to_owned(), name.to_owned()))
-            .copied()
+        self.find(&self.inline, Key::Inline(owner_arn, name))
     }
 
     pub fn trust(&self, role_arn: &str) -> Option<PolicyId> {
-        self.trust.get(role_arn).copied()
+        self.find(&self.trust, Key::Trust(role_arn))
     }
 
     pub fn organization(&self, policy_id: &str) -> Option<PolicyId> {
-        self.organization.get(policy_id).copied()
+        self.find(&self.organization, Key::Organization(policy_id))
     }
 
     /// Every identity-side document (managed and inline), with its id.
@@ -247,5 +347,100 @@ impl PolicyIndex {
                 )
             })
             .map(|(index, (policy, owner))| (PolicyId(index as u32), policy, owner))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOC: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
+
+    fn inventory() -> Inventory {
+        let doc: serde_json::Value = serde_json::from_str(DOC).unwrap();
+        let deny = serde_json::json!({"Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]});
+        let aws_managed = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+        let account = |id: &str, trust_docs: Vec<serde_json::Value>| {
+            serde_json::json!({
+                "account_id": id,
+                "iam": {
+                    "managed_policies": [
+                        {"arn": aws_managed, "name": "ReadOnlyAccess", "document": if id == "111111111111" { doc.clone() } else { deny.clone() }},
+                        {"arn": format!("arn:aws:iam::{id}:policy/app"), "name": "app", "document": doc},
+                        {"arn": format!("arn:aws:iam::{id}:policy/broken"), "name": "broken", "document": {"Statement": 3}}
+                    ],
+                    "roles": trust_docs.into_iter().map(|trust| serde_json::json!({
+                        "name": "dup", "arn": format!("arn:aws:iam::{id}:role/dup"), "trust_policy": trust,
+                        "inline_policies": [{"name": "inline", "document": doc}]
+                    })).collect::<Vec<_>>()
+                }
+            })
+        };
+        serde_json::from_value(serde_json::json!({
+            "schema_version": 1,
+            "collected_at": "2026-11-20T09:00:00Z",
+            "accounts": [account("111111111111", vec![doc.clone()]), account("222222222222", vec![doc.clone(), deny.clone()])]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn finds_documents_by_their_keys_without_copies_of_the_keys() {
+        let index = PolicyIndex::build(&inventory());
+        // The AWS-managed policy repeats per account: the first copy is the one kept.
+        let aws = index
+            .managed("arn:aws:iam::aws:policy/ReadOnlyAccess")
+            .unwrap();
+        assert_eq!(
+            index.get(aws).document.statements[0].effect,
+            crate::policy::Effect::Allow
+        );
+        assert_eq!(index.owner(aws).account(), Some("111111111111"));
+        let app = index
+            .managed("arn:aws:iam::222222222222:policy/app")
+            .unwrap();
+        assert_eq!(
+            index.owner(app).resource_arn(),
+            "arn:aws:iam::222222222222:policy/app"
+        );
+        assert!(
+            index
+                .managed("arn:aws:iam::333333333333:policy/app")
+                .is_none()
+        );
+        // Unparseable documents are recorded, not indexed.
+        assert!(
+            index
+                .managed("arn:aws:iam::111111111111:policy/broken")
+                .is_none()
+        );
+        assert_eq!(index.unparseable.len(), 2);
+        let inline = index
+            .inline("arn:aws:iam::111111111111:role/dup", "inline")
+            .unwrap();
+        assert!(
+            matches!(index.owner(inline), PolicyOwner::Inline { name, .. } if name == "inline")
+        );
+        assert!(
+            index
+                .inline("arn:aws:iam::111111111111:role/dup", "other")
+                .is_none()
+        );
+        assert!(
+            index
+                .inline("arn:aws:iam::111111111111:role/du", "pinline")
+                .is_none()
+        );
+        // Two roles with one ARN (a malformed snapshot): the later trust policy wins.
+        let trust = index.trust("arn:aws:iam::222222222222:role/dup").unwrap();
+        assert_eq!(
+            index.get(trust).document.statements[0].effect,
+            crate::policy::Effect::Deny
+        );
+        assert!(
+            index
+                .trust("arn:aws:iam::222222222222:policy/app")
+                .is_none()
+        );
     }
 }
