@@ -28,6 +28,7 @@ pub mod commands;
 pub mod dispose;
 pub mod doctor;
 pub mod exit;
+pub mod fast_hash;
 pub mod inventory;
 pub mod output;
 pub mod pg;

@@ -11,11 +11,28 @@ fn start() -> Option<Instant> {
     *START.get_or_init(|| std::env::var_os("RDSIAM_PHASE_TIMES").map(|_| Instant::now()))
 }
 
-/// Marks the end of a phase named `name`.
+/// Marks the end of a phase named `name`: wall time since the first mark, and the CPU
+/// time the process has used so far (all threads; Linux only, from `/proc/self/stat`, in
+/// clock ticks of 10 ms), so a phase's core use is the CPU it added over the wall it took.
 pub fn mark(name: &str) {
     if let Some(start) = start() {
-        eprintln!("phase {:>8.3}s  {name}", start.elapsed().as_secs_f64());
+        eprintln!(
+            "phase {:>8.3}s  cpu {:>6.2}s  {name}",
+            start.elapsed().as_secs_f64(),
+            cpu_seconds().unwrap_or(f64::NAN)
+        );
     }
+}
+
+/// User + system CPU time of this process, from `/proc/self/stat` (fields 14 and 15).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name (field 2) may hold spaces: count fields after its closing paren.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let mut fields = rest.split_whitespace().skip(11);
+    let user: f64 = fields.next()?.parse().ok()?;
+    let system: f64 = fields.next()?.parse().ok()?;
+    Some((user + system) / 100.0)
 }
 
 /// Whether phase timings are on.

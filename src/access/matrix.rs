@@ -240,12 +240,21 @@ pub fn grants(
     chains: &HashMap<String, OrgChain>,
     organization_id: Option<&str>,
 ) -> Vec<Grant> {
-    let mut by_account: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_account: crate::fast_hash::FastMap<&str, Vec<usize>> = Default::default();
     for (position, target) in targets.iter().enumerate() {
         by_account.entry(target.account).or_default().push(position);
     }
-    let facts: Vec<Option<PolicyConnect<'_>>> =
-        index.policies.par_iter().map(PolicyConnect::of).collect();
+    let facts: Vec<Option<PolicyConnect<'_>>> = index
+        .policies
+        .par_iter()
+        .zip(&index.facts)
+        .map(|(policy, facts)| {
+            facts
+                .allows_connect
+                .then(|| PolicyConnect::of(policy))
+                .flatten()
+        })
+        .collect();
     principals
         .par_iter()
         .enumerate()
@@ -269,7 +278,7 @@ fn principal_grants(
     principal_index: usize,
     principal: &Principal<'_>,
     targets: &[Target<'_>],
-    by_account: &HashMap<&str, Vec<usize>>,
+    by_account: &crate::fast_hash::FastMap<&str, Vec<usize>>,
     index: &PolicyIndex,
     facts: &[Option<PolicyConnect<'_>>],
     chains: &HashMap<String, OrgChain>,

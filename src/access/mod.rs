@@ -15,6 +15,7 @@ use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
+use crate::fast_hash::FastMap;
 use crate::inventory::Inventory;
 use crate::policy::Decision;
 use crate::report::{AccessDecision, AccessEntry};
@@ -48,15 +49,15 @@ pub struct Analysis<'i> {
 struct Lookup<'i> {
     grants_by_target: Vec<Vec<usize>>,
     /// Trust entries (positions in `trust`) by role, in `trust` order.
-    trust_by_role: HashMap<usize, Vec<usize>>,
+    trust_by_role: FastMap<usize, Vec<usize>>,
     /// Intended grants reaching a database's role: (database address, role) → grants.
-    reaching: HashMap<(usize, &'i str), Vec<usize>>,
+    reaching: FastMap<(usize, &'i str), Vec<usize>>,
     /// A database's own target (not proxies), by the database's address.
-    database_target: HashMap<usize, usize>,
+    database_target: FastMap<usize, usize>,
     /// Targets by resource id and by identifier.
-    target_by_key: HashMap<&'i str, usize>,
+    target_by_key: FastMap<&'i str, usize>,
     /// Every DB instance (members included) by resource id and by identifier.
-    instance_by_key: HashMap<&'i str, (&'i str, &'i str, &'i crate::inventory::DbInstance)>,
+    instance_by_key: FastMap<&'i str, (&'i str, &'i str, &'i crate::inventory::DbInstance)>,
 }
 
 fn address<T>(item: &T) -> usize {
@@ -88,7 +89,7 @@ impl<'i> Analysis<'i> {
             &chains,
             organization_id,
         );
-        let identity_ids: HashSet<PolicyId> = principals
+        let identity_ids: crate::fast_hash::FastSet<PolicyId> = principals
             .iter()
             .flat_map(|p| p.identity.iter().copied())
             .collect();
@@ -156,7 +157,7 @@ impl<'i> Analysis<'i> {
                 .push(position);
         }
         self.lookup = lookup;
-        let mut reaching: HashMap<(usize, &'i str), Vec<usize>> = HashMap::new();
+        let mut reaching: FastMap<(usize, &'i str), Vec<usize>> = FastMap::default();
         for (position, grant) in self.grants.iter().enumerate() {
             if let Some(database) = self.targets[grant.target].database
                 && grant.intended()

@@ -9,8 +9,10 @@ use std::hash::BuildHasher;
 use hashbrown::HashTable;
 use rayon::prelude::*;
 
+use super::matrix::{CONNECT, NEVER_IN_CONNECT};
 use crate::inventory::{Inventory, PolicyText};
-use crate::policy::Policy;
+use crate::policy::rds_db::{is_connect_mistake, names_connect};
+use crate::policy::{Effect, Policy};
 
 /// Index of a policy in [`PolicyIndex::policies`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -76,11 +78,57 @@ pub struct UnparseablePolicy {
     pub error: String,
 }
 
+/// What the access matrix and the document rules need to know first about a document,
+/// read once while it is parsed (on the pool, with the document in cache). A rule that
+/// walks every document checks these flags and skips the ones that cannot concern it,
+/// instead of reading 200,000 documents' statements from memory again.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DocumentFacts {
+    /// Some Allow statement's actions cover `rds-db:connect`.
+    pub allows_connect: bool,
+    /// Some Allow statement names `rds-db:` or a mistake for it ([`names_connect`]).
+    pub names_connect: bool,
+    /// Some Allow statement's `Action` (not `NotAction`) lists `rds:connect` or a
+    /// misspelling of `rds-db:connect`.
+    pub connect_mistake: bool,
+    /// Some statement covering `rds-db:connect` has a condition on a key such requests
+    /// never carry ([`NEVER_IN_CONNECT`], case-insensitively).
+    pub never_present_key: bool,
+}
+
+impl DocumentFacts {
+    pub fn of(policy: &Policy) -> DocumentFacts {
+        let mut facts = DocumentFacts::default();
+        for statement in &policy.document.statements {
+            let covers = statement.action.covers(CONNECT);
+            if statement.effect == Effect::Allow {
+                facts.allows_connect |= covers;
+                facts.names_connect |= names_connect(statement);
+                facts.connect_mistake |= !statement.action.negated
+                    && statement
+                        .action
+                        .patterns
+                        .iter()
+                        .any(|action| is_connect_mistake(&action.raw));
+            }
+            facts.never_present_key |= covers
+                && statement.conditions.iter().any(|condition| {
+                    NEVER_IN_CONNECT
+                        .iter()
+                        .any(|key| key.eq_ignore_ascii_case(&condition.key))
+                });
+        }
+        facts
+    }
+}
+
 /// The parsed policies of an inventory.
 #[derive(Debug, Default)]
 pub struct PolicyIndex {
     pub policies: Vec<Policy>,
     pub owners: Vec<PolicyOwner>,
+    /// Per policy (same positions as `policies`).
+    pub facts: Vec<DocumentFacts>,
     /// Lookup tables: each holds ids only, hashed by the owner's key (see [`Key`]) so the
     /// strings are stored once, in `owners`.
     hasher: foldhash::fast::RandomState,
@@ -240,13 +288,18 @@ impl PolicyIndex {
         let sources = sources(inventory);
         crate::phases::mark("  index: sources");
         let hasher = foldhash::fast::RandomState::default();
-        let parsed: Vec<(PolicyOwner, Result<Policy, String>, u64)> = sources
+        type Parsed = (PolicyOwner, Result<(Policy, DocumentFacts), String>, u64);
+        let parsed: Vec<Parsed> = sources
             .into_par_iter()
             .map(|(source, text)| {
                 let owner = source.owner();
                 let result = text
                     .parse()
-                    .map(|document| Policy::new(owner.label(), document))
+                    .map(|document| {
+                        let policy = Policy::new(owner.label(), document);
+                        let facts = DocumentFacts::of(&policy);
+                        (policy, facts)
+                    })
                     .map_err(|err| err.to_string());
                 let hash = hasher.hash_one(owner.key());
                 (owner, result, hash)
@@ -254,13 +307,15 @@ impl PolicyIndex {
             .collect();
         crate::phases::mark("  index: parsed");
         let mut policies = Vec::with_capacity(parsed.len());
+        let mut facts = Vec::with_capacity(parsed.len());
         let mut owners = Vec::with_capacity(parsed.len());
         let mut hashes = Vec::with_capacity(parsed.len());
         let mut unparseable = Vec::new();
         for (owner, result, hash) in parsed {
             match result {
-                Ok(policy) => {
+                Ok((policy, policy_facts)) => {
                     policies.push(policy);
+                    facts.push(policy_facts);
                     owners.push(owner);
                     hashes.push(hash);
                 }
@@ -269,6 +324,7 @@ impl PolicyIndex {
         }
         let mut index = PolicyIndex {
             policies,
+            facts,
             owners,
             hasher,
             unparseable,
@@ -312,6 +368,11 @@ impl PolicyIndex {
 
     pub fn get(&self, id: PolicyId) -> &Policy {
         &self.policies[id.0 as usize]
+    }
+
+    /// What the document says about `rds-db:connect`, at a glance.
+    pub fn facts(&self, id: PolicyId) -> DocumentFacts {
+        self.facts[id.0 as usize]
     }
 
     pub fn owner(&self, id: PolicyId) -> &PolicyOwner {
@@ -382,6 +443,52 @@ mod tests {
             "accounts": [account("111111111111", vec![doc.clone()]), account("222222222222", vec![doc.clone(), deny.clone()])]
         }))
         .unwrap()
+    }
+
+    fn facts(statements: &str) -> DocumentFacts {
+        let text = format!(r#"{{"Version":"2012-10-17","Statement":{statements}}}"#);
+        let document = crate::policy::PolicyDocument::parse(&text).unwrap();
+        DocumentFacts::of(&Policy::new("p", document))
+    }
+
+    #[test]
+    fn document_facts_say_what_each_rule_may_skip() {
+        let none = DocumentFacts::default();
+        assert_eq!(
+            facts(
+                r#"[{"Effect":"Allow","Action":["s3:GetObject","sqs:SendMessage"],"Resource":"*"}]"#
+            ),
+            none
+        );
+        let grant = facts(r#"[{"Effect":"Allow","Action":"rds-db:connect","Resource":"*"}]"#);
+        assert!(grant.allows_connect && grant.names_connect);
+        assert!(!grant.connect_mistake && !grant.never_present_key);
+        // `*` covers connect without naming it.
+        let star = facts(r#"[{"Effect":"Allow","Action":"*","Resource":"*"}]"#);
+        assert!(star.allows_connect && !star.names_connect);
+        // A Deny neither allows nor names; its conditions still count.
+        let deny = facts(
+            r#"[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"NotIpAddress":{"AWS:SOURCEIP":"10.0.0.0/8"}}}]"#,
+        );
+        assert_eq!(
+            deny,
+            DocumentFacts {
+                never_present_key: true,
+                ..none
+            }
+        );
+        // A condition on such a key in a statement that does not cover connect is no concern.
+        let s3 = facts(
+            r#"[{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}]"#,
+        );
+        assert!(!s3.never_present_key);
+        let typo = facts(
+            r#"[{"Effect":"Allow","Action":["rds:connect","rds-db:conect"],"Resource":"*"}]"#,
+        );
+        assert!(typo.connect_mistake && typo.names_connect && !typo.allows_connect);
+        // In NotAction a mistake grants nothing by name (the rule reads Action only).
+        let negated = facts(r#"[{"Effect":"Allow","NotAction":"rds:connect","Resource":"*"}]"#);
+        assert!(!negated.connect_mistake && negated.names_connect && negated.allows_connect);
     }
 
     #[test]

@@ -6,7 +6,11 @@
 //! the role. The role's account's RCP chain applies to the call too (STS supports RCPs).
 //! When the caller's account is not in the inventory, its side is unknown.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+use rayon::prelude::*;
+
+use crate::fast_hash::FastMap;
 
 use crate::policy::principal::Principals;
 use crate::policy::{Decision, Effect, Policy, PolicyDocument, PolicySet, Request, RequestContext};
@@ -92,8 +96,8 @@ pub fn reach(
         PolicyDocument::from_value(&serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
             .expect("a constant, valid policy"),
     );
-    let mut by_arn: HashMap<&str, usize> = HashMap::new();
-    let mut by_account: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_arn: FastMap<&str, usize> = FastMap::default();
+    let mut by_account: FastMap<&str, Vec<usize>> = FastMap::default();
     for (position, principal) in principals.iter().enumerate() {
         by_arn.insert(principal.arn, position);
         by_account
@@ -101,12 +105,53 @@ pub fn reach(
             .or_default()
             .push(position);
     }
+    // Each role's entries and paths depend only on that role: roles on every core,
+    // results in role order.
+    let per_role: Vec<(Vec<TrustEntry>, Vec<AssumePath>)> = roles
+        .par_iter()
+        .map(|&role_index| {
+            let mut entries = Vec::new();
+            let mut paths = Vec::new();
+            role_reach(
+                role_index,
+                principals,
+                index,
+                chains,
+                organization_id,
+                &allow_all,
+                (&by_arn, &by_account),
+                (&mut entries, &mut paths),
+            );
+            (entries, paths)
+        })
+        .collect();
     let mut entries = Vec::new();
     let mut paths = Vec::new();
-    for &role_index in roles {
+    for (role_entries, role_paths) in per_role {
+        entries.extend(role_entries);
+        paths.extend(role_paths);
+    }
+    (entries, paths)
+}
+
+/// The trust entries of one DB-connect role, and the inventory principals that can use it.
+#[allow(clippy::too_many_arguments)]
+fn role_reach(
+    role_index: usize,
+    principals: &[Principal<'_>],
+    index: &PolicyIndex,
+    chains: &HashMap<String, OrgChain>,
+    organization_id: Option<&str>,
+    allow_all: &Policy,
+    (by_arn, by_account): (&FastMap<&str, usize>, &FastMap<&str, Vec<usize>>),
+    (entries, paths): (&mut Vec<TrustEntry>, &mut Vec<AssumePath>),
+) {
+    // Sources already evaluated for this role (a party may be named twice).
+    let mut evaluated: HashSet<usize> = HashSet::new();
+    {
         let role = &principals[role_index];
         let Some(trust) = role.trust.map(|id| index.get(id)) else {
-            continue;
+            return;
         };
         let role_chain = chains.get(role.account);
         for statement in &trust.document.statements {
@@ -135,7 +180,7 @@ pub fn reach(
                         let request_principal =
                             crate::policy::RequestPrincipal::from_arn(&principal_arn);
                         let rcp_levels = OrgChain::levels(&chain.rcp_levels, index);
-                        let identity = [&allow_all];
+                        let identity = [allow_all];
                         let set = PolicySet {
                             identity: &identity,
                             permission_boundary: None,
@@ -178,11 +223,7 @@ pub fn reach(
                     _ => Vec::new(),
                 };
                 for source_index in sources {
-                    if source_index == role_index
-                        || paths
-                            .iter()
-                            .any(|p: &AssumePath| p.source == source_index && p.role == role_index)
-                    {
+                    if source_index == role_index || !evaluated.insert(source_index) {
                         continue;
                     }
                     if let Some(path) = assume_path(
@@ -199,7 +240,6 @@ pub fn reach(
             }
         }
     }
-    (entries, paths)
 }
 
 /// Evaluates a source principal's own permission to assume the role.

@@ -2,6 +2,8 @@
 //! (`cluster-…`; their member instances are not targets — IAM checks the cluster's id) and
 //! RDS Proxies (`prx-…`), each with the PostgreSQL roles read from it when known.
 
+use crate::fast_hash::FastMap;
+
 use crate::inventory::{
     Database, DbCluster, DbInstance, DbProxy, DbTarget, DbTargetKind, Inventory, ProxyTargetKind,
 };
@@ -76,16 +78,28 @@ impl Target<'_> {
 /// Every target of the inventory.
 pub fn targets(inventory: &Inventory) -> Vec<Target<'_>> {
     let mut out = Vec::new();
+    // The databases by target, first one first (as a scan would find them): looking each
+    // target up by scanning was quadratic (5,000 targets × 5,000 databases in a large
+    // organization took 0.07 s on one core).
+    let mut by_target: FastMap<(&str, &str, DbTargetKind, &str), &Database> =
+        FastMap::with_capacity_and_hasher(inventory.databases.len(), Default::default());
+    for database in &inventory.databases {
+        let DbTarget {
+            account,
+            region,
+            kind,
+            identifier,
+        } = &database.target;
+        by_target
+            .entry((account, region, *kind, identifier))
+            .or_insert(database);
+    }
     // A database read with no roles at all is not a fact about the database (PostgreSQL
     // always has at least the role that logged in): treat it as not read.
     let database = |account: &str, region: &str, kind: DbTargetKind, identifier: &str| {
-        inventory
-            .database(&DbTarget {
-                account: account.to_owned(),
-                region: region.to_owned(),
-                kind,
-                identifier: identifier.to_owned(),
-            })
+        by_target
+            .get(&(account, region, kind, identifier))
+            .copied()
             .filter(|database| !database.roles.is_empty())
     };
     for located in inventory.db_instances() {

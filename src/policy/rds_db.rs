@@ -271,6 +271,25 @@ impl fmt::Display for ActionProblem {
 
 /// Checks one action string for the mistakes above. Called for every action of every
 /// statement of an organization, so it decides most actions by length, without allocating.
+/// True for a statement meant to grant DB access: an action names `rds-db:` or is a
+/// recognisable mistake for it (`rds:connect`, a misspelling).
+pub fn names_connect(statement: &crate::policy::Statement) -> bool {
+    statement.action.patterns.iter().any(|p| {
+        p.raw
+            .get(..7)
+            .is_some_and(|prefix| prefix.eq_ignore_ascii_case("rds-db:"))
+            || is_connect_mistake(&p.raw)
+    })
+}
+
+/// `rds:connect` or a misspelling of `rds-db:connect`.
+pub fn is_connect_mistake(raw: &str) -> bool {
+    matches!(
+        lint_action(raw),
+        Some(ActionProblem::RdsConnect | ActionProblem::Misspelt)
+    )
+}
+
 pub fn lint_action(raw: &str) -> Option<ActionProblem> {
     if raw.eq_ignore_ascii_case("rds-db:connect") {
         return None;

@@ -225,6 +225,9 @@ pub fn evaluate_with(
             );
         }
     }
+    // Several rules read the connect patterns: read them first, on every core, rather than
+    // inside the first rule that asks while the others block their threads waiting.
+    context.connect_patterns();
     // Rules are independent pure functions: run them on every core. Collecting keeps
     // registry order, so the output does not depend on scheduling.
     let per_rule: Vec<Vec<Finding>> = REGISTRY
@@ -234,7 +237,8 @@ pub fn evaluate_with(
     crate::phases::mark("rules");
     let mut findings: Vec<Finding> = per_rule.into_iter().flatten().collect();
     // The same object can be reached twice (e.g. a policy attached to two roles).
-    let mut seen = std::collections::HashSet::with_capacity(findings.len());
+    let mut seen =
+        crate::fast_hash::FastSet::with_capacity_and_hasher(findings.len(), Default::default());
     findings.retain(|finding| seen.insert(finding.fingerprint.clone()));
     let not_evaluated = context.not_evaluated();
     drop(context);

@@ -7,6 +7,7 @@ use crate::access::{NEVER_IN_CONNECT, PolicyOwner, Target, TargetKind};
 use crate::policy::condition::BaseOperator;
 use crate::policy::rds_db::{
     ActionProblem, Breadth, ResourceLint, ResourceProblem, lint_action, lint_resource,
+    names_connect,
 };
 use crate::policy::{Effect, Statement};
 use crate::report::Finding;
@@ -50,20 +51,6 @@ impl ConnectPattern<'_> {
     }
 }
 
-/// True for a statement meant to grant DB access: an action names `rds-db:` or is a
-/// recognisable mistake for it (`rds:connect`, a misspelling).
-fn is_connect_statement(statement: &Statement) -> bool {
-    statement.action.patterns.iter().any(|p| {
-        p.raw
-            .get(..7)
-            .is_some_and(|prefix| prefix.eq_ignore_ascii_case("rds-db:"))
-            || matches!(
-                lint_action(&p.raw),
-                Some(ActionProblem::RdsConnect | ActionProblem::Misspelt)
-            )
-    })
-}
-
 /// A resource pattern that is about rds-db at all (not an unrelated ARN in a mixed statement).
 fn is_connect_resource(raw: &str) -> bool {
     raw == "*"
@@ -86,14 +73,14 @@ pub fn connect_patterns<'a>(analysis: &'a crate::access::Analysis<'a>) -> Vec<Co
                 owner,
                 PolicyOwner::Managed { .. } | PolicyOwner::Inline { .. }
             );
-            let statements = if identity {
+            let statements = if identity && index.facts(id).names_connect {
                 index.get(id).document.statements.as_slice()
             } else {
                 &[]
             };
             statements
                 .iter()
-                .filter(|s| s.effect == Effect::Allow && is_connect_statement(s))
+                .filter(|s| s.effect == Effect::Allow && names_connect(s))
                 .filter_map(|s| Some((s, s.resource.as_ref().filter(|b| !b.negated)?)))
                 .flat_map(move |(statement, block)| {
                     block
@@ -498,7 +485,11 @@ pub fn overbroad_wildcard(cx: &RuleContext<'_>) -> Vec<Finding> {
 pub fn action_misspelt(cx: &RuleContext<'_>) -> Vec<Finding> {
     let id = "action-misspelt";
     let mut out = Vec::new();
-    for (_, policy, owner) in cx.analysis.index.identity_documents() {
+    let index = &cx.analysis.index;
+    let documents = index
+        .identity_documents()
+        .filter(|(id, _, _)| index.facts(*id).connect_mistake);
+    for (_, policy, owner) in documents {
         for statement in &policy.document.statements {
             if statement.effect != Effect::Allow || statement.action.negated {
                 continue;
@@ -542,13 +533,16 @@ pub fn condition_key_never_present(cx: &RuleContext<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     // Identity policies, boundaries and SCPs/RCPs: an organization-wide "deny outside our
     // IP ranges" SCP that does not exempt rds-db:connect blocks every IAM login.
-    let documents = cx
-        .analysis
-        .index
+    let index = &cx.analysis.index;
+    let documents = index
         .policies
         .iter()
-        .zip(&cx.analysis.index.owners)
-        .filter(|(_, owner)| !matches!(owner, PolicyOwner::Trust { .. }));
+        .zip(&index.owners)
+        .zip(&index.facts)
+        .filter(|((_, owner), facts)| {
+            facts.never_present_key && !matches!(owner, PolicyOwner::Trust { .. })
+        })
+        .map(|(document, _)| document);
     for (policy, owner) in documents {
         for statement in &policy.document.statements {
             if !statement.action.covers(crate::access::CONNECT) {
