@@ -9,7 +9,8 @@
 # With BASELINE, each run's report is compared byte for byte with the baseline report after
 # replacing the run's own `generated_at` timestamp (which also appears in fix texts, e.g. the
 # session-revocation date of assume-role-from-outside-org) by a placeholder in both.
-# BIN overrides the binary (default target/release/rdsiam, built first).
+# BIN overrides the binary (default target/release/rdsiam, built first). Each run writes a
+# fresh report file. RDSIAM_PHASE_TIMES=1 in the environment adds per-phase times.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -40,6 +41,10 @@ fi
 
 printf '%-4s %8s %8s %8s %10s  %s\n' run wall user sys 'rss(MiB)' 'load average (1/5/15 min)'
 for run in $(seq 1 "$runs"); do
+    # Each run writes a new file: replacing the previous run's 114 MB report makes the
+    # atomic rename free its blocks (ext4, ~65 ms), which is not the audit's work.
+    rm -f "$out_dir/report.json"
+    sync
     load=$(cut -d' ' -f1-3 /proc/loadavg)
     status=0
     /usr/bin/time -v "$BIN" audit --snapshot "$snapshot" --format json \

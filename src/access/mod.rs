@@ -132,7 +132,11 @@ impl<'i> Analysis<'i> {
             if let Some(database) = target.database
                 && target.proxy.is_none()
             {
-                lookup.database_target.insert(address(database), position);
+                // The first target, as a scan would find it.
+                lookup
+                    .database_target
+                    .entry(address(database))
+                    .or_insert(position);
             }
         }
         for located in self.inventory.db_instances() {
