@@ -13,13 +13,15 @@ fn start() -> Option<Instant> {
 
 /// Marks the end of a phase named `name`: wall time since the first mark, and the CPU
 /// time the process has used so far (all threads; Linux only, from `/proc/self/stat`, in
-/// clock ticks of 10 ms), so a phase's core use is the CPU it added over the wall it took.
+/// clock ticks of 10 ms), so a phase's core use is the CPU it added over the wall it took,
+/// and the resident memory at that point.
 pub fn mark(name: &str) {
     if let Some(start) = start() {
         eprintln!(
-            "phase {:>8.3}s  cpu {:>6.2}s  {name}",
+            "phase {:>8.3}s  cpu {:>6.2}s  rss {:>5} MiB  {name}",
             start.elapsed().as_secs_f64(),
-            cpu_seconds().unwrap_or(f64::NAN)
+            cpu_seconds().unwrap_or(f64::NAN),
+            resident_mib().map_or_else(|| "?".to_owned(), |mib| mib.to_string())
         );
     }
 }
@@ -33,6 +35,14 @@ fn cpu_seconds() -> Option<f64> {
     let user: f64 = fields.next()?.parse().ok()?;
     let system: f64 = fields.next()?.parse().ok()?;
     Some((user + system) / 100.0)
+}
+
+/// Resident memory of this process now, in MiB (Linux only, `/proc/self/statm` field 2,
+/// in pages; assumes 4 KiB pages).
+fn resident_mib() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096 / (1024 * 1024))
 }
 
 /// Whether phase timings are on.

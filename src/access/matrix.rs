@@ -304,24 +304,43 @@ fn principal_grants(
     let set = policies.set();
     let identity_only = policies.identity_only();
     let base_context = connect_context(principal.context(organization_id));
+    // A principal's targets lie in a few regions: one context per region, not one per
+    // target (a context is a list of owned keys and values; cloning it per target was a
+    // tenth of this computation).
+    let mut region_contexts: Vec<(&str, RequestContext)> = Vec::new();
+    // The ARN being evaluated: the target's prefix, then each candidate user in turn.
+    let mut resource = String::new();
     for &target_index in account_targets {
         let target = &targets[target_index];
         let Some(reachable) = scope.users_on(target) else {
             continue;
         };
-        let mut context = base_context.clone();
-        context.set("aws:RequestedRegion", vec![target.region.to_owned()], false);
+        let context_slot = match region_contexts
+            .iter()
+            .position(|(region, _)| *region == target.region)
+        {
+            Some(slot) => slot,
+            None => {
+                let mut context = base_context.clone();
+                context.set("aws:RequestedRegion", vec![target.region.to_owned()], false);
+                region_contexts.push((target.region, context));
+                region_contexts.len() - 1
+            }
+        };
+        let context = &region_contexts[context_slot].1;
         // Every candidate's ARN is this prefix and the user name.
         let arn_prefix = target.connect_arn("");
         for (db_user, is_named) in
-            candidate_users(target, &arn_prefix, &named, &context, reachable.as_deref())
+            candidate_users(target, &arn_prefix, &named, context, reachable.as_deref())
         {
-            let resource = [arn_prefix.as_str(), &db_user].concat();
+            resource.clear();
+            resource.push_str(&arn_prefix);
+            resource.push_str(db_user);
             let request = Request {
                 principal: Some(&principal.request_principal),
                 action: CONNECT,
                 resource: &resource,
-                context: &context,
+                context,
             };
             let identity_eval = crate::policy::evaluate(&request, &identity_only);
             if !matches!(
@@ -339,7 +358,7 @@ fn principal_grants(
             out.push(Grant {
                 principal: principal_index,
                 target: target_index,
-                db_user,
+                db_user: db_user.to_owned(),
                 named: is_named,
                 identity: identity_eval.decision,
                 effective: effective.decision,
@@ -368,31 +387,34 @@ pub fn connect_context(mut context: RequestContext) -> RequestContext {
 /// The DB users worth evaluating on a target: its roles (when read; only those the scope
 /// can reach when it names users literally) and the users the policies name for it. The
 /// flag says whether a pattern names the user for this target.
-fn candidate_users(
-    target: &Target<'_>,
+fn candidate_users<'a>(
+    target: &Target<'a>,
     arn_prefix: &str,
-    named: &[&NamedUser<'_>],
+    named: &[&'a NamedUser<'_>],
     context: &RequestContext,
     only: Option<&[&str]>,
-) -> Vec<(String, bool)> {
-    let mut users: Vec<(String, bool)> = target
+) -> Vec<(&'a str, bool)> {
+    let mut users: Vec<(&'a str, bool)> = target
         .database
         .map(|db| {
             db.roles
                 .iter()
                 .filter(|role| only.is_none_or(|only| only.contains(&role.name.as_str())))
-                .map(|role| (role.name.clone(), false))
+                .map(|role| (role.name.as_str(), false))
                 .collect()
         })
         .unwrap_or_default();
+    let mut arn = String::new();
     for entry in named {
-        let arn = [arn_prefix, &entry.user].concat();
+        arn.clear();
+        arn.push_str(arn_prefix);
+        arn.push_str(&entry.user);
         if entry.pattern.matches(&arn, context) == Truth::No {
             continue;
         }
         match users.iter_mut().find(|(user, _)| *user == entry.user) {
             Some((_, is_named)) => *is_named = true,
-            None => users.push((entry.user.clone(), true)),
+            None => users.push((entry.user.as_str(), true)),
         }
     }
     users

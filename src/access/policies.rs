@@ -1,10 +1,12 @@
 //! Every policy document of an inventory, parsed once into an arena: customer- and
 //! AWS-managed policies (by ARN), inline policies of users, groups and roles, role trust
-//! policies, and Organizations SCPs/RCPs. A document that does not parse is recorded (the
+//! policies, and Organizations SCPs/RCPs. A text that repeats (the same trust policy on
+//! every role of a service, say) is parsed once and its document shared. A document that does not parse is recorded (the
 //! `policy-unparseable` rule reports it) and left out of evaluation; the audit goes on.
 
 use std::collections::HashSet;
 use std::hash::BuildHasher;
+use std::sync::Arc;
 
 use hashbrown::HashTable;
 use rayon::prelude::*;
@@ -12,7 +14,7 @@ use rayon::prelude::*;
 use super::matrix::{CONNECT, NEVER_IN_CONNECT};
 use crate::inventory::{Inventory, PolicyText};
 use crate::policy::rds_db::{is_connect_mistake, names_connect};
-use crate::policy::{Effect, Policy};
+use crate::policy::{Effect, Policy, PolicyDocument};
 
 /// Index of a policy in [`PolicyIndex::policies`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -97,9 +99,9 @@ pub struct DocumentFacts {
 }
 
 impl DocumentFacts {
-    pub fn of(policy: &Policy) -> DocumentFacts {
+    pub fn of(document: &PolicyDocument) -> DocumentFacts {
         let mut facts = DocumentFacts::default();
-        for statement in &policy.document.statements {
+        for statement in &document.statements {
             let covers = statement.action.covers(CONNECT);
             if statement.effect == Effect::Allow {
                 facts.allows_connect |= covers;
@@ -280,6 +282,41 @@ fn sources(inventory: &Inventory) -> Vec<(Source<'_>, &PolicyText)> {
     sources
 }
 
+/// A parsed document and its facts, or the parser's message.
+type Parse = Result<(Arc<PolicyDocument>, DocumentFacts), String>;
+
+/// For each source, the position of the first source with the same text (its own position
+/// when it is the first). Hashing runs on the pool; the grouping is one table pass.
+fn first_copies(
+    sources: &[(Source<'_>, &PolicyText)],
+    hasher: &foldhash::fast::RandomState,
+) -> Vec<u32> {
+    let hashes: Vec<u64> = sources
+        .par_iter()
+        .map(|(_, text)| hasher.hash_one(text.as_json()))
+        .collect();
+    let text_of = |position: u32| sources[position as usize].1.as_json();
+    let mut firsts: HashTable<u32> = HashTable::with_capacity(sources.len());
+    let mut first_copy = Vec::with_capacity(sources.len());
+    for (position, &hash) in hashes.iter().enumerate() {
+        let position = position as u32;
+        let text = text_of(position);
+        let first = match firsts.entry(
+            hash,
+            |&other| text_of(other) == text,
+            |&other| hashes[other as usize],
+        ) {
+            hashbrown::hash_table::Entry::Occupied(entry) => *entry.get(),
+            hashbrown::hash_table::Entry::Vacant(entry) => {
+                entry.insert(position);
+                position
+            }
+        };
+        first_copy.push(first);
+    }
+    first_copy
+}
+
 impl PolicyIndex {
     /// Parses every document of `inventory`, in parallel (documents are independent).
     /// Everything per document (owner, parse, key hash) runs on the pool; what is left in
@@ -288,34 +325,50 @@ impl PolicyIndex {
         let sources = sources(inventory);
         crate::phases::mark("  index: sources");
         let hasher = foldhash::fast::RandomState::default();
-        type Parsed = (PolicyOwner, Result<(Policy, DocumentFacts), String>, u64);
-        let parsed: Vec<Parsed> = sources
-            .into_par_iter()
-            .map(|(source, text)| {
-                let owner = source.owner();
-                let result = text
-                    .parse()
-                    .map(|document| {
-                        let policy = Policy::new(owner.label(), document);
-                        let facts = DocumentFacts::of(&policy);
-                        (policy, facts)
-                    })
-                    .map_err(|err| err.to_string());
-                let hash = hasher.hash_one(owner.key());
-                (owner, result, hash)
+        // Texts repeat (every role trusted by the same service has the same trust policy):
+        // each distinct text is parsed once, at its first copy, and shared by the others.
+        let first_copy = first_copies(&sources, &hasher);
+        let documents: Vec<Option<Parse>> = sources
+            .par_iter()
+            .zip(&first_copy)
+            .enumerate()
+            .map(|(position, ((_, text), &first))| {
+                (first as usize == position).then(|| {
+                    text.parse()
+                        .map(|document| {
+                            let facts = DocumentFacts::of(&document);
+                            (Arc::new(document), facts)
+                        })
+                        .map_err(|err| err.to_string())
+                })
             })
             .collect();
+        type Parsed = (String, PolicyOwner, Parse, u64);
+        let parsed: Vec<Parsed> = sources
+            .into_par_iter()
+            .zip(&first_copy)
+            .map(|((source, _), &first)| {
+                let owner = source.owner();
+                // A first copy always has its parse (the pass above made it).
+                let parse = documents[first as usize]
+                    .clone()
+                    .unwrap_or_else(|| Err("internal: no parse for the first copy".to_owned()));
+                let hash = hasher.hash_one(owner.key());
+                (owner.label(), owner, parse, hash)
+            })
+            .collect();
+        crate::dispose::dispose(documents);
         crate::phases::mark("  index: parsed");
         let mut policies = Vec::with_capacity(parsed.len());
         let mut facts = Vec::with_capacity(parsed.len());
         let mut owners = Vec::with_capacity(parsed.len());
         let mut hashes = Vec::with_capacity(parsed.len());
         let mut unparseable = Vec::new();
-        for (owner, result, hash) in parsed {
+        for (label, owner, result, hash) in parsed {
             match result {
-                Ok((policy, policy_facts)) => {
-                    policies.push(policy);
-                    facts.push(policy_facts);
+                Ok((document, document_facts)) => {
+                    policies.push(Policy::shared(label, document));
+                    facts.push(document_facts);
                     owners.push(owner);
                     hashes.push(hash);
                 }
@@ -448,7 +501,7 @@ mod tests {
     fn facts(statements: &str) -> DocumentFacts {
         let text = format!(r#"{{"Version":"2012-10-17","Statement":{statements}}}"#);
         let document = crate::policy::PolicyDocument::parse(&text).unwrap();
-        DocumentFacts::of(&Policy::new("p", document))
+        DocumentFacts::of(&document)
     }
 
     #[test]
@@ -489,6 +542,51 @@ mod tests {
         // In NotAction a mistake grants nothing by name (the rule reads Action only).
         let negated = facts(r#"[{"Effect":"Allow","NotAction":"rds:connect","Resource":"*"}]"#);
         assert!(!negated.connect_mistake && negated.names_connect && negated.allows_connect);
+    }
+
+    #[test]
+    fn repeated_texts_are_parsed_once_and_shared() {
+        let index = PolicyIndex::build(&inventory());
+        let id = |arn: &str| index.managed(arn).unwrap();
+        let app_1 = id("arn:aws:iam::111111111111:policy/app");
+        let app_2 = id("arn:aws:iam::222222222222:policy/app");
+        let inline = index
+            .inline("arn:aws:iam::111111111111:role/dup", "inline")
+            .unwrap();
+        let shared = &index.get(app_1).document;
+        assert!(Arc::ptr_eq(shared, &index.get(app_2).document));
+        assert!(Arc::ptr_eq(shared, &index.get(inline).document));
+        assert_eq!(index.facts(app_2), index.facts(app_1));
+        // Each policy keeps its own name and owner.
+        assert_eq!(
+            index.get(app_2).name,
+            "arn:aws:iam::222222222222:policy/app"
+        );
+        assert_eq!(
+            index.get(inline).name,
+            "arn:aws:iam::111111111111:role/dup inline policy inline"
+        );
+        // Another text is another document (the later `dup` role of 222… trusts `deny`).
+        let trust = index.trust("arn:aws:iam::222222222222:role/dup").unwrap();
+        assert!(!Arc::ptr_eq(shared, &index.get(trust).document));
+        assert_eq!(
+            index.get(trust).document.statements[0].effect,
+            crate::policy::Effect::Deny
+        );
+        // Every copy of an unparseable text is reported, under its own owner.
+        let broken: Vec<&str> = index
+            .unparseable
+            .iter()
+            .map(|policy| policy.owner.resource_arn())
+            .collect();
+        assert_eq!(
+            broken,
+            [
+                "arn:aws:iam::111111111111:policy/broken",
+                "arn:aws:iam::222222222222:policy/broken"
+            ]
+        );
+        assert_eq!(index.unparseable[0].error, index.unparseable[1].error);
     }
 
     #[test]

@@ -2,10 +2,11 @@
 //! nowhere. These are snapshot defects (a broken collector or a hand edit), reported before
 //! any rule runs, each with the JSON path of the offending item.
 
-use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use rayon::prelude::*;
+
+use crate::fast_hash::{FastMap, FastSet};
 
 use super::{DbTargetKind, Inventory, ProxyTargetKind, Region};
 
@@ -36,7 +37,7 @@ impl Issues {
     /// organization, and formatting every path up front cost a twentieth of an audit).
     fn unique<'a>(
         &mut self,
-        seen: &mut HashMap<&'a str, usize>,
+        seen: &mut FastMap<&'a str, usize>,
         key: &'a str,
         what: &str,
         index: usize,
@@ -65,7 +66,7 @@ pub fn validate(inv: &Inventory) -> Vec<ValidationIssue> {
 
 fn organization(inv: &Inventory, issues: &mut Issues) {
     let Some(org) = &inv.organization else { return };
-    let mut ids = HashMap::new();
+    let mut ids = FastMap::default();
     // Roots, OUs and accounts share one id space: number them in that order.
     let (roots, units) = (org.roots.len(), org.organizational_units.len());
     let id_path = |i: usize| match i {
@@ -82,7 +83,7 @@ fn organization(inv: &Inventory, issues: &mut Issues) {
     for (i, id) in all_ids.enumerate() {
         issues.unique(&mut ids, id, "organization id", i, id_path);
     }
-    let containers: HashSet<&str> = org
+    let containers: FastSet<&str> = org
         .roots
         .iter()
         .map(|r| r.id.as_str())
@@ -113,7 +114,7 @@ fn organization(inv: &Inventory, issues: &mut Issues) {
         );
         issues.push("organization.management_account_id".to_owned(), msg);
     }
-    let mut policy_ids = HashMap::new();
+    let mut policy_ids = FastMap::default();
     let policy_path = |i: usize| format!("organization.policies[{i}]");
     for (i, policy) in org.policies.iter().enumerate() {
         issues.unique(&mut policy_ids, &policy.id, "policy id", i, policy_path);
@@ -138,7 +139,7 @@ fn accounts(inv: &Inventory, issues: &mut Issues) {
             let mut issues = Issues::default();
             let path = format!("accounts[{a}]");
             iam(account, &path, &mut issues);
-            let mut regions = HashMap::new();
+            let mut regions = FastMap::default();
             let region_path = |r: usize| format!("{path}.regions[{r}]");
             for (r, region) in account.regions.iter().enumerate() {
                 issues.unique(&mut regions, &region.region, "region", r, region_path);
@@ -147,7 +148,7 @@ fn accounts(inv: &Inventory, issues: &mut Issues) {
             issues
         })
         .collect();
-    let mut account_ids = HashMap::new();
+    let mut account_ids = FastMap::default();
     for (a, (account, account_issues)) in inv.accounts.iter().zip(per_account).enumerate() {
         issues.unique(&mut account_ids, &account.account_id, "account", a, |a| {
             format!("accounts[{a}]")
@@ -158,7 +159,7 @@ fn accounts(inv: &Inventory, issues: &mut Issues) {
 
 fn iam(account: &super::Account, path: &str, issues: &mut Issues) {
     let iam = &account.iam;
-    let mut policies = HashMap::new();
+    let mut policies = FastMap::default();
     for (i, p) in iam.managed_policies.iter().enumerate() {
         issues.unique(&mut policies, &p.arn, "managed policy", i, |i| {
             format!("{path}.iam.managed_policies[{i}]")
@@ -172,7 +173,7 @@ fn iam(account: &super::Account, path: &str, issues: &mut Issues) {
             );
         }
     };
-    let mut roles = HashMap::new();
+    let mut roles = FastMap::default();
     let role_path = |i: usize| format!("{path}.iam.roles[{i}]");
     for (i, role) in iam.roles.iter().enumerate() {
         issues.unique(&mut roles, &role.arn, "role", i, role_path);
@@ -185,7 +186,7 @@ fn iam(account: &super::Account, path: &str, issues: &mut Issues) {
             check_policy(b, &at, issues);
         }
     }
-    let mut groups = HashMap::new();
+    let mut groups = FastMap::default();
     let group_path = |i: usize| format!("{path}.iam.groups[{i}]");
     for (i, group) in iam.groups.iter().enumerate() {
         issues.unique(&mut groups, &group.name, "group", i, group_path);
@@ -194,7 +195,7 @@ fn iam(account: &super::Account, path: &str, issues: &mut Issues) {
             check_policy(arn, &at, issues);
         }
     }
-    let mut users = HashMap::new();
+    let mut users = FastMap::default();
     let user_path = |i: usize| format!("{path}.iam.users[{i}]");
     for (i, user) in iam.users.iter().enumerate() {
         issues.unique(&mut users, &user.arn, "user", i, user_path);
@@ -218,8 +219,8 @@ fn iam(account: &super::Account, path: &str, issues: &mut Issues) {
 }
 
 fn rds(region: &Region, path: &str, issues: &mut Issues) {
-    let mut instances = HashMap::new();
-    let mut resource_ids = HashMap::new();
+    let mut instances = FastMap::default();
+    let mut resource_ids = FastMap::default();
     // Instances, clusters and proxies share the resource-id space: number them in that order.
     let (instance_count, cluster_count) = (region.db_instances.len(), region.db_clusters.len());
     let instance_path = |i: usize| format!("{path}.db_instances[{i}]");
@@ -246,7 +247,7 @@ fn rds(region: &Region, path: &str, issues: &mut Issues) {
             resource_path,
         );
     }
-    let mut clusters = HashMap::new();
+    let mut clusters = FastMap::default();
     for (i, cluster) in region.db_clusters.iter().enumerate() {
         issues.unique(
             &mut clusters,
@@ -280,7 +281,7 @@ fn rds(region: &Region, path: &str, issues: &mut Issues) {
             issues.push(format!("{}.cluster_identifier", instance_path(i)), msg);
         }
     }
-    let mut proxies = HashMap::new();
+    let mut proxies = FastMap::default();
     for (i, proxy) in region.db_proxies.iter().enumerate() {
         issues.unique(&mut proxies, &proxy.name, "DB proxy", i, proxy_path);
         issues.unique(
@@ -304,7 +305,7 @@ fn rds(region: &Region, path: &str, issues: &mut Issues) {
             }
         }
     }
-    let mut groups = HashMap::new();
+    let mut groups = FastMap::default();
     for (i, group) in region.parameter_groups.iter().enumerate() {
         issues.unique(&mut groups, &group.name, "parameter group", i, |i| {
             format!("{path}.parameter_groups[{i}]")
@@ -334,7 +335,7 @@ fn databases(inv: &Inventory, issues: &mut Issues) {
                 );
                 issues.push(format!("{}.target", db_path(i)), msg);
             }
-            let mut roles = HashMap::new();
+            let mut roles = FastMap::default();
             for (r, role) in db.roles.iter().enumerate() {
                 issues.unique(&mut roles, &role.name, "PostgreSQL role", r, |r| {
                     format!("{}.roles[{r}]", db_path(i))
@@ -344,7 +345,7 @@ fn databases(inv: &Inventory, issues: &mut Issues) {
         })
         .collect();
     let keys: Vec<String> = inv.databases.iter().map(|d| d.target.to_string()).collect();
-    let mut seen = HashMap::new();
+    let mut seen = FastMap::default();
     for (i, database_issues) in per_database.into_iter().enumerate() {
         issues.unique(&mut seen, &keys[i], "database target", i, db_path);
         issues.0.extend(database_issues.0);

@@ -6,6 +6,7 @@
 //! (`Statement[2].Condition.StringLike: expected an object`); parsing never panics.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
@@ -52,25 +53,78 @@ pub enum Effect {
     Deny,
 }
 
+/// The shapes nearly every pattern has, read off the pattern's own text so that the common
+/// cases keep no second copy of it (an organization compiles a million patterns; each
+/// copy was an allocation, and the memory behind it a page the kernel had to zero).
+/// Anything else compiles to a [`Wildcard`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Shape {
+    /// `*` alone.
+    Everything,
+    /// No wildcard: the text itself.
+    Exact,
+    /// The text's first `n` bytes, then a single `*` (`s3:Get*`, `arn:…:role/*`). Under
+    /// ARN rules a trailing `*` ends its segment, so it too matches anything after.
+    Prefix(usize),
+}
+
+impl Shape {
+    /// The shape of `raw` when it has one of the cheap forms (the same answers
+    /// `Wildcard::compile` gives them).
+    fn of(raw: &str) -> Option<Shape> {
+        let bytes = raw.as_bytes();
+        match memchr::memchr2(b'*', b'?', bytes) {
+            None => Some(Shape::Exact),
+            Some(0) if bytes == b"*" => Some(Shape::Everything),
+            Some(first) if first + 1 == bytes.len() && bytes[first] == b'*' => {
+                Some(Shape::Prefix(first))
+            }
+            Some(_) => None,
+        }
+    }
+}
+
 /// An action pattern (`rds-db:connect`, `rds-db:*`, `*`), matched case-insensitively.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActionPattern {
     pub raw: String,
-    matcher: Wildcard,
+    matcher: ActionMatcher,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum ActionMatcher {
+    /// Compared with `raw`, ignoring ASCII case.
+    Shape(Shape),
+    /// Compiled from the lower-cased pattern.
+    Compiled(Wildcard),
 }
 
 impl ActionPattern {
-    fn compile(raw: &str) -> Self {
-        ActionPattern {
-            raw: raw.to_owned(),
-            matcher: Wildcard::compile(&raw.to_ascii_lowercase(), Flavour::Plain),
-        }
+    fn compile(raw: String) -> Self {
+        let matcher = match Shape::of(&raw) {
+            Some(shape) => ActionMatcher::Shape(shape),
+            None => ActionMatcher::Compiled(Wildcard::compile(
+                &raw.to_ascii_lowercase(),
+                Flavour::Plain,
+            )),
+        };
+        ActionPattern { raw, matcher }
     }
 
     /// `lower_action` must be lower-case.
     #[inline]
     pub fn matches(&self, lower_action: &str) -> bool {
-        self.matcher.matches(lower_action)
+        // With `lower_action` lower-case, comparing ignoring case is comparing with the
+        // lower-cased pattern, which is what IAM's case-insensitive actions mean.
+        match &self.matcher {
+            ActionMatcher::Shape(Shape::Everything) => true,
+            ActionMatcher::Shape(Shape::Exact) => self.raw.eq_ignore_ascii_case(lower_action),
+            ActionMatcher::Shape(Shape::Prefix(length)) => lower_action
+                .as_bytes()
+                .get(..*length)
+                .is_some_and(|head| head.eq_ignore_ascii_case(&self.raw.as_bytes()[..*length])),
+            ActionMatcher::Compiled(wildcard) => wildcard.matches(lower_action),
+        }
     }
 }
 
@@ -83,38 +137,56 @@ pub struct ResourcePattern {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum ResourceMatcher {
+    /// Compared with `raw`, case-sensitively.
+    Shape(Shape),
     Compiled(Wildcard),
     Template(Template),
 }
 
 impl ResourcePattern {
-    fn compile(raw: &str, version_2012: bool) -> Self {
-        let matcher = match Template::parse(raw, version_2012) {
+    fn compile(raw: String, version_2012: bool) -> Self {
+        let matcher = match Template::parse(&raw, version_2012) {
             Some(template) => ResourceMatcher::Template(template),
-            None => ResourceMatcher::Compiled(Wildcard::compile(raw, Flavour::Arn)),
+            None => match Shape::of(&raw) {
+                Some(shape) => ResourceMatcher::Shape(shape),
+                None => ResourceMatcher::Compiled(Wildcard::compile(&raw, Flavour::Arn)),
+            },
         };
-        ResourcePattern {
-            raw: raw.to_owned(),
-            matcher,
-        }
+        ResourcePattern { raw, matcher }
+    }
+
+    /// Whether the pattern matches `resource` without policy variables (`None` for a
+    /// template, which needs the request).
+    #[inline]
+    fn matches_plain(&self, resource: &str) -> Option<bool> {
+        Some(match &self.matcher {
+            ResourceMatcher::Shape(Shape::Everything) => true,
+            ResourceMatcher::Shape(Shape::Exact) => self.raw == resource,
+            ResourceMatcher::Shape(Shape::Prefix(length)) => resource
+                .as_bytes()
+                .starts_with(&self.raw.as_bytes()[..*length]),
+            ResourceMatcher::Compiled(wildcard) => wildcard.matches(resource),
+            ResourceMatcher::Template(_) => return None,
+        })
     }
 
     /// Whether the pattern matches `resource` in this request.
     pub fn matches(&self, resource: &str, context: &RequestContext) -> Truth {
-        match &self.matcher {
-            ResourceMatcher::Compiled(wildcard) => Truth::from(wildcard.matches(resource)),
-            ResourceMatcher::Template(template) => {
-                let resolved = template.resolve(context);
-                if let super::variables::Resolved::Unknown(key) = &resolved {
-                    return Truth::depends(key);
-                }
-                Truth::from(
-                    resolved
-                        .to_wildcard(Flavour::Arn)
-                        .is_some_and(|wildcard| wildcard.matches(resource)),
-                )
-            }
+        if let Some(plain) = self.matches_plain(resource) {
+            return Truth::from(plain);
         }
+        let ResourceMatcher::Template(template) = &self.matcher else {
+            return Truth::No;
+        };
+        let resolved = template.resolve(context);
+        if let super::variables::Resolved::Unknown(key) = &resolved {
+            return Truth::depends(key);
+        }
+        Truth::from(
+            resolved
+                .to_wildcard(Flavour::Arn)
+                .is_some_and(|wildcard| wildcard.matches(resource)),
+        )
     }
 }
 
@@ -159,10 +231,11 @@ impl ResourceBlock {
             Truth::any(self.patterns.iter().map(|p| p.matches(resource, context)))
         } else {
             // Hot path: plain patterns answer yes or no.
-            Truth::from(self.patterns.iter().any(|p| match &p.matcher {
-                ResourceMatcher::Compiled(wildcard) => wildcard.matches(resource),
-                ResourceMatcher::Template(_) => false,
-            }))
+            Truth::from(
+                self.patterns
+                    .iter()
+                    .any(|p| p.matches_plain(resource) == Some(true)),
+            )
         };
         if self.negated { any.not() } else { any }
     }
@@ -231,11 +304,18 @@ pub struct PolicyDocument {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Policy {
     pub name: String,
-    pub document: PolicyDocument,
+    /// Shared, because documents repeat: every role trusted by the same service has the
+    /// same trust policy, and an organization's index parses each text once.
+    pub document: Arc<PolicyDocument>,
 }
 
 impl Policy {
     pub fn new(name: impl Into<String>, document: PolicyDocument) -> Self {
+        Self::shared(name, Arc::new(document))
+    }
+
+    /// A policy holding a document parsed once for several policies.
+    pub fn shared(name: impl Into<String>, document: Arc<PolicyDocument>) -> Self {
         Policy {
             name: name.into(),
             document,
@@ -426,16 +506,13 @@ pub(crate) fn assemble_statement(
         effect,
         action: ActionBlock {
             negated: actions_negated,
-            patterns: actions
-                .iter()
-                .map(|raw| ActionPattern::compile(raw))
-                .collect(),
+            patterns: actions.into_iter().map(ActionPattern::compile).collect(),
         },
         resource: resources.map(|(negated, resources)| {
             ResourceBlock::new(
                 negated,
                 resources
-                    .iter()
+                    .into_iter()
                     .map(|raw| ResourcePattern::compile(raw, version_2012))
                     .collect(),
             )

@@ -131,3 +131,72 @@ fn broken_text_is_an_error_not_a_panic() {
     let err = PolicyDocument::parse("{\n  \"Statement\": [\n}").unwrap_err();
     assert!(err.message.contains("line 3"), "{err}");
 }
+
+/// The cheap shapes (`Exact`, `Prefix`, `Everything`, matched against the pattern's own
+/// text) must answer exactly as the compiled wildcard of the same pattern does.
+#[test]
+fn pattern_shapes_match_as_the_compiled_wildcard_does() {
+    use crate::policy::wildcard::{Flavour, Wildcard};
+    let patterns = [
+        "",
+        "*",
+        "?",
+        "**",
+        "*?",
+        "a",
+        "a*",
+        "a?",
+        "?a",
+        "*a",
+        "a*b",
+        "a**",
+        "s3:Get*",
+        "S3:GETOBJECT",
+        "rds-db:connect",
+        "rds-db:*",
+        "RDS-DB:Conn*",
+        "arn:aws:s3:::b/*",
+        "arn:aws:rds-db:us-east-1:111122223333:dbuser:db-ABC/app",
+        "arn:aws:rds-db:*:*:dbuser:*/app",
+        "arn:*",
+        "x:*:y",
+        ":*",
+    ];
+    let texts = [
+        "",
+        "a",
+        "ab",
+        "a:b",
+        "s3:getobject",
+        "s3:GetObject",
+        "s3:get",
+        "rds-db:connect",
+        "rds-db:conn",
+        "arn:aws:s3:::b/key",
+        "arn:aws:s3:::b/",
+        "arn:aws:s3:::bucket",
+        "arn:aws:rds-db:us-east-1:111122223333:dbuser:db-ABC/app",
+        "arn:aws:rds-db:us-east-1:111122223333:dbuser:db-abc/app",
+        "x:q:y",
+        "x:q:r:y",
+    ];
+    for pattern in patterns {
+        let action = ActionPattern::compile(pattern.to_owned());
+        let lowered = Wildcard::compile(&pattern.to_ascii_lowercase(), Flavour::Plain);
+        let resource = ResourcePattern::compile(pattern.to_owned(), true);
+        let arn = Wildcard::compile(pattern, Flavour::Arn);
+        for text in texts {
+            let lower_text = text.to_ascii_lowercase();
+            assert_eq!(
+                action.matches(&lower_text),
+                lowered.matches(&lower_text),
+                "action {pattern:?} on {lower_text:?}"
+            );
+            assert_eq!(
+                resource.matches_plain(text),
+                Some(arn.matches(text)),
+                "resource {pattern:?} on {text:?}"
+            );
+        }
+    }
+}

@@ -3,7 +3,6 @@
 //! nothing walks directories at run time). Owns the metadata and documentation of rules, not
 //! their logic.
 
-use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -182,15 +181,24 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
 
 /// Replaces each `{name}` in `template` with its value from `vars`.
 pub fn fill(template: &str, vars: &[(&str, &str)]) -> String {
-    let values: BTreeMap<&str, &str> = vars.iter().copied().collect();
+    // A handful of variables: a scan beats building a map for every finding.
+    let value_of = |name: &str| {
+        vars.iter()
+            .rev()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| *value)
+    };
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
-        match after.find('}') {
-            Some(close) if values.contains_key(&after[..close]) => {
-                out.push_str(values[&after[..close]]);
+        let filled = after
+            .find('}')
+            .and_then(|close| Some((close, value_of(&after[..close])?)));
+        match filled {
+            Some((close, value)) => {
+                out.push_str(value);
                 rest = &after[close + 1..];
             }
             _ => {

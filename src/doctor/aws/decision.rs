@@ -361,10 +361,7 @@ fn allows(statement: Value, resource: &str) -> bool {
     let Ok(document) = PolicyDocument::from_value(&document) else {
         return false;
     };
-    let policy = Policy {
-        name: "probe".into(),
-        document,
-    };
+    let policy = Policy::new("probe", document);
     let context = RequestContext::open();
     let request = Request {
         principal: None,
