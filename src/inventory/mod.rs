@@ -9,6 +9,7 @@
 mod coverage;
 mod iam;
 mod index;
+mod json_scan;
 mod lookup;
 mod organization;
 mod parallel_parse;

@@ -1,7 +1,8 @@
-//! The fast path of snapshot parsing. One thread reads the document's top level; each
-//! account and each database it meets is handed, as a borrowed slice of raw JSON, to the
-//! thread pool to deserialize while the reading goes on (an organization's accounts are
-//! nearly all of its bytes, and they are independent).
+//! The fast path of snapshot parsing. One thread walks the document's top level; each
+//! account and each database it meets is handed, as a slice of the document, to the thread
+//! pool to deserialize while the walk goes on (an organization's accounts are nearly all of
+//! its bytes, and they are independent). The walk only locates values
+//! ([`super::json_scan`]); serde parses and validates every one of them.
 //!
 //! The result is the same [`Inventory`] the one-pass parse builds: the same field types
 //! deserialize the same text, and the top level accepts exactly what `Inventory`'s derived
@@ -10,13 +11,11 @@
 //! another schema version, an escaped field name) returns `None`, and the caller's strict
 //! parse runs and explains the problem with its JSON path.
 
-use std::fmt;
-use std::marker::PhantomData;
 use std::sync::mpsc;
 
-use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, Visitor};
-use serde_json::value::RawValue;
+use serde::de::DeserializeOwned;
 
+use super::json_scan::{skip_whitespace, string_end, value_end};
 use super::{Account, Database, Inventory, SCHEMA_VERSION};
 
 /// Parses `bytes` into an inventory of the current schema version, or `None` when the
@@ -25,18 +24,13 @@ pub fn parse(bytes: &[u8]) -> Option<Inventory> {
     let (accounts_sent, accounts_received) = mpsc::channel();
     let (databases_sent, databases_received) = mpsc::channel();
     let top = rayon::scope(|scope| {
-        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-        let top = de::Deserializer::deserialize_map(
-            &mut deserializer,
-            TopLevel {
-                scope,
-                accounts: accounts_sent,
-                databases: databases_sent,
-            },
-        )
-        .ok()?;
-        deserializer.end().ok()?;
-        Some(top)
+        let mut walk = TopLevel {
+            bytes,
+            scope,
+            accounts: accounts_sent,
+            databases: databases_sent,
+        };
+        walk.read()
     })?;
     if top.schema_version != SCHEMA_VERSION {
         return None;
@@ -76,73 +70,81 @@ struct Top {
     coverage: Vec<super::Gap>,
 }
 
-/// Reads the top-level object like `Inventory`'s derived deserializer
+/// Walks the top-level object like `Inventory`'s derived deserializer reads it
 /// (`deny_unknown_fields`; `schema_version` and `collected_at` required; the rest default).
-struct TopLevel<'s, 'scope> {
+struct TopLevel<'b, 's, 'scope> {
+    bytes: &'b [u8],
     scope: &'s rayon::Scope<'scope>,
     accounts: mpsc::Sender<(usize, Option<Account>)>,
     databases: mpsc::Sender<(usize, Option<Database>)>,
 }
 
-const FIELDS: &[&str] = &[
-    "schema_version",
-    "collected_at",
-    "organization",
-    "accounts",
-    "databases",
-    "activity",
-    "activity_scope",
-    "coverage",
-];
+/// Sets a field read once; a repeated field is refused, as the derived deserializer does.
+fn once<T>(slot: &mut Option<T>, value: T) -> Option<()> {
+    slot.replace(value).is_none().then_some(())
+}
 
-impl<'de: 'scope, 'scope> Visitor<'de> for TopLevel<'_, 'scope> {
-    type Value = Top;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an rdsiam snapshot")
-    }
-
-    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Top, M::Error> {
-        fn once<T, E: de::Error>(
-            slot: &mut Option<T>,
-            name: &'static str,
-            value: T,
-        ) -> Result<(), E> {
-            if slot.replace(value).is_some() {
-                return Err(E::duplicate_field(name));
-            }
-            Ok(())
-        }
+impl<'b: 'scope, 'scope> TopLevel<'b, '_, 'scope> {
+    fn read(&mut self) -> Option<Top> {
+        let bytes = self.bytes;
         let mut schema_version = None;
         let mut collected_at = None;
-        let mut organization = None;
+        let mut organization: Option<Option<super::Organization>> = None;
         let mut accounts = None;
         let mut databases = None;
         let mut activity = None;
         let mut activity_scope = None;
         let mut coverage = None;
-        while let Some(key) = map.next_key::<&str>()? {
-            match key {
-                "schema_version" => once(&mut schema_version, FIELDS[0], map.next_value()?)?,
-                "collected_at" => once(&mut collected_at, FIELDS[1], map.next_value()?)?,
-                "organization" => once(&mut organization, FIELDS[2], map.next_value()?)?,
-                "accounts" => {
-                    let seed = SpawnEach::new(self.scope, &self.accounts);
-                    once(&mut accounts, FIELDS[3], map.next_value_seed(seed)?)?
+        let mut at = skip_whitespace(bytes, 0);
+        (bytes.get(at) == Some(&b'{')).then_some(())?;
+        at = skip_whitespace(bytes, at + 1);
+        if bytes.get(at) == Some(&b'}') {
+            at += 1;
+        } else {
+            loop {
+                (bytes.get(at) == Some(&b'"')).then_some(())?;
+                let key_end = string_end(bytes, at)?;
+                let key = &bytes[at + 1..key_end - 1];
+                // An escaped field name: the strict parser reads it.
+                (!key.contains(&b'\\')).then_some(())?;
+                at = skip_whitespace(bytes, key_end);
+                (bytes.get(at) == Some(&b':')).then_some(())?;
+                at = skip_whitespace(bytes, at + 1);
+                at = match key {
+                    b"accounts" => {
+                        let (count, end) = self.spawn_each(at, &self.accounts)?;
+                        once(&mut accounts, count)?;
+                        end
+                    }
+                    b"databases" => {
+                        let (count, end) = self.spawn_each(at, &self.databases)?;
+                        once(&mut databases, count)?;
+                        end
+                    }
+                    b"schema_version" => self.field(at, &mut schema_version)?,
+                    b"collected_at" => self.field(at, &mut collected_at)?,
+                    b"organization" => self.field(at, &mut organization)?,
+                    b"activity" => self.field(at, &mut activity)?,
+                    b"activity_scope" => self.field(at, &mut activity_scope)?,
+                    b"coverage" => self.field(at, &mut coverage)?,
+                    _ => return None,
+                };
+                at = skip_whitespace(bytes, at);
+                match bytes.get(at) {
+                    Some(b',') => at = skip_whitespace(bytes, at + 1),
+                    Some(b'}') => {
+                        at += 1;
+                        break;
+                    }
+                    _ => return None,
                 }
-                "databases" => {
-                    let seed = SpawnEach::new(self.scope, &self.databases);
-                    once(&mut databases, FIELDS[4], map.next_value_seed(seed)?)?
-                }
-                "activity" => once(&mut activity, FIELDS[5], map.next_value()?)?,
-                "activity_scope" => once(&mut activity_scope, FIELDS[6], map.next_value()?)?,
-                "coverage" => once(&mut coverage, FIELDS[7], map.next_value()?)?,
-                other => return Err(de::Error::unknown_field(other, FIELDS)),
             }
         }
-        Ok(Top {
-            schema_version: schema_version.ok_or_else(|| de::Error::missing_field(FIELDS[0]))?,
-            collected_at: collected_at.ok_or_else(|| de::Error::missing_field(FIELDS[1]))?,
+        // Nothing but whitespace may follow the document.
+        (skip_whitespace(bytes, at) == bytes.len()).then_some(())?;
+        Some(Top {
+            schema_version: schema_version?,
+            collected_at: collected_at?,
             organization: organization.flatten(),
             accounts: accounts.unwrap_or_default(),
             databases: databases.unwrap_or_default(),
@@ -151,59 +153,48 @@ impl<'de: 'scope, 'scope> Visitor<'de> for TopLevel<'_, 'scope> {
             coverage: coverage.unwrap_or_default(),
         })
     }
-}
 
-/// A JSON array whose items are deserialized on the pool as the reader meets them; its
-/// value is the number of items.
-struct SpawnEach<'s, 'scope, T> {
-    scope: &'s rayon::Scope<'scope>,
-    sent: &'s mpsc::Sender<(usize, Option<T>)>,
-    item: PhantomData<T>,
-}
+    /// Parses the value at `at` into `slot` (read once); the end of the value.
+    fn field<T: DeserializeOwned>(&self, at: usize, slot: &mut Option<T>) -> Option<usize> {
+        let end = value_end(self.bytes, at)?;
+        once(slot, serde_json::from_slice(&self.bytes[at..end]).ok()?)?;
+        Some(end)
+    }
 
-impl<'s, 'scope, T> SpawnEach<'s, 'scope, T> {
-    fn new(scope: &'s rayon::Scope<'scope>, sent: &'s mpsc::Sender<(usize, Option<T>)>) -> Self {
-        SpawnEach {
-            scope,
-            sent,
-            item: PhantomData,
+    /// Hands each item of the array at `at` to the pool to deserialize; the number of items
+    /// and the end of the array.
+    fn spawn_each<T>(
+        &self,
+        at: usize,
+        sent: &mpsc::Sender<(usize, Option<T>)>,
+    ) -> Option<(usize, usize)>
+    where
+        T: DeserializeOwned + Send + 'scope,
+    {
+        let bytes = self.bytes;
+        (bytes.get(at) == Some(&b'[')).then_some(())?;
+        let mut at = skip_whitespace(bytes, at + 1);
+        if bytes.get(at) == Some(&b']') {
+            return Some((0, at + 1));
         }
-    }
-}
-
-impl<'de: 'scope, 'scope, T> DeserializeSeed<'de> for SpawnEach<'_, 'scope, T>
-where
-    T: DeserializeOwned + Send + 'scope,
-{
-    type Value = usize;
-
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
-        deserializer.deserialize_seq(self)
-    }
-}
-
-impl<'de: 'scope, 'scope, T> Visitor<'de> for SpawnEach<'_, 'scope, T>
-where
-    T: DeserializeOwned + Send + 'scope,
-{
-    type Value = usize;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an array")
-    }
-
-    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<usize, S::Error> {
         let mut count = 0;
-        while let Some(raw) = seq.next_element::<&'de RawValue>()? {
-            let (position, sent) = (count, self.sent.clone());
+        loop {
+            let end = value_end(bytes, at)?;
+            let item: &'scope [u8] = &bytes[at..end];
+            let (position, sent) = (count, sent.clone());
             self.scope.spawn(move |_| {
-                let item = serde_json::from_str::<T>(raw.get()).ok();
+                let item = serde_json::from_slice::<T>(item).ok();
                 // The receiver outlives the scope; a send cannot fail.
                 let _ = sent.send((position, item));
             });
             count += 1;
+            at = skip_whitespace(bytes, end);
+            match bytes.get(at) {
+                Some(b',') => at = skip_whitespace(bytes, at + 1),
+                Some(b']') => return Some((count, at + 1)),
+                _ => return None,
+            }
         }
-        Ok(count)
     }
 }
 
