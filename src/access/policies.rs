@@ -4,7 +4,6 @@
 //! every role of a service, say) is parsed once and its document shared. A document that does not parse is recorded (the
 //! `policy-unparseable` rule reports it) and left out of evaluation; the audit goes on.
 
-use std::collections::HashSet;
 use std::hash::BuildHasher;
 use std::sync::Arc;
 
@@ -217,67 +216,103 @@ impl Source<'_> {
     }
 }
 
+/// A document's source and text.
+type SourceText<'i> = (Source<'i>, &'i PolicyText);
+
 /// Every document of `inventory` with where it comes from, in inventory order. An
 /// AWS-managed policy repeats in every account: only its first copy is kept.
-fn sources(inventory: &Inventory) -> Vec<(Source<'_>, &PolicyText)> {
-    let mut sources = Vec::new();
-    let mut seen_managed: HashSet<&str, foldhash::fast::RandomState> = HashSet::default();
-    for account in &inventory.accounts {
-        let account_id = account.account_id.as_str();
-        for managed in &account.iam.managed_policies {
-            if seen_managed.insert(managed.arn.as_str()) {
-                let source = Source::Managed {
-                    arn: &managed.arn,
-                    account: account_id,
-                };
-                sources.push((source, &managed.document));
+fn sources<'i>(
+    inventory: &'i Inventory,
+    hasher: &foldhash::fast::RandomState,
+) -> Vec<SourceText<'i>> {
+    // Each account's list on the pool (an organization holds 200,000 documents), with its
+    // managed policies' ARNs hashed there; what stays in sequence is the first-copy check.
+    let per_account: Vec<(Vec<SourceText<'i>>, Vec<u64>)> = inventory
+        .accounts
+        .par_iter()
+        .map(|account| {
+            let list = account_sources(account);
+            let hashes = list
+                .iter()
+                .map_while(|(source, _)| match source {
+                    Source::Managed { arn, .. } => Some(hasher.hash_one(*arn)),
+                    _ => None,
+                })
+                .collect();
+            (list, hashes)
+        })
+        .collect();
+    let organization_policies = inventory
+        .organization
+        .as_ref()
+        .map_or(&[][..], |organization| &organization.policies);
+    let total = per_account
+        .iter()
+        .map(|(list, _)| list.len())
+        .sum::<usize>();
+    let mut sources = Vec::with_capacity(total + organization_policies.len());
+    let managed_count = per_account.iter().map(|(_, hashes)| hashes.len()).sum();
+    let mut seen_managed: HashTable<&str> = HashTable::with_capacity(managed_count);
+    for (list, hashes) in per_account {
+        for (position, entry) in list.into_iter().enumerate() {
+            // Managed policies come first in each account's list, one hash each.
+            if let (Source::Managed { arn, .. }, Some(&hash)) = (&entry.0, hashes.get(position)) {
+                let arn: &str = arn;
+                match seen_managed.entry(hash, |seen| *seen == arn, |seen| hasher.hash_one(*seen)) {
+                    hashbrown::hash_table::Entry::Occupied(_) => continue,
+                    hashbrown::hash_table::Entry::Vacant(slot) => {
+                        slot.insert(arn);
+                    }
+                }
             }
-        }
-        let inline_sets = account
-            .iam
-            .users
-            .iter()
-            .map(|u| (&u.arn, &u.inline_policies))
-            .chain(
-                account
-                    .iam
-                    .groups
-                    .iter()
-                    .map(|g| (&g.arn, &g.inline_policies)),
-            )
-            .chain(
-                account
-                    .iam
-                    .roles
-                    .iter()
-                    .map(|r| (&r.arn, &r.inline_policies)),
-            );
-        for (owner_arn, inline) in inline_sets {
-            for policy in inline {
-                let source = Source::Inline {
-                    owner_arn,
-                    account: account_id,
-                    name: &policy.name,
-                };
-                sources.push((source, &policy.document));
-            }
-        }
-        for role in &account.iam.roles {
-            let source = Source::Trust {
-                role_arn: &role.arn,
-                account: account_id,
-            };
-            sources.push((source, &role.trust_policy));
+            sources.push(entry);
         }
     }
-    if let Some(organization) = &inventory.organization {
-        for policy in &organization.policies {
-            let source = Source::Organization {
-                policy_arn: &policy.arn,
-                policy_id: &policy.id,
+    for policy in organization_policies {
+        let source = Source::Organization {
+            policy_arn: &policy.arn,
+            policy_id: &policy.id,
+        };
+        sources.push((source, &policy.document));
+    }
+    sources
+}
+
+/// One account's documents: managed policies, inline policies of users, groups and roles,
+/// trust policies, in that order.
+fn account_sources(account: &crate::inventory::Account) -> Vec<SourceText<'_>> {
+    let account_id = account.account_id.as_str();
+    let iam = &account.iam;
+    let mut sources = Vec::new();
+    for managed in &iam.managed_policies {
+        let source = Source::Managed {
+            arn: &managed.arn,
+            account: account_id,
+        };
+        sources.push((source, &managed.document));
+    }
+    let inline_sets = iam
+        .users
+        .iter()
+        .map(|u| (&u.arn, &u.inline_policies))
+        .chain(iam.groups.iter().map(|g| (&g.arn, &g.inline_policies)))
+        .chain(iam.roles.iter().map(|r| (&r.arn, &r.inline_policies)));
+    for (owner_arn, inline) in inline_sets {
+        for policy in inline {
+            let source = Source::Inline {
+                owner_arn,
+                account: account_id,
+                name: &policy.name,
             };
             sources.push((source, &policy.document));
         }
+    }
+    for role in &iam.roles {
+        let source = Source::Trust {
+            role_arn: &role.arn,
+            account: account_id,
+        };
+        sources.push((source, &role.trust_policy));
     }
     sources
 }
@@ -287,10 +322,7 @@ type Parse = Result<(Arc<PolicyDocument>, DocumentFacts), String>;
 
 /// For each source, the position of the first source with the same text (its own position
 /// when it is the first). Hashing runs on the pool; the grouping is one table pass.
-fn first_copies(
-    sources: &[(Source<'_>, &PolicyText)],
-    hasher: &foldhash::fast::RandomState,
-) -> Vec<u32> {
+fn first_copies(sources: &[SourceText<'_>], hasher: &foldhash::fast::RandomState) -> Vec<u32> {
     let hashes: Vec<u64> = sources
         .par_iter()
         .map(|(_, text)| hasher.hash_one(text.as_json()))
@@ -322,9 +354,10 @@ impl PolicyIndex {
     /// Everything per document (owner, parse, key hash) runs on the pool; what is left in
     /// sequence is moving the results into place.
     pub fn build(inventory: &Inventory) -> PolicyIndex {
-        let sources = sources(inventory);
-        crate::phases::mark("  index: sources");
+        crate::phases::mark("  index: start");
         let hasher = foldhash::fast::RandomState::default();
+        let sources = sources(inventory, &hasher);
+        crate::phases::mark("  index: sources");
         // Texts repeat (every role trusted by the same service has the same trust policy):
         // each distinct text is parsed once, at its first copy, and shared by the others.
         let first_copy = first_copies(&sources, &hasher);
@@ -383,28 +416,41 @@ impl PolicyIndex {
             unparseable,
             ..PolicyIndex::default()
         };
-        let rehash = |id: &PolicyId| index.hasher.hash_one(index.owners[id.0 as usize].key());
-        let mut tables: [HashTable<PolicyId>; 4] = Default::default();
-        for (position, (owner, &hash)) in index.owners.iter().zip(&hashes).enumerate() {
-            let id = PolicyId(position as u32);
-            let table = &mut tables[match owner {
-                PolicyOwner::Managed { .. } => 0,
-                PolicyOwner::Inline { .. } => 1,
-                PolicyOwner::Trust { .. } => 2,
-                PolicyOwner::Organization { .. } => 3,
-            }];
-            let key = owner.key();
-            let same = |other: &PolicyId| index.owners[other.0 as usize].key() == key;
-            // A key seen twice (a malformed snapshot): the later document wins, as a map's
-            // insert would have it.
-            match table.entry(hash, same, rehash) {
-                hashbrown::hash_table::Entry::Occupied(mut entry) => *entry.get_mut() = id,
-                hashbrown::hash_table::Entry::Vacant(entry) => {
-                    entry.insert(id);
+        // One table per kind of owner, built side by side, each sized up front (growing
+        // would hash every key it holds again).
+        let kind_of = |owner: &PolicyOwner| match owner {
+            PolicyOwner::Managed { .. } => 0,
+            PolicyOwner::Inline { .. } => 1,
+            PolicyOwner::Trust { .. } => 2,
+            PolicyOwner::Organization { .. } => 3,
+        };
+        let build_table = |kind: usize| {
+            let owners = &index.owners;
+            let rehash = |id: &PolicyId| index.hasher.hash_one(owners[id.0 as usize].key());
+            let size = owners.iter().filter(|owner| kind_of(owner) == kind).count();
+            let mut table = HashTable::with_capacity(size);
+            for (position, (owner, &hash)) in owners.iter().zip(&hashes).enumerate() {
+                if kind_of(owner) != kind {
+                    continue;
+                }
+                let id = PolicyId(position as u32);
+                let key = owner.key();
+                let same = |other: &PolicyId| owners[other.0 as usize].key() == key;
+                // A key seen twice (a malformed snapshot): the later document wins, as a
+                // map's insert would have it.
+                match table.entry(hash, same, rehash) {
+                    hashbrown::hash_table::Entry::Occupied(mut entry) => *entry.get_mut() = id,
+                    hashbrown::hash_table::Entry::Vacant(entry) => {
+                        entry.insert(id);
+                    }
                 }
             }
-        }
-        let [managed, inline, trust, organization] = tables;
+            table
+        };
+        let ((managed, inline), (trust, organization)) = rayon::join(
+            || rayon::join(|| build_table(0), || build_table(1)),
+            || rayon::join(|| build_table(2), || build_table(3)),
+        );
         index.managed = managed;
         index.inline = inline;
         index.trust = trust;
