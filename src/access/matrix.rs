@@ -255,6 +255,12 @@ pub fn grants(
                 .flatten()
         })
         .collect();
+    // Every candidate ARN of a target starts the same: made once per target, not per
+    // principal that may reach it.
+    let arn_prefixes: Vec<String> = targets
+        .par_iter()
+        .map(|target| target.connect_arn(""))
+        .collect();
     principals
         .par_iter()
         .enumerate()
@@ -263,6 +269,7 @@ pub fn grants(
                 principal_index,
                 principal,
                 targets,
+                &arn_prefixes,
                 &by_account,
                 index,
                 &facts,
@@ -278,6 +285,7 @@ fn principal_grants(
     principal_index: usize,
     principal: &Principal<'_>,
     targets: &[Target<'_>],
+    arn_prefixes: &[String],
     by_account: &crate::fast_hash::FastMap<&str, Vec<usize>>,
     index: &PolicyIndex,
     facts: &[Option<PolicyConnect<'_>>],
@@ -303,11 +311,10 @@ fn principal_grants(
         .collect();
     let set = policies.set();
     let identity_only = policies.identity_only();
-    let base_context = connect_context(principal.context(organization_id));
-    // A principal's targets lie in a few regions: one context per region, not one per
-    // target (a context is a list of owned keys and values; cloning it per target was a
-    // tenth of this computation).
-    let mut region_contexts: Vec<(&str, RequestContext)> = Vec::new();
+    let mut context = connect_context(principal.context(organization_id));
+    // Only the requested region differs between a principal's targets: set it when it
+    // changes rather than copying the context (owned keys and values) per target.
+    let mut context_region: Option<&str> = None;
     // The ARN being evaluated: the target's prefix, then each candidate user in turn.
     let mut resource = String::new();
     for &target_index in account_targets {
@@ -315,26 +322,18 @@ fn principal_grants(
         let Some(reachable) = scope.users_on(target) else {
             continue;
         };
-        let context_slot = match region_contexts
-            .iter()
-            .position(|(region, _)| *region == target.region)
-        {
-            Some(slot) => slot,
-            None => {
-                let mut context = base_context.clone();
-                context.set("aws:RequestedRegion", vec![target.region.to_owned()], false);
-                region_contexts.push((target.region, context));
-                region_contexts.len() - 1
-            }
-        };
-        let context = &region_contexts[context_slot].1;
+        if context_region != Some(target.region) {
+            context.set("aws:RequestedRegion", vec![target.region.to_owned()], false);
+            context_region = Some(target.region);
+        }
+        let context = &context;
         // Every candidate's ARN is this prefix and the user name.
-        let arn_prefix = target.connect_arn("");
+        let arn_prefix = arn_prefixes[target_index].as_str();
         for (db_user, is_named) in
-            candidate_users(target, &arn_prefix, &named, context, reachable.as_deref())
+            candidate_users(target, arn_prefix, &named, context, reachable.as_deref())
         {
             resource.clear();
-            resource.push_str(&arn_prefix);
+            resource.push_str(arn_prefix);
             resource.push_str(db_user);
             let request = Request {
                 principal: Some(&principal.request_principal),
@@ -353,7 +352,13 @@ fn principal_grants(
                 .reasons
                 .iter()
                 .find(|r| r.kind == ReasonKind::Allow)
-                .and_then(|r| Some(format!("{} of {}", r.statement?.label(), r.policy?.name)));
+                .and_then(|r| {
+                    let (statement, policy) = (r.statement?, r.policy?);
+                    let mut text = statement.label();
+                    text.push_str(" of ");
+                    text.push_str(&policy.name);
+                    Some(text)
+                });
             let effective = crate::policy::evaluate(&request, &set);
             out.push(Grant {
                 principal: principal_index,
