@@ -65,7 +65,14 @@ pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {
-            let _ = err.print();
+            if err.use_stderr() {
+                // A usage error echoes the offending argument, which may be a token or a
+                // password: through the one redaction function like every other error.
+                let text = err.render().to_string();
+                eprint!("{}", crate::redact::redact_text(&text));
+            } else {
+                let _ = err.print();
+            }
             return ExitCode::from(if err.use_stderr() {
                 exit::ERROR
             } else {
@@ -76,7 +83,9 @@ pub fn main() -> ExitCode {
     match run(cli.command) {
         Ok(outcome) => outcome.into(),
         Err(err) => {
-            eprintln!("rdsiam: error: {err:#}");
+            let text = format!("{err:#}");
+            let text = crate::redact::redact_text(&text);
+            eprintln!("rdsiam: error: {}", crate::redact::escape_controls(&text));
             ExitCode::from(exit::ERROR)
         }
     }

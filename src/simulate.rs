@@ -395,9 +395,12 @@ fn render_table(prepared: &PreparedRequest, evaluation: &Evaluation<'_>) -> Stri
 fn load_requests(args: &SimulateArgs) -> Result<(Vec<SimulateRequest>, bool)> {
     if let Some(path) = &args.input {
         let (text, label) = read_input(path)?;
-        let value: Value =
-            serde_json::from_str(&text).with_context(|| format!("{label}: not valid JSON"))?;
+        let value: Value = crate::json_input::parse_strict(&text)
+            .with_context(|| format!("{label}: not valid JSON"))?;
         return match value {
+            Value::Array(items) if items.is_empty() && args.expect.is_some() => bail!(
+                "{label}: an empty batch ([]) has nothing to check --expect against; give at least one request"
+            ),
             Value::Array(items) => {
                 let requests = items
                     .into_iter()
@@ -524,6 +527,8 @@ pub fn run(args: &SimulateArgs) -> Result<Outcome> {
             .collect::<Vec<_>>()
             .join("\n"),
     };
+    // Control characters from the request reach the terminal escaped (JSON escapes its own).
+    let text = crate::redact::escape_controls(&text);
     output::print_stdout(&text)?;
     let met = args
         .expect

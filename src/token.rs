@@ -128,6 +128,16 @@ pub fn inspect(token: &str) -> Result<TokenFacts, String> {
     let expires_in_seconds = expires_text
         .parse::<u64>()
         .map_err(|_| format!("X-Amz-Expires {expires_text:?} is not a number"))?;
+    // Any expiry that is representable is kept (and shown as not what RDS accepts); one past
+    // the last RFC 3339 second (year 9999) is not a real token.
+    let expires_at = issued_at
+        .checked_add(Duration::from_secs(expires_in_seconds))
+        .filter(|t| *t <= latest_time())
+        .ok_or_else(|| {
+            format!(
+                "X-Amz-Expires={expires_in_seconds} after X-Amz-Date {date} ends after the year 9999: not a real token (RDS accepts at most {MAX_EXPIRES_SECONDS})"
+            )
+        })?;
     require(param("X-Amz-Signature"), "X-Amz-Signature")?;
     Ok(TokenFacts {
         user: require(param("DBUser"), "DBUser")?,
@@ -140,7 +150,7 @@ pub fn inspect(token: &str) -> Result<TokenFacts, String> {
         access_key_id: access_key_id.to_owned(),
         issued_at,
         expires_in_seconds,
-        expires_at: issued_at + Duration::from_secs(expires_in_seconds),
+        expires_at,
         session_token_present: param("X-Amz-Security-Token").is_some(),
         signed_headers: param("X-Amz-SignedHeaders").unwrap_or_default(),
         algorithm: param("X-Amz-Algorithm").unwrap_or_default(),
@@ -156,6 +166,11 @@ fn key_type(access_key_id: &str) -> &'static str {
     } else {
         "unknown"
     }
+}
+
+/// 9999-12-31T23:59:59Z, the last second RFC 3339 (and `humantime`) can write.
+fn latest_time() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(253_402_300_799)
 }
 
 /// `20261121T210000Z` → time.
@@ -188,7 +203,7 @@ fn parse_amz_date(text: &str) -> Result<SystemTime, String> {
     Ok(UNIX_EPOCH + Duration::from_secs(seconds))
 }
 
-/// The token with its secrets replaced: `X-Amz-Signature=<redacted>`,
+/// The token with its secrets replaced: `X-Amz-Signature=<redacted: 64 chars>`,
 /// `X-Amz-Security-Token=<redacted: N chars>`. Safe to print and log.
 pub fn redact(token: &str) -> String {
     let token = token.trim();
@@ -198,9 +213,9 @@ pub fn redact(token: &str) -> String {
     let pairs: Vec<String> = query
         .split('&')
         .map(|pair| match pair.split_once('=') {
-            Some(("X-Amz-Signature", _)) => "X-Amz-Signature=<redacted>".to_owned(),
-            Some(("X-Amz-Security-Token", v)) => {
-                format!("X-Amz-Security-Token=<redacted: {} chars>", v.len())
+            // Any spelling of a secret's name: `X-Amz-Security%2DToken`, `x-amz-signature`…
+            Some((k, v)) if crate::redact::is_secret_key(k) => {
+                format!("{k}=<redacted: {} chars>", v.len())
             }
             Some((k, v)) if k.starts_with("X-Amz-") || k == "Action" || k == "DBUser" => {
                 format!("{k}={v}")
@@ -209,7 +224,9 @@ pub fn redact(token: &str) -> String {
             None => "<redacted>".to_owned(),
         })
         .collect();
-    format!("{head}?{}", pairs.join("&"))
+    // The kept values go through the one redaction function too (a value may hide an
+    // encoded `X-Amz-Signature%3D…`).
+    crate::redact::redact_text(&format!("{head}?{}", pairs.join("&"))).into_owned()
 }
 
 /// What to sign a token for.
@@ -220,6 +237,57 @@ pub struct TokenRequest {
     pub user: String,
     pub region: String,
     pub profile: Option<String>,
+}
+
+/// Checks what `token generate` is asked for before the SDK sees it: a host name (no
+/// scheme, path, port or spaces), a port 1-65535, a user and a region that are not empty.
+pub fn validate_request_parts(
+    host: &str,
+    port: u16,
+    user: &str,
+    region: Option<&str>,
+) -> Result<(), String> {
+    if host.trim().is_empty() {
+        return Err("--host is empty: pass the endpoint name (e.g. mydb.abc123.us-east-1.rds.amazonaws.com)".into());
+    }
+    if let Some(bad) = host.chars().find(|c| {
+        c.is_whitespace()
+            || c.is_control()
+            || matches!(c, '/' | '?' | '#' | '@' | ':' | '&' | '%' | '\\')
+    }) {
+        return Err(format!(
+            "--host {host:?} is not a host name (it contains {bad:?}): pass the endpoint name only, the port with --port"
+        ));
+    }
+    if port == 0 {
+        return Err(
+            "--port 0 is not a port: pass the database port (1-65535, usually 5432)".into(),
+        );
+    }
+    if user.is_empty() {
+        return Err("--user is empty: pass the database user the token is for".into());
+    }
+    if region.is_some_and(|r| r.trim().is_empty()) {
+        return Err("--region is empty: pass the endpoint's region (e.g. us-east-1), or leave it out to take it from the endpoint name".into());
+    }
+    if let Some(r) = region.filter(|r| !r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')) {
+        return Err(format!(
+            "--region {r:?} is not a region name (e.g. us-east-1)"
+        ));
+    }
+    Ok(())
+}
+
+/// `DBUser` as botocore writes it: every byte but the RFC 3986 unreserved characters
+/// (`A-Z a-z 0-9 - _ . ~`) percent-encoded (`a&b` → `a%26b`). The SDK's generator puts the
+/// user into the URL as given, so it is encoded here first.
+pub fn encode_db_user(user: &str) -> String {
+    const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(user, UNRESERVED).to_string()
 }
 
 /// Signs a token with the default AWS credential chain (or `profile`) through the SDK's
@@ -234,7 +302,7 @@ pub async fn generate(request: &TokenRequest) -> Result<String, String> {
     let config = aws_sdk_rds::auth_token::Config::builder()
         .hostname(&request.host)
         .port(u64::from(request.port))
-        .username(&request.user)
+        .username(encode_db_user(&request.user))
         .region(aws_config::Region::new(request.region.clone()))
         .build()
         .map_err(|e| format!("token request: {e}"))?;

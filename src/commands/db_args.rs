@@ -26,7 +26,7 @@ impl DbArgs {
     pub fn check(&self) -> Result<()> {
         for conninfo in &self.conninfos {
             crate::pg::params::ParamSource::parse_conninfo(conninfo)
-                .map_err(|e| anyhow!("--db {conninfo:?}: {e}"))?;
+                .map_err(|e| anyhow!("--db {:?}: {e}", crate::redact::redact_text(conninfo)))?;
         }
         Ok(())
     }
@@ -37,6 +37,7 @@ impl DbArgs {
         if self.conninfos.is_empty() {
             return Ok(());
         }
+        require_utf8_env(&["PGPASSWORD"])?;
         let env = |name: &str| std::env::var(name).ok();
         let outcome =
             databases::introspect_all(inventory, &self.conninfos, profile, self.db_timeout, &env)
@@ -55,4 +56,26 @@ impl DbArgs {
         }
         Ok(())
     }
+}
+
+/// Fails when one of `names` is set to bytes that are not UTF-8: such a password or token
+/// cannot be sent, and skipping it silently would misdiagnose "no credentials". The value
+/// is never shown (it is registered for redaction).
+pub fn require_utf8_env(names: &[&str]) -> Result<()> {
+    for name in names {
+        if let Some(value) = std::env::var_os(name) {
+            if value.to_str().is_none() {
+                let bytes = value.as_encoded_bytes();
+                crate::redact::register_secret_bytes(bytes);
+                let at = std::str::from_utf8(bytes)
+                    .err()
+                    .map_or(0, |e| e.valid_up_to());
+                anyhow::bail!(
+                    "{name} is set but is not valid UTF-8 (byte {at} of {}): a password or IAM token is text; its value is not shown. Unset it or export the right value",
+                    bytes.len()
+                );
+            }
+        }
+    }
+    Ok(())
 }

@@ -73,10 +73,14 @@ pub struct DoctorArgs {
 }
 
 pub fn run(args: DoctorArgs) -> Result<Outcome> {
+    let mut secret_vars = vec!["PGPASSWORD"];
+    secret_vars.extend(args.token_env.as_deref());
+    super::db_args::require_utf8_env(&secret_vars)?;
     let options = options(&args, &|name| std::env::var(name).ok())?;
     let report = doctor::run(&options).map_err(|e| anyhow!(e))?;
     let text = match args.format {
-        DoctorFormat::Table => render::table(&report),
+        // Server messages and names reach the terminal escaped (crate::redact).
+        DoctorFormat::Table => crate::redact::escape_controls(&render::table(&report)).into_owned(),
         DoctorFormat::Json => render::json(&report).map_err(|e| anyhow!(e))?,
     };
     output::print_stdout(&text)?;
@@ -110,10 +114,13 @@ pub fn options(args: &DoctorArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
         TokenSource::Generate
     } else if let Some(var) = &args.token_env {
         match env(var).filter(|v| !v.trim().is_empty()) {
-            Some(token) => TokenSource::Given {
-                token,
-                from: format!("${var}"),
-            },
+            Some(token) => {
+                crate::redact::register_secret(&token);
+                TokenSource::Given {
+                    token,
+                    from: format!("${var}"),
+                }
+            }
             None => TokenSource::Missing {
                 tried: format!("${var} (empty or unset)"),
             },

@@ -67,6 +67,9 @@ pub fn run(args: TokenArgs) -> Result<Outcome> {
 }
 
 fn generate(args: GenerateArgs) -> Result<Outcome> {
+    // Checked here, before the SDK's generator (which unwraps a URL built from them).
+    token::validate_request_parts(&args.host, args.port, &args.user, args.region.as_deref())
+        .map_err(|e| anyhow!(e))?;
     let region = args
         .region
         .or_else(|| token::region_of_endpoint(&args.host))
@@ -90,7 +93,7 @@ fn generate(args: GenerateArgs) -> Result<Outcome> {
     let token = runtime
         .block_on(token::generate(&request))
         .map_err(|e| anyhow!(e))?;
-    output::print_stdout(&format!("{token}\n"))?;
+    output::print_secret_stdout(&format!("{token}\n"))?;
     Ok(Outcome::Clean)
 }
 
@@ -106,9 +109,24 @@ struct InspectJson<'a> {
 
 fn inspect(args: InspectArgs) -> Result<Outcome> {
     let text = match (&args.env, args.token.as_deref()) {
-        (Some(var), _) => {
-            std::env::var(var).with_context(|| format!("environment variable {var} is not set"))?
-        }
+        (Some(var), _) => match std::env::var_os(var) {
+            None => bail!("environment variable {var} is not set"),
+            Some(value) => match value.into_string() {
+                Ok(text) => text,
+                Err(raw) => {
+                    // Never echo the value: it is a token (signature, session token).
+                    let bytes = raw.as_encoded_bytes();
+                    crate::redact::register_secret_bytes(bytes);
+                    let at = std::str::from_utf8(bytes)
+                        .err()
+                        .map_or(0, |e| e.valid_up_to());
+                    bail!(
+                        "environment variable {var} is not valid UTF-8 (a byte at offset {at} of {} is not): not an RDS auth token; its value is not shown",
+                        bytes.len()
+                    );
+                }
+            },
+        },
         (None, Some("-")) | (None, None) => {
             let mut text = String::new();
             std::io::stdin()
@@ -118,6 +136,7 @@ fn inspect(args: InspectArgs) -> Result<Outcome> {
         }
         (None, Some(token)) => token.to_owned(),
     };
+    crate::redact::register_secret(&text);
     if text.trim().is_empty() {
         bail!("no token given: pass it as an argument, `-` for stdin, or --env VAR");
     }
@@ -134,7 +153,9 @@ fn inspect(args: InspectArgs) -> Result<Outcome> {
             json.push('\n');
             json
         }
-        TokenFormat::Table => table(&facts, &clock, &redacted),
+        TokenFormat::Table => {
+            crate::redact::escape_controls(&table(&facts, &clock, &redacted)).into_owned()
+        }
     };
     output::print_stdout(&out)?;
     Ok(if clock.expired {

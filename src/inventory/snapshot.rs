@@ -91,6 +91,8 @@ pub fn load(path: &Path) -> Result<Inventory, SnapshotError> {
 
 /// Parses snapshot JSON without validating it. `path` is only used in errors.
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<Inventory, SnapshotError> {
+    // A UTF-8 byte order mark (some editors write one) is not part of the JSON.
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     // Fast path (parallel, without path tracking); on failure parse again to locate the error.
     if let Some(inventory) = super::parallel_parse::parse(bytes) {
         return Ok(inventory);
@@ -203,19 +205,10 @@ pub fn save(inventory: &Inventory, path: &Path) -> Result<PathBuf, SnapshotError
     } else {
         path.to_path_buf()
     };
-    let file_name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = target.with_file_name(format!(".{file_name}.tmp-{}", std::process::id()));
-    let result = write_to(
-        inventory,
-        &tmp,
-        target.extension().is_some_and(|ext| ext == "gz"),
-    )
-    .and_then(|()| fs::rename(&tmp, &target));
+    // Exclusive temporary file + rename, or straight into a FIFO/device (crate::output).
+    let gzip = target.extension().is_some_and(|ext| ext == "gz");
+    let result = crate::output::write_file_with(&target, |out| write_to(inventory, out, gzip));
     if let Err(source) = result {
-        let _ = fs::remove_file(&tmp);
         return Err(SnapshotError::Io {
             path: target,
             source,
@@ -224,20 +217,15 @@ pub fn save(inventory: &Inventory, path: &Path) -> Result<PathBuf, SnapshotError
     Ok(target)
 }
 
-fn write_to(inventory: &Inventory, path: &Path, gzip: bool) -> io::Result<()> {
-    let file = io::BufWriter::with_capacity(1 << 20, fs::File::create(path)?);
+fn write_to(inventory: &Inventory, out: &mut dyn Write, gzip: bool) -> io::Result<()> {
+    let mut file = io::BufWriter::with_capacity(1 << 20, out);
     if gzip {
-        let mut encoder = GzEncoder::new(file, Compression::fast());
+        let mut encoder = GzEncoder::new(&mut file, Compression::fast());
         serde_json::to_writer(&mut encoder, inventory)?;
-        encoder
-            .finish()?
-            .into_inner()
-            .map_err(|e| e.into_error())?
-            .sync_all()
+        encoder.finish()?;
     } else {
-        let mut file = file;
         serde_json::to_writer_pretty(&mut file, inventory)?;
         file.write_all(b"\n")?;
-        file.into_inner().map_err(|e| e.into_error())?.sync_all()
     }
+    file.flush()
 }

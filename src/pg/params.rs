@@ -69,6 +69,9 @@ impl ParamSource {
     /// The `PG*` variables, read through `env`.
     pub fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Self {
         let get = |name: &str| env(name).filter(|v| !v.is_empty());
+        if let Some(password) = get("PGPASSWORD") {
+            crate::redact::register_secret(&password);
+        }
         ParamSource {
             host: get("PGHOST"),
             hostaddr: get("PGHOSTADDR"),
@@ -82,7 +85,20 @@ impl ParamSource {
     }
 
     /// A conninfo string (`host=h port=5432 user='a b'`) or a `postgres://` / `postgresql://` URI.
+    /// Errors never quote the password, nor text that may be a piece of it.
     pub fn parse_conninfo(text: &str) -> Result<Self, String> {
+        let parsed = Self::parse_conninfo_inner(text);
+        if let Ok(ParamSource {
+            password: Some(password),
+            ..
+        }) = &parsed
+        {
+            crate::redact::register_secret(password);
+        }
+        parsed
+    }
+
+    fn parse_conninfo_inner(text: &str) -> Result<Self, String> {
         let trimmed = text.trim();
         if trimmed.starts_with("postgres://") || trimmed.starts_with("postgresql://") {
             parse_uri(trimmed)
@@ -157,6 +173,13 @@ fn parse_keyword_pairs(text: &str) -> Result<Vec<(String, String)>, String> {
             chars.next();
         }
         if chars.next() != Some('=') {
+            // After an unquoted password with a space, this word is a piece of the password.
+            if pairs
+                .iter()
+                .any(|(k, _): &(String, String)| k == "password")
+            {
+                return Err("conninfo: missing \"=\" after a word that follows password= (a password with spaces must be quoted: password='...')".into());
+            }
             return Err(format!(
                 "conninfo: missing \"=\" after {key:?} (expected key=value pairs or a postgres:// URI)"
             ));
@@ -196,11 +219,22 @@ fn decode(part: &str) -> String {
     percent_decode_str(part).decode_utf8_lossy().into_owned()
 }
 
+const UNENCODED_USERINFO: &str = "if the user or password contains \"/\", \"?\", \"#\", \":\" or \"@\", percent-encode it: / as %2F, ? as %3F, # as %23, : as %3A, @ as %40";
+
 fn parse_uri(uri: &str) -> Result<ParamSource, String> {
     let rest = uri
         .split_once("://")
         .map(|(_, rest)| rest)
         .unwrap_or_default();
+    // No `@` in the authority but one after it: the user info holds an unencoded `/` or
+    // `?`, and a piece of the password would be taken for the port, path or query (and
+    // echoed in an error). Refuse without quoting any of it.
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    if !rest[..authority_end].contains('@') && rest[authority_end..].contains('@') {
+        return Err(format!(
+            "URI: \"@\" after the host part ({UNENCODED_USERINFO})"
+        ));
+    }
     let (before_query, query) = rest.split_once('?').unwrap_or((rest, ""));
     let (authority, path) = before_query.split_once('/').unwrap_or((before_query, ""));
     let mut source = ParamSource::default();
@@ -232,6 +266,12 @@ fn parse_uri(uri: &str) -> Result<ParamSource, String> {
     };
     if !host.is_empty() {
         source.host = Some(decode(host));
+    }
+    if port.is_some_and(|p| !p.bytes().all(|b| b.is_ascii_digit())) {
+        // Not quoted: with a `#` or `:` in an unencoded password this is a piece of it.
+        return Err(format!(
+            "URI: the port is not a number ({UNENCODED_USERINFO})"
+        ));
     }
     source.port = port.filter(|p| !p.is_empty()).map(str::to_owned);
     if !path.is_empty() {

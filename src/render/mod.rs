@@ -20,7 +20,8 @@ pub enum Format {
 
 pub fn render(report: &Report, format: Format) -> String {
     match format {
-        Format::Table => table::render(report),
+        // Human output: control characters from snapshot strings escaped (crate::redact).
+        Format::Table => crate::redact::escape_controls(&table::render(report)).into_owned(),
         Format::Json => json::render(report),
         Format::Sarif => sarif::render(report),
     }
