@@ -105,7 +105,8 @@ pub fn inspect(token: &str) -> Result<TokenFacts, String> {
         query
             .split('&')
             .filter_map(|pair| pair.split_once('='))
-            .find(|(k, _)| *k == name)
+            // Names compared decoded, as a server reads them (`X-Amz-Security%2DToken`).
+            .find(|(k, _)| *k == name || percent_decode_str(k).decode_utf8_lossy() == name)
             .map(|(_, v)| percent_decode_str(v).decode_utf8_lossy().into_owned())
     };
     let require = |value: Option<String>, name: &str| {

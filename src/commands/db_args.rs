@@ -24,9 +24,11 @@ pub struct DbArgs {
 impl DbArgs {
     /// Parses every `--db` before anything is collected, so a typo fails fast (exit 2).
     pub fn check(&self) -> Result<()> {
-        for conninfo in &self.conninfos {
+        for (index, conninfo) in self.conninfos.iter().enumerate() {
+            // Not quoted: a conninfo that does not parse cannot be told apart from its
+            // password (an unquoted password with a space, an unencoded `/` in a URI).
             crate::pg::params::ParamSource::parse_conninfo(conninfo)
-                .map_err(|e| anyhow!("--db {:?}: {e}", crate::redact::redact_text(conninfo)))?;
+                .map_err(|e| anyhow!("--db #{} (of {}): {e}", index + 1, self.conninfos.len()))?;
         }
         Ok(())
     }

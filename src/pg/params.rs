@@ -280,7 +280,8 @@ fn parse_uri(uri: &str) -> Result<ParamSource, String> {
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair
             .split_once('=')
-            .ok_or_else(|| format!("URI: query parameter {pair:?} has no value"))?;
+            // Not quoted: with an unencoded `?` in the password, this is a piece of it.
+            .ok_or("URI: a query parameter has no \"=\" (expected ?key=value&key=value)")?;
         source.set(&decode(key), decode(value))?;
     }
     Ok(source)
