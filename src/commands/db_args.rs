@@ -54,7 +54,9 @@ impl DbArgs {
             }
         );
         for line in outcome.failed.iter().chain(&outcome.notes) {
-            eprintln!("  {line}");
+            // Server messages and connection details: through the one redaction function.
+            let line = crate::redact::redact_text(line);
+            eprintln!("  {}", crate::redact::escape_controls(&line));
         }
         Ok(())
     }
