@@ -153,6 +153,19 @@ fn value_start(bytes: &[u8], key_end: usize) -> Option<usize> {
 
 /// End of an unquoted or quoted value starting at `start`.
 fn value_end(bytes: &[u8], start: usize) -> usize {
+    // A value quoted with escaped quotes, inside a JSON string: `PGPASSWORD=\"…\"`.
+    if bytes.get(start) == Some(&b'\\') {
+        if let Some(&q @ (b'"' | b'\'')) = bytes.get(start + 1) {
+            let mut i = start + 2;
+            while i + 1 < bytes.len() {
+                if bytes[i] == b'\\' && bytes[i + 1] == q {
+                    return i + 2;
+                }
+                i += 1;
+            }
+            return bytes.len();
+        }
+    }
     match bytes.get(start) {
         Some(&q @ (b'"' | b'\'')) => {
             let mut i = start + 1;
@@ -259,7 +272,7 @@ fn redact_parameters(text: &str) -> Cow<'_, str> {
 /// shell expansion (`PGPASSWORD="$(aws rds generate-db-auth-token …)"`), a placeholder
 /// (`password='...'`).
 fn is_placeholder(value: &str) -> bool {
-    let inner = value.trim_matches(|c| c == '"' || c == '\'');
+    let inner = value.trim_matches(|c| c == '"' || c == '\'' || c == '\\');
     matches!(inner, "true" | "false" | "null" | "none" | "None")
         || inner.starts_with('$')
         || inner.chars().all(|c| matches!(c, '.' | '*' | '…'))
@@ -341,6 +354,7 @@ mod tests {
             "PGPASSWORD=CANARYSIG123",
             "aws_secret_access_key = CANARYSIG123",
             r#"{"password": "CANARYSIG123"}"#,
+            r#"{"cmd": "PGPASSWORD=\"CANARY SIG123\" psql"}"#,
             "postgres://u:CANARYSIG123@h:5432/db",
             "postgres://u:CANARY@SIG123@h/db",
         ] {
@@ -355,6 +369,7 @@ mod tests {
         for text in [
             "LOGIN=true rds_iam=Some(true) superuser_like=false rds_ad=None password=false",
             "export PGPASSWORD=\"$(aws rds generate-db-auth-token --hostname h)\"",
+            r#"{"aws_cli": "export PGPASSWORD=\"$(aws rds generate-db-auth-token)\""}"#,
             "no password or token (PGPASSWORD or password= in the conninfo)",
             "a password with spaces must be quoted: password='...'",
         ] {
