@@ -91,8 +91,12 @@ pub fn write_file_with(
             // a regular file would hide the output and destroy the special file.
             let file = std::fs::OpenOptions::new().write(true).open(path)?;
             let mut out = io::BufWriter::new(file);
-            write(&mut out)?;
-            return out.flush();
+            // A reader that stopped early (`--output /dev/stdout | head`, a FIFO) is not an
+            // error, as on stdout.
+            return match write(&mut out).and_then(|()| out.flush()) {
+                Err(err) if err.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+                other => other,
+            };
         }
     }
     let dir = match path.parent() {
