@@ -95,11 +95,6 @@ ensure_cargo_deny() {
     command -v cargo-deny >/dev/null || cargo install --locked cargo-deny
 }
 
-# Coverage-guided fuzzing (fuzz/, FUZZING.md). From crates.io, built once per machine (~1.5 min).
-ensure_cargo_fuzz() {
-    command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz
-}
-
 log "toolchain"
 ensure_rust_components
 
@@ -122,7 +117,3 @@ cargo test --locked --doc
 log "supply chain (cargo deny: licences, bans, sources; deny.toml)"
 ensure_cargo_deny
 cargo deny --locked check licenses bans sources
-
-log "fuzz smoke (every target, 8 s each from its seed corpus; FUZZING.md)"
-ensure_cargo_fuzz
-scripts/fuzz_smoke.sh 8
