@@ -55,7 +55,7 @@ expires = 2027-03-31
     );
     let exception = &settings.rules.exceptions[0];
     assert_eq!(exception.expires, "2027-03-31");
-    assert_eq!(exception.source, "rdsiam.toml:18");
+    assert_eq!(exception.source, "rdsiam.toml:17");
     // The printed effective configuration reads back to the same settings.
     let printed = template::effective(&settings);
     let again = parse(&printed, "printed").expect("printed config parses");

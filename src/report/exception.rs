@@ -75,7 +75,7 @@ impl ExceptionState {
 }
 
 /// An exception with its outcome, as listed in the report's `shaped_by`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExceptionOutcome {
     pub exception: std::sync::Arc<Exception>,
     pub state: ExceptionState,

@@ -166,7 +166,8 @@ pub struct ShapedBy {
     pub config: Option<ConfigRef>,
     #[serde(default)]
     pub evaluated_at_source: TimeSource,
-    #[serde(default)]
+    /// Not (de)serialized with the report: the JSON renderer writes them (`render::json`).
+    #[serde(skip)]
     pub exceptions: Vec<ExceptionOutcome>,
     #[serde(default)]
     pub rule_overrides: Vec<RuleOverride>,
