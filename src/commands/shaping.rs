@@ -149,7 +149,7 @@ pub fn check_scope(path: &Path, scope: &Scope, baseline: &BaselineScope) -> Resu
         }
     }
     let shared = accounts.iter().any(|a| scope.accounts.contains(a));
-    if !shared && !(accounts.is_empty() && scope.accounts.is_empty()) {
+    if !(shared || accounts.is_empty() && scope.accounts.is_empty()) {
         bail!(
             "--baseline {name}: a report of account(s) {}, none of which this audit covers ({}): compare runs of the same scope",
             accounts.join(", "),

@@ -192,7 +192,7 @@ impl Cx<'_> {
                 let format = <Format as clap::ValueEnum>::from_str(text, true).map_err(|_| {
                     let names: Vec<String> = <Format as clap::ValueEnum>::value_variants()
                         .iter()
-                        .filter_map(|f| clap::ValueEnum::to_possible_value(f))
+                        .filter_map(clap::ValueEnum::to_possible_value)
                         .map(|p| p.get_name().to_owned())
                         .collect();
                     self.error(
@@ -219,7 +219,7 @@ impl Cx<'_> {
     fn rule(
         &self,
         id: &Spanned<String>,
-        table: &Spanned<std::collections::BTreeMap<Spanned<String>, Spanned<toml::Value>>>,
+        table: &raw::RawRuleTable,
         settings: &mut AuditSettings,
     ) -> Result<(), ConfigError> {
         let name = id.get_ref().as_str();

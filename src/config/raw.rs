@@ -7,6 +7,9 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
+/// One `[rules.<id>]` table: key → value, both with their spans.
+pub type RawRuleTable = Spanned<BTreeMap<Spanned<String>, Spanned<toml::Value>>>;
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawConfig {
@@ -14,7 +17,7 @@ pub struct RawConfig {
     pub audit: Option<Spanned<RawAudit>>,
     /// `[rules.<id>]`: keys are `enabled`, `severity` and the rule's parameters.
     #[serde(default)]
-    pub rules: BTreeMap<Spanned<String>, Spanned<BTreeMap<Spanned<String>, Spanned<toml::Value>>>>,
+    pub rules: BTreeMap<Spanned<String>, RawRuleTable>,
     #[serde(default)]
     pub scope: Option<Spanned<RawScope>>,
     #[serde(default)]
