@@ -52,6 +52,11 @@ ensure_postgresql() {
     [ -x /usr/bin/python3 ] || apt_install python3
 }
 
+# libfaketime: tests/config_cli.rs audits one snapshot under two system clocks.
+ensure_faketime() {
+    command -v faketime >/dev/null || apt_install faketime
+}
+
 # <repo>/.venv with tests/support/requirements.txt (botocore signs the harness's tokens).
 # Reinstalls when the requirements file changes: extend the file, not this function.
 ensure_python_venv() {
@@ -105,6 +110,7 @@ ensure_postgresql
 ensure_python_venv
 ensure_moto
 ensure_oracle
+ensure_faketime
 
 log "format and lints"
 cargo fmt --check

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{audit, collect, doctor, explain, rules, token};
+use crate::commands::{audit, collect, config, doctor, explain, rules, token};
 use crate::exit::{self, Outcome};
 use crate::simulate;
 
@@ -45,6 +45,8 @@ pub enum Command {
     Rules(rules::RulesArgs),
     /// Show one rule's documentation.
     Explain(explain::ExplainArgs),
+    /// Check, print (--print) or create (--init) the audit's configuration, rdsiam.toml.
+    Config(config::ConfigArgs),
 }
 
 fn run(command: Command) -> anyhow::Result<Outcome> {
@@ -57,6 +59,7 @@ fn run(command: Command) -> anyhow::Result<Outcome> {
         Command::Token(args) => token::run(args),
         Command::Rules(args) => rules::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Config(args) => config::run(args),
     }
 }
 

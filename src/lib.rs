@@ -25,6 +25,7 @@ pub mod activity_cmd;
 pub mod cli;
 pub mod collect;
 pub mod commands;
+pub mod config;
 pub mod dispose;
 pub mod doctor;
 pub mod exit;

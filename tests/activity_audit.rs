@@ -84,7 +84,14 @@ fn skipped(evaluation: &Evaluation, rule: &str) -> Vec<String> {
 }
 
 fn evaluate(inventory: &Inventory, at: &str, unused_days: u32) -> Evaluation {
-    rules::evaluate_with(inventory, at, RuleSettings { unused_days })
+    rules::evaluate_with(
+        inventory,
+        at,
+        RuleSettings {
+            unused_days,
+            ..RuleSettings::default()
+        },
+    )
 }
 
 #[test]

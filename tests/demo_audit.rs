@@ -20,7 +20,11 @@ const LEGACY_DB_ACCESS: &str = "arn:aws:iam::222222222222:policy/LegacyDbAccess"
 fn demo_findings() -> Vec<Finding> {
     let inventory = snapshot::load(Path::new(DEMO_DIR))
         .unwrap_or_else(|e| panic!("fixtures/demo does not load: {e}"));
-    rules::evaluate(&inventory, EVALUATED_AT).findings
+    // With the demo's configuration: its expired and unused exceptions plant the two
+    // `exception-*` rules (excepted findings stay in the list).
+    let config = rdsiam::config::load(&Path::new(DEMO_DIR).join("rdsiam.toml"))
+        .unwrap_or_else(|e| panic!("fixtures/demo/rdsiam.toml: {e}"));
+    rules::evaluate_configured(&inventory, EVALUATED_AT, &config.rules).findings
 }
 
 fn describe(finding: &Finding) -> String {

@@ -1,5 +1,7 @@
 //! The rule meta-test: a rule is four things — `rules/<id>.toml` (catalogue), a `RuleLogic`
-//! in `rules::REGISTRY`, `fixtures/rules/<id>/{fail,pass}.json`, and a findings snapshot
+//! in `rules::REGISTRY` (or, for the rules about accepted risks, an id in
+//! `rules::exceptions::EXCEPTION_RULES`), `fixtures/rules/<id>/{fail,pass}.json` (each with
+//! an optional `<name>.rdsiam.toml` configuration beside it), and a findings snapshot
 //! (`tests/snapshots/rules_meta__rule__<id>.snap`). Each test here fails, naming the rule
 //! and the missing or wrong part, when one of the four is absent, when ids collide, or when a
 //! fixture does not behave: the rule must fire on `fail.json` and stay silent on `pass.json`.
@@ -24,6 +26,9 @@ const SNAPSHOTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots");
 /// insta names snapshots `<test file>__<name>.snap`.
 const SNAPSHOT_PREFIX: &str = "rules_meta__rule__";
 const FIXTURE_FILES: [&str; 2] = ["fail.json", "pass.json"];
+/// Optional configuration of a fixture (`fail.rdsiam.toml` beside `fail.json`): rules about
+/// the configuration itself (`exception-*`) need one.
+const FIXTURE_CONFIGS: [&str; 2] = ["fail.rdsiam.toml", "pass.rdsiam.toml"];
 /// Files allowed directly in `fixtures/rules/` besides one directory per rule.
 const FIXTURES_ROOT_FILES: [&str; 1] = ["README.md"];
 
@@ -75,17 +80,19 @@ fn registry_and_catalogue_name_the_same_rules_once() {
     let catalogue = catalogue_ids();
     let mut problems = Vec::new();
     let mut seen = BTreeMap::new();
-    for (index, logic) in REGISTRY.iter().enumerate() {
-        if let Some(first) = seen.insert(logic.id, index) {
+    let ids = REGISTRY
+        .iter()
+        .map(|logic| logic.id)
+        .chain(rules::exceptions::EXCEPTION_RULES.iter().copied());
+    for (index, id) in ids.enumerate() {
+        if let Some(first) = seen.insert(id, index) {
             problems.push(format!(
-                "rule {}: registered twice in rules::REGISTRY (entries {first} and {index})",
-                logic.id
+                "rule {id}: registered twice in rules::REGISTRY / EXCEPTION_RULES (entries {first} and {index})"
             ));
         }
-        if !catalogue.contains(&logic.id) {
+        if !catalogue.contains(&id) {
             problems.push(format!(
-                "rule {}: in rules::REGISTRY but rules/{}.toml is not in the catalogue (SOURCES)",
-                logic.id, logic.id
+                "rule {id}: in rules::REGISTRY but rules/{id}.toml is not in the catalogue (SOURCES)"
             ));
         }
     }
@@ -168,11 +175,11 @@ fn stray_files(dir: &Path) -> Vec<String> {
         .map(|e| e.path())
         .filter(|p| {
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            !FIXTURE_FILES.contains(&name)
+            !FIXTURE_FILES.contains(&name) && !FIXTURE_CONFIGS.contains(&name)
         })
         .map(|p| {
             format!(
-                "{}: unexpected file; a rule's fixture directory holds only fail.json and pass.json",
+                "{}: unexpected file; a rule's fixture directory holds only fail.json and pass.json (and their .rdsiam.toml)",
                 relative(&p)
             )
         })
@@ -204,7 +211,7 @@ fn each_rule_fires_on_its_fail_fixture_and_not_on_its_pass_fixture() {
                     continue;
                 }
             };
-            let findings = rules::evaluate(&inventory, EVALUATED_AT).findings;
+            let findings = evaluate_fixture(id, file, &inventory);
             let own = findings_of(&findings, id);
             let where_ = relative(&fixture_path(id, file));
             if must_fire && own.is_empty() {
@@ -227,6 +234,17 @@ fn each_rule_fires_on_its_fail_fixture_and_not_on_its_pass_fixture() {
         }
     }
     assert_no_problems("fail/pass fixtures", &problems);
+}
+
+/// Evaluates a fixture with its configuration (`<file stem>.rdsiam.toml`) when it has one.
+fn evaluate_fixture(id: &str, file: &str, inventory: &Inventory) -> Vec<Finding> {
+    let config = fixture_path(id, &file.replace(".json", ".rdsiam.toml"));
+    if !config.is_file() {
+        return rules::evaluate(inventory, EVALUATED_AT).findings;
+    }
+    let settings = rdsiam::config::load(&config)
+        .unwrap_or_else(|e| panic!("rule {id}: fixture configuration: {e}"));
+    rules::evaluate_configured(inventory, EVALUATED_AT, &settings.rules).findings
 }
 
 fn describe(finding: &Finding) -> String {
@@ -275,7 +293,7 @@ fn fail_fixture_findings_match_their_snapshots() {
                 continue;
             }
         };
-        let findings = rules::evaluate(&inventory, EVALUATED_AT).findings;
+        let findings = evaluate_fixture(id, "fail.json", &inventory);
         let mut stable: Vec<StableFinding> = findings_of(&findings, id)
             .into_iter()
             .map(StableFinding::of)

@@ -2,6 +2,7 @@
 //! flags as `rdsiam collect`), optionally add AssumeRole activity (local CloudTrail files
 //! for either; Athena or LookupEvents when collecting live), run the rules, render the
 //! report, and derive the exit outcome from the highest severity versus `--fail-on`.
+//! The configuration (`rdsiam.toml`), `--at`, `--baseline` are read by `shaping`.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -12,12 +13,14 @@ use anyhow::{Context, Result, bail};
 use super::activity_inputs::{ActivityInputArgs, add_files};
 use super::db_args::DbArgs;
 use super::live::LiveArgs;
+use super::shaping::{self, ShapingArgs};
 use crate::collect::aws;
+use crate::config::Settings;
 use crate::exit::Outcome;
 use crate::inventory::{Inventory, snapshot};
 use crate::output;
 use crate::render::{self, Format};
-use crate::report::{Report, Scope, Severity};
+use crate::report::{Baseline, BaselineRef, Report, Scope, Severity, ShapedBy, TimeSource};
 use crate::rules::{self, RuleSettings};
 
 #[derive(Debug, clap::Args)]
@@ -30,21 +33,24 @@ pub struct AuditArgs {
     pub live: LiveArgs,
     #[command(flatten)]
     pub db: DbArgs,
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Write the report to FILE (atomically) instead of stdout.
+    /// Output format [default: table, or `[audit] format` of the configuration].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Write the report to FILE (atomically) instead of stdout [default: `[audit] output`].
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Exit 1 when a finding is at or above this severity.
-    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = Severity::Low)]
-    pub fail_on: Severity,
+    /// Exit 1 when a finding not covered by an exception is at or above this severity
+    /// [default: low, or `[audit] fail-on` of the configuration].
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<Severity>,
     #[command(flatten)]
     pub activity: ActivityInputArgs,
     /// connect-role-unused: days without a successful AssumeRole before a DB-connect role
-    /// counts as unused.
-    #[arg(long, value_name = "N", default_value_t = RuleSettings::DEFAULT_UNUSED_DAYS,
-          value_parser = clap::value_parser!(u32).range(1..=3650))]
-    pub unused_days: u32,
+    /// counts as unused [default: 90, or `unused-days` of `[rules.connect-role-unused]`].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub unused_days: Option<u32>,
+    #[command(flatten)]
+    pub shaping: ShapingArgs,
 }
 
 pub fn run(args: AuditArgs) -> Result<Outcome> {
@@ -52,7 +58,15 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
     crate::dispose::exit_soon();
     args.db.check()?;
     args.activity.check()?;
-    let (mut inventory, snapshot_path) = match &args.snapshot {
+    let mut config = args.shaping.settings()?;
+    if let Some(days) = args.unused_days {
+        config.rules.params.unused_days = days;
+    }
+    // A baseline of an organization is tens of MB of JSON: read it while the inventory loads.
+    let baseline = args.shaping.baseline.clone().map(|path| {
+        std::thread::spawn(move || shaping::load_baseline(&path).map(|loaded| (path, loaded)))
+    });
+    let (mut inventory, snapshot_path, time_source) = match &args.snapshot {
         Some(path) => {
             if args.live.any_set() {
                 bail!(
@@ -64,7 +78,11 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
                     "--snapshot audits a file: Athena and --lookup-events are read while collecting (audit without --snapshot, or rdsiam collect); --cloudtrail-dir works with a snapshot"
                 );
             }
-            (snapshot::load(path)?, Some(path.as_path()))
+            (
+                snapshot::load(path)?,
+                Some(path.as_path()),
+                TimeSource::Snapshot,
+            )
         }
         None => {
             let mut options = args.live.options()?;
@@ -72,36 +90,111 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
             let collection = aws::collect_blocking(&options).context(
                 "live audit (no --snapshot given: collecting from AWS with the default credential chain)",
             )?;
-            (collection.inventory, None)
+            (collection.inventory, None, TimeSource::Collection)
         }
     };
     args.db
         .apply(&mut inventory, args.live.profile.as_deref())?;
     add_files(&mut inventory, &args.activity)?;
-    let settings = RuleSettings {
-        unused_days: args.unused_days,
+    let (evaluated_at, time_source) = match &args.shaping.at {
+        Some(at) => (at.clone(), TimeSource::At),
+        None => (inventory.collected_at.clone(), time_source),
     };
-    let report = audit_with(&inventory, snapshot_path, now_rfc3339(), settings);
+    let mut report = audit_configured(
+        &inventory,
+        snapshot_path,
+        now_rfc3339(),
+        &evaluated_at,
+        time_source,
+        &config,
+    );
+    if let Some(loading) = baseline {
+        let (path, (baseline, baseline_scope)) = loading
+            .join()
+            .map_err(|_| anyhow::anyhow!("reading --baseline failed"))??;
+        shaping::check_scope(&path, &report.scope, &baseline_scope)?;
+        apply_baseline(&mut report, baseline);
+    }
     crate::phases::mark("report");
     // The report owns everything it shows, and the process exits after writing it: the
     // inventory (millions of allocations for an organization) is not freed piece by piece.
     crate::dispose::dispose(inventory);
-    match args.format {
+    let format = args.format.or(config.audit.format).unwrap_or_default();
+    let output_path = args.output.clone().or(config.audit.output.clone());
+    let show_excepted = args.shaping.show_excepted;
+    match format {
         // JSON reports of an organization run to hundreds of MB: stream them.
-        Format::Json => output::emit_with(args.output.as_deref(), |out| {
+        Format::Json => output::emit_with(output_path.as_deref(), |out| {
             render::json::write(&report, out)
         })?,
-        format => output::emit(&render::render(&report, format), args.output.as_deref())?,
+        Format::Table if show_excepted => output::emit(
+            &render::table::render_with_excepted(&report),
+            output_path.as_deref(),
+        )?,
+        format => output::emit(&render::render(&report, format), output_path.as_deref())?,
     }
     crate::phases::mark("render + write");
-    let outcome = report.outcome(args.fail_on);
+    let fail_on = args
+        .fail_on
+        .or(config.audit.fail_on)
+        .unwrap_or(Severity::Low);
+    let new_only = args.shaping.fail_on_new || config.audit.fail_on_new == Some(true);
+    if new_only && report.shaped_by.baseline.is_none() {
+        bail!(
+            "--fail-on-new (or `[audit] fail-on-new = true`) needs --baseline PREVIOUS_REPORT.json"
+        );
+    }
+    let outcome = report.outcome_with(fail_on, new_only);
     crate::dispose::dispose(report);
     Ok(outcome)
 }
 
-/// Runs the rules over `inventory` and assembles the report.
+/// Runs the rules over `inventory` and assembles the report, evaluated as of `generated_at`.
 pub fn audit(inventory: &Inventory, snapshot: Option<&Path>, generated_at: String) -> Report {
     audit_with(inventory, snapshot, generated_at, RuleSettings::default())
+}
+
+/// The audit with a configuration: rules evaluated as of `evaluated_at`, exceptions
+/// applied, and the report saying what shaped it. `generated_at` is only the report's stamp.
+pub fn audit_configured(
+    inventory: &Inventory,
+    snapshot: Option<&Path>,
+    generated_at: String,
+    evaluated_at: &str,
+    time_source: TimeSource,
+    config: &Settings,
+) -> Report {
+    let evaluation = rules::evaluate_configured(inventory, evaluated_at, &config.rules);
+    let mut report = Report::new(
+        generated_at,
+        scope(inventory, snapshot),
+        inventory.coverage.clone(),
+        evaluation.findings,
+        evaluation.access,
+        evaluation.not_evaluated,
+    );
+    report.evaluated_at = evaluated_at.to_owned();
+    report.shaped_by = ShapedBy {
+        config: config.source.clone(),
+        evaluated_at_source: time_source,
+        exceptions: evaluation.exceptions,
+        rule_overrides: config.rules.overrides(),
+        scope_filters: config.rules.scope.describe(),
+        baseline: None,
+    };
+    report.recount();
+    report
+}
+
+/// Compares `report` with `baseline`: statuses, resolved findings, counts.
+pub fn apply_baseline(report: &mut Report, baseline: Baseline) {
+    report.shaped_by.baseline = Some(BaselineRef {
+        path: baseline.path.clone(),
+        generated_at: baseline.generated_at.clone(),
+        evaluated_at: baseline.evaluated_at.clone(),
+    });
+    report.resolved = crate::report::apply_baseline(&mut report.findings, baseline);
+    report.recount();
 }
 
 /// [`audit`] with user-tuned rule thresholds.

@@ -75,6 +75,25 @@ pub fn document(rule: &RuleMeta) -> String {
             let _ = writeln!(out, "{label}:\n\n{}\n", indent(text));
         }
     }
+    if rule.category != crate::rules::Category::Doctor {
+        let _ = writeln!(
+            out,
+            "## Configuration (rdsiam.toml)\n\n    [rules.{}]\n    enabled = true          # false: the rule does not run\n    severity = \"{}\"    # replaces the catalogue severity",
+            rule.id, rule.severity
+        );
+        for parameter in crate::rules::params::of(&rule.id) {
+            let _ = writeln!(
+                out,
+                "    {} = {}    # default; {}..={}: {}",
+                parameter.key,
+                parameter.default_value(),
+                parameter.min,
+                parameter.max,
+                parameter.doc
+            );
+        }
+        let _ = writeln!(out);
+    }
     let _ = writeln!(out, "## References\n");
     for reference in &rule.references {
         let _ = writeln!(out, "- {reference}");

@@ -4,9 +4,11 @@
 pub mod activity_inputs;
 pub mod audit;
 pub mod collect;
+pub mod config;
 pub mod db_args;
 pub mod doctor;
 pub mod explain;
 pub mod live;
 pub mod rules;
+pub mod shaping;
 pub mod token;

@@ -2,28 +2,152 @@
 //! the internal types: internal refactors must not change this output. Its shape is
 //! `schemas/report-v1.schema.json`; changing it means a new schema version.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use super::pretty_parallel;
 
 use crate::inventory::Gap;
-use crate::report::{AccessEntry, Finding, NotEvaluated, Report};
+use crate::report::{AccessEntry, Exception, Finding, NotEvaluated, Report, TimeSource};
 
 pub const SCHEMA_VERSION: u32 = 1;
+/// Additive revisions of version 1 (fields a v1 reader may ignore). 1: `evaluated_at`,
+/// `shaped_by`, `resolved`, the summary's `excepted`/`new`/`unchanged`/`resolved`, and each
+/// finding's `excepted`, `exception` and `status`.
+pub const SCHEMA_MINOR_VERSION: u32 = 1;
 
 #[cfg_attr(not(test), allow(dead_code))]
 #[derive(Serialize)]
 struct V1Report<'a> {
     schema_version: u32,
+    schema_minor_version: u32,
     tool: &'static str,
     tool_version: &'a str,
     generated_at: &'a str,
+    evaluated_at: &'a str,
     scope: V1Scope<'a>,
+    shaped_by: V1ShapedBy<'a>,
     summary: V1Summary,
     coverage: Vec<V1Gap<'a>>,
     findings: Vec<V1Finding<'a>>,
     access: Vec<V1Access<'a>>,
     not_evaluated: Vec<V1NotEvaluated<'a>>,
+    resolved: Vec<V1Finding<'a>>,
+}
+
+#[derive(Serialize)]
+struct V1ShapedBy<'a> {
+    config: Option<V1Config<'a>>,
+    evaluated_at_source: &'static str,
+    rule_overrides: Vec<V1RuleOverride<'a>>,
+    scope_filters: &'a [String],
+    exceptions: Vec<V1ExceptionOutcome<'a>>,
+    baseline: Option<V1Baseline<'a>>,
+}
+
+#[derive(Serialize)]
+struct V1Config<'a> {
+    path: &'a str,
+    sha256: &'a str,
+}
+
+#[derive(Serialize)]
+struct V1RuleOverride<'a> {
+    rule: &'a str,
+    enabled: bool,
+    severity: Option<&'static str>,
+    parameters: BTreeMap<&'a str, &'a str>,
+}
+
+#[derive(Serialize)]
+struct V1Baseline<'a> {
+    path: &'a str,
+    generated_at: &'a str,
+    evaluated_at: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct V1Exception<'a> {
+    id: &'a str,
+    source: &'a str,
+    rule: &'a str,
+    account: Option<&'a str>,
+    resource: Option<&'a str>,
+    db_user: Option<&'a str>,
+    principal: Option<&'a str>,
+    fingerprint: Option<&'a str>,
+    reason: &'a str,
+    owner: &'a str,
+    expires: &'a str,
+}
+
+#[derive(Serialize)]
+struct V1ExceptionOutcome<'a> {
+    #[serde(flatten)]
+    exception: V1Exception<'a>,
+    state: &'static str,
+    matched: usize,
+}
+
+fn exception(e: &Exception) -> V1Exception<'_> {
+    V1Exception {
+        id: &e.id,
+        source: &e.source,
+        rule: &e.rule,
+        account: e.account.as_deref(),
+        resource: e.resource.as_deref(),
+        db_user: e.db_user.as_deref(),
+        principal: e.principal.as_deref(),
+        fingerprint: e.fingerprint.as_deref(),
+        reason: &e.reason,
+        owner: &e.owner,
+        expires: &e.expires,
+    }
+}
+
+fn shaped_by(report: &Report) -> V1ShapedBy<'_> {
+    let shaped = &report.shaped_by;
+    V1ShapedBy {
+        config: shaped.config.as_ref().map(|c| V1Config {
+            path: &c.path,
+            sha256: &c.sha256,
+        }),
+        evaluated_at_source: match shaped.evaluated_at_source {
+            TimeSource::Snapshot => "snapshot",
+            TimeSource::Collection => "collection",
+            TimeSource::At => "at",
+        },
+        rule_overrides: shaped
+            .rule_overrides
+            .iter()
+            .map(|o| V1RuleOverride {
+                rule: &o.rule,
+                enabled: o.enabled,
+                severity: o.severity.map(|s| s.as_str()),
+                parameters: o
+                    .parameters
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect(),
+            })
+            .collect(),
+        scope_filters: &shaped.scope_filters,
+        exceptions: shaped
+            .exceptions
+            .iter()
+            .map(|o| V1ExceptionOutcome {
+                exception: exception(&o.exception),
+                state: o.state.as_str(),
+                matched: o.matched,
+            })
+            .collect(),
+        baseline: shaped.baseline.as_ref().map(|b| V1Baseline {
+            path: &b.path,
+            generated_at: &b.generated_at,
+            evaluated_at: b.evaluated_at.as_deref(),
+        }),
+    }
 }
 
 #[derive(Serialize)]
@@ -62,6 +186,10 @@ struct V1Summary {
     low: usize,
     info: usize,
     highest_severity: Option<&'static str>,
+    excepted: usize,
+    new: Option<usize>,
+    unchanged: Option<usize>,
+    resolved: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -84,6 +212,9 @@ struct V1Finding<'a> {
     evidence: Vec<V1Evidence<'a>>,
     fix: V1Fix<'a>,
     fingerprint: &'a str,
+    excepted: bool,
+    exception: Option<V1Exception<'a>>,
+    status: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -147,6 +278,9 @@ fn finding(f: &Finding) -> V1Finding<'_> {
             sql: f.fix.sql.as_deref(),
         },
         fingerprint: &f.fingerprint,
+        excepted: f.excepted(),
+        exception: f.exception.as_deref().map(exception),
+        status: f.status.map(|s| s.as_str()),
     }
 }
 
@@ -190,10 +324,13 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
     let s = &report.summary;
     let head = V1Head {
         schema_version: SCHEMA_VERSION,
+        schema_minor_version: SCHEMA_MINOR_VERSION,
         tool: "rdsiam",
         tool_version: &report.tool_version,
         generated_at: &report.generated_at,
+        evaluated_at: &report.evaluated_at,
         scope: scope(report),
+        shaped_by: shaped_by(report),
         summary: V1Summary {
             total: s.total,
             critical: s.critical,
@@ -202,6 +339,10 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
             low: s.low,
             info: s.info,
             highest_severity: report.highest_severity().map(|sev| sev.as_str()),
+            excepted: s.excepted,
+            new: s.new,
+            unchanged: s.unchanged,
+            resolved: s.resolved,
         },
         coverage: report.coverage.iter().map(gap).collect(),
     };
@@ -215,6 +356,8 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
     pretty_parallel::write_array(out, &report.access, access)?;
     out.write_all(b",\n  \"not_evaluated\": ")?;
     pretty_parallel::write_array(out, &report.not_evaluated, not_evaluated)?;
+    out.write_all(b",\n  \"resolved\": ")?;
+    pretty_parallel::write_array(out, &report.resolved, finding)?;
     out.write_all(b"\n}\n")
 }
 
@@ -222,10 +365,13 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
 #[derive(Serialize)]
 struct V1Head<'a> {
     schema_version: u32,
+    schema_minor_version: u32,
     tool: &'static str,
     tool_version: &'a str,
     generated_at: &'a str,
+    evaluated_at: &'a str,
     scope: V1Scope<'a>,
+    shaped_by: V1ShapedBy<'a>,
     summary: V1Summary,
     coverage: Vec<V1Gap<'a>>,
 }
@@ -248,10 +394,13 @@ fn write_one_pass(report: &Report, out: &mut dyn std::io::Write) -> std::io::Res
     let s = &report.summary;
     let dto = V1Report {
         schema_version: SCHEMA_VERSION,
+        schema_minor_version: SCHEMA_MINOR_VERSION,
         tool: "rdsiam",
         tool_version: &report.tool_version,
         generated_at: &report.generated_at,
+        evaluated_at: &report.evaluated_at,
         scope: scope(report),
+        shaped_by: shaped_by(report),
         summary: V1Summary {
             total: s.total,
             critical: s.critical,
@@ -260,11 +409,16 @@ fn write_one_pass(report: &Report, out: &mut dyn std::io::Write) -> std::io::Res
             low: s.low,
             info: s.info,
             highest_severity: report.highest_severity().map(|sev| sev.as_str()),
+            excepted: s.excepted,
+            new: s.new,
+            unchanged: s.unchanged,
+            resolved: s.resolved,
         },
         coverage: report.coverage.iter().map(gap).collect(),
         findings: report.findings.iter().map(finding).collect(),
         access: report.access.iter().map(access).collect(),
         not_evaluated: report.not_evaluated.iter().map(not_evaluated).collect(),
+        resolved: report.resolved.iter().map(finding).collect(),
     };
     serde_json::to_writer_pretty(&mut *out, &dto)?;
     out.write_all(b"\n")

@@ -5,6 +5,7 @@
 pub mod json;
 mod pretty_parallel;
 pub mod sarif;
+pub mod shaping;
 pub mod table;
 
 use crate::report::Report;

@@ -85,6 +85,18 @@ fn result(finding: &Finding, rule_index: Option<usize>) -> Value {
     if let (Some(index), Some(obj)) = (rule_index, result.as_object_mut()) {
         obj.insert("ruleIndex".to_owned(), json!(index));
     }
+    // An accepted risk (rdsiam.toml [[exceptions]]): SARIF's own suppression, which
+    // code-scanning dashboards show as dismissed.
+    if let (Some(e), Some(obj)) = (&finding.exception, result.as_object_mut()) {
+        obj.insert(
+            "suppressions".to_owned(),
+            json!([{
+                "kind": "external",
+                "status": "accepted",
+                "justification": format!("{} (owner {}, until {}; {})", e.reason, e.owner, e.expires, e.source),
+            }]),
+        );
+    }
     result
 }
 

@@ -12,6 +12,15 @@ use crate::report::{Finding, Report, Severity};
 pub const WIDTH: u16 = 100;
 
 pub fn render(report: &Report) -> String {
+    render_with(report, false)
+}
+
+/// [`render`] listing the findings covered by an exception too (`--show-excepted`).
+pub fn render_with_excepted(report: &Report) -> String {
+    render_with(report, true)
+}
+
+fn render_with(report: &Report, show_excepted: bool) -> String {
     let mut out = String::new();
     let scope = &report.scope;
     let _ = writeln!(
@@ -23,11 +32,13 @@ pub fn render(report: &Report) -> String {
         scope.regions.len(),
         scope.databases,
     );
+    // Issue #14's lines: baseline diff, what shaped the report, excepted findings.
+    let _ = writeln!(out, "{}", super::shaping::header_lines(report));
     for severity in Severity::DESCENDING {
         let group: Vec<&Finding> = report
             .findings
             .iter()
-            .filter(|f| f.severity == severity)
+            .filter(|f| f.severity == severity && (show_excepted || !f.excepted()))
             .collect();
         if group.is_empty() {
             continue;
@@ -129,6 +140,13 @@ fn resource_cell(finding: &Finding) -> String {
 
 fn finding_cell(finding: &Finding) -> String {
     let mut cell = finding.message.clone();
+    if let Some(e) = &finding.exception {
+        let _ = write!(
+            cell,
+            "\nexcepted until {} ({}): {}",
+            e.expires, e.owner, e.reason
+        );
+    }
     if !finding.fix.summary.is_empty() {
         let _ = write!(cell, "\nfix: {}", finding.fix.summary);
     }

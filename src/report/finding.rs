@@ -21,6 +21,8 @@ pub enum ResourceKind {
     DbCluster,
     DbProxy,
     ParameterGroup,
+    /// An `[[exceptions]]` entry of the configuration (`exception-*` rules).
+    Exception,
 }
 
 impl ResourceKind {
@@ -36,6 +38,7 @@ impl ResourceKind {
             ResourceKind::DbCluster => "db-cluster",
             ResourceKind::DbProxy => "db-proxy",
             ResourceKind::ParameterGroup => "parameter-group",
+            ResourceKind::Exception => "exception",
         }
     }
 }
@@ -113,9 +116,21 @@ pub struct Finding {
     pub fix: Fix,
     /// Stable across runs for the same rule, resource and key evidence (16 hex digits).
     pub fingerprint: String,
+    /// The accepted risk (configuration `[[exceptions]]`) covering it: an excepted finding
+    /// stays in the report but does not count towards the exit code.
+    #[serde(skip)]
+    pub exception: Option<std::sync::Arc<super::Exception>>,
+    /// Compared with a `--baseline` report: new or unchanged (`None` without a baseline).
+    #[serde(skip)]
+    pub status: Option<super::DiffStatus>,
 }
 
 impl Finding {
+    /// Covered by an accepted risk.
+    pub fn excepted(&self) -> bool {
+        self.exception.is_some()
+    }
+
     pub fn builder(
         rule: impl Into<String>,
         severity: Severity,
@@ -224,6 +239,8 @@ impl FindingBuilder {
             resource,
             evidence: self.evidence,
             fix: self.fix,
+            exception: None,
+            status: None,
         })
     }
 }

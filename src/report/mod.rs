@@ -3,13 +3,19 @@
 //! matrix. Renderers read these types; rules produce [`Finding`]s through [`FindingBuilder`].
 
 mod access;
+mod diff;
+mod exception;
 mod finding;
 mod severity;
 mod summary;
 
 pub use access::{AccessDecision, AccessEntry};
+pub use diff::{Baseline, BaselineRef, DiffStatus, apply as apply_baseline};
+pub use exception::{Exception, ExceptionOutcome, ExceptionState};
 pub use finding::{
     Evidence, Finding, FindingBuilder, FindingError, Fix, Resource, ResourceKind, fingerprint,
 };
 pub use severity::Severity;
-pub use summary::{NotEvaluated, Report, Scope, Summary};
+pub use summary::{
+    ConfigRef, NotEvaluated, Report, RuleOverride, Scope, ShapedBy, Summary, TimeSource,
+};

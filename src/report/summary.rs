@@ -4,7 +4,7 @@
 use rayon::slice::ParallelSliceMut;
 use serde::{Deserialize, Serialize};
 
-use super::{AccessEntry, Finding, Severity};
+use super::{AccessEntry, BaselineRef, DiffStatus, ExceptionOutcome, Finding, Severity};
 use crate::exit::Outcome;
 use crate::inventory::Gap;
 
@@ -36,7 +36,8 @@ pub struct NotEvaluated {
     pub reason: String,
 }
 
-/// Finding counts per severity.
+/// Finding counts per severity. Excepted findings (accepted risks) are counted apart, in
+/// `excepted`, and not in `total` or the severities: the counts are what the exit code sees.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     pub total: usize,
@@ -45,12 +46,25 @@ pub struct Summary {
     pub medium: usize,
     pub low: usize,
     pub info: usize,
+    #[serde(default)]
+    pub excepted: usize,
+    /// With a baseline: findings not in it, findings in it, and its findings gone now.
+    #[serde(default)]
+    pub new: Option<usize>,
+    #[serde(default)]
+    pub unchanged: Option<usize>,
+    #[serde(default)]
+    pub resolved: Option<usize>,
 }
 
 impl Summary {
     pub fn of(findings: &[Finding]) -> Self {
         let mut summary = Summary::default();
         for finding in findings {
+            if finding.excepted() {
+                summary.excepted += 1;
+                continue;
+            }
             summary.total += 1;
             *summary.count_mut(finding.severity) += 1;
         }
@@ -91,6 +105,77 @@ pub struct Report {
     pub access: Vec<AccessEntry>,
     /// Rules skipped for part of the scope, sorted by rule, account, region.
     pub not_evaluated: Vec<NotEvaluated>,
+    /// RFC 3339: the time the rules judged the inventory as of (the snapshot's
+    /// `collected_at`, or `--at`). Unlike `generated_at`, never the machine clock.
+    pub evaluated_at: String,
+    /// What shaped the result besides the inventory: configuration, exceptions, overrides,
+    /// scope filters, baseline.
+    pub shaped_by: ShapedBy,
+    /// With a baseline: its findings absent from this run.
+    pub resolved: Vec<Finding>,
+}
+
+/// Where the evaluation time came from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TimeSource {
+    /// The snapshot's `collected_at` (default for `--snapshot`).
+    #[default]
+    Snapshot,
+    /// The time a live audit collected the inventory.
+    Collection,
+    /// `--at TIME`.
+    At,
+}
+
+impl TimeSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimeSource::Snapshot => "snapshot collected_at",
+            TimeSource::Collection => "collection time",
+            TimeSource::At => "--at",
+        }
+    }
+}
+
+/// The configuration file a report was made with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigRef {
+    pub path: String,
+    /// SHA-256 of the file's bytes, hex.
+    pub sha256: String,
+}
+
+/// A rule whose configuration differs from the catalogue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleOverride {
+    pub rule: String,
+    pub enabled: bool,
+    /// Severity every finding of the rule is given, when overridden.
+    #[serde(default)]
+    pub severity: Option<Severity>,
+    /// Parameters set away from their default, `name = value`.
+    #[serde(default)]
+    pub parameters: Vec<(String, String)>,
+}
+
+/// What shaped a report besides the inventory.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShapedBy {
+    #[serde(default)]
+    pub config: Option<ConfigRef>,
+    #[serde(default)]
+    pub evaluated_at_source: TimeSource,
+    /// Not (de)serialized with the report: the JSON renderer writes them (`render::json`).
+    #[serde(skip)]
+    pub exceptions: Vec<ExceptionOutcome>,
+    #[serde(default)]
+    pub rule_overrides: Vec<RuleOverride>,
+    /// Scope filters as written (`exclude accounts 111111111111`).
+    #[serde(default)]
+    pub scope_filters: Vec<String>,
+    #[serde(default)]
+    pub baseline: Option<BaselineRef>,
 }
 
 impl Report {
@@ -123,9 +208,13 @@ impl Report {
                     &b.fingerprint,
                 ))
         });
+        let generated_at = generated_at.into();
         Report {
             tool_version: env!("CARGO_PKG_VERSION").to_owned(),
-            generated_at: generated_at.into(),
+            evaluated_at: generated_at.clone(),
+            generated_at,
+            shaped_by: ShapedBy::default(),
+            resolved: Vec::new(),
             summary: Summary::of(&findings),
             scope,
             coverage,
@@ -135,15 +224,47 @@ impl Report {
         }
     }
 
+    /// The highest severity of the findings not covered by an exception.
     pub fn highest_severity(&self) -> Option<Severity> {
-        self.findings.iter().map(|f| f.severity).max()
+        self.findings
+            .iter()
+            .filter(|f| !f.excepted())
+            .map(|f| f.severity)
+            .max()
     }
 
-    /// `Failed` when any finding is at or above `fail_on`.
+    /// `Failed` when any finding not covered by an exception is at or above `fail_on`.
     pub fn outcome(&self, fail_on: Severity) -> Outcome {
-        match self.highest_severity() {
-            Some(highest) if highest >= fail_on => Outcome::Failed,
-            _ => Outcome::Clean,
+        self.outcome_with(fail_on, false)
+    }
+
+    /// [`Self::outcome`], considering only findings new since the baseline when `new_only`.
+    pub fn outcome_with(&self, fail_on: Severity, new_only: bool) -> Outcome {
+        let failing = self.findings.iter().any(|f| {
+            !f.excepted()
+                && f.severity >= fail_on
+                && (!new_only || f.status != Some(DiffStatus::Unchanged))
+        });
+        if failing {
+            Outcome::Failed
+        } else {
+            Outcome::Clean
         }
+    }
+
+    /// Recounts the summary after exceptions or a baseline changed the findings.
+    pub fn recount(&mut self) {
+        let mut summary = Summary::of(&self.findings);
+        if self.shaped_by.baseline.is_some() {
+            let new = self
+                .findings
+                .iter()
+                .filter(|f| f.status == Some(DiffStatus::New))
+                .count();
+            summary.new = Some(new);
+            summary.unchanged = Some(self.findings.len() - new);
+            summary.resolved = Some(self.resolved.len());
+        }
+        self.summary = summary;
     }
 }

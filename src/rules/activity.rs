@@ -665,8 +665,10 @@ pub fn first_seen(cx: &RuleContext<'_>) -> Vec<Finding> {
     let Some(now) = now_or_skip(cx, id) else {
         return out;
     };
-    let window_start = now - i64::from(FIRST_SEEN_DAYS) * DAY_MILLIS;
-    let baseline_start = window_start - i64::from(FIRST_SEEN_BASELINE_DAYS) * DAY_MILLIS;
+    let window_days = cx.settings.first_seen_days;
+    let window_start = now - i64::from(window_days) * DAY_MILLIS;
+    let baseline_start =
+        window_start - i64::from(cx.settings.first_seen_baseline_days) * DAY_MILLIS;
     for activity in by_caller(cx, |e| !e.failed()) {
         // Services act for the role's own account; outsiders and callers the trust does not
         // admit are assume-role-from-outside-org's (a stronger finding).
@@ -700,7 +702,7 @@ pub fn first_seen(cx: &RuleContext<'_>) -> Vec<Finding> {
             .evidence(
                 format!("cloudtrail:AssumeRole into {} by {}", role.arn, activity.caller.id),
                 activity.describe("successful"),
-                format!("callers seen before the last {FIRST_SEEN_DAYS} days, or confirmed by the role's owners"),
+                format!("callers seen before the last {window_days} days, or confirmed by the role's owners"),
             )
             .key(activity.caller.id.clone())
             .fix(cx.fix(

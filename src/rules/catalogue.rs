@@ -27,6 +27,8 @@ pub enum Category {
     Activity,
     /// Causes the live `rdsiam doctor` diagnoses (no audit logic; tests/doctor.rs).
     Doctor,
+    /// The audit's own configuration: accepted risks that expired or cover nothing.
+    Config,
 }
 
 impl Category {
@@ -39,6 +41,7 @@ impl Category {
             Category::CrossAccount => "cross-account",
             Category::Activity => "activity",
             Category::Doctor => "doctor",
+            Category::Config => "config",
         }
     }
 }
@@ -153,6 +156,11 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
         "RFC 3339 time: sessions issued before it are revoked (the report time)",
     ),
     ("unused_days", "days without a successful AssumeRole"),
+    (
+        "exception_source",
+        "where the exception is written (`rdsiam.toml:12`)",
+    ),
+    ("owner", "owner of the exception"),
     (
         "remove_grant",
         "`aws iam` subcommand that removes the grant from the role (`detach-role-policy …` or `delete-role-policy …`)",
@@ -284,6 +292,9 @@ pub const SOURCES: &[(&str, &str)] = rule_sources![
     "connection-refused",
     "dns-failure",
     "credentials-missing",
+    // accepted risks (`[[exceptions]]` of rdsiam.toml), judged after every other rule
+    "exception-expired",
+    "exception-unused",
 ];
 
 /// Parses every source. Errors name the file; the catalogue test keeps them from shipping.

@@ -1,25 +1,31 @@
 //! Rules: the catalogue of rule metadata (`rules/<id>.toml`, compiled in), the explicit
 //! registry of rule logic (one file per rule family), and the entry point the audit calls.
 //! A rule is a pure function of the inventory and its [`Analysis`]: no network, no clock
-//! except the report's `evaluated_at`.
+//! except the report's `evaluated_at`, which is the snapshot's collection time or `--at`.
+//! `settings` (from `rdsiam.toml`) tunes parameters, turns rules off, overrides severities,
+//! filters the scope; `exceptions` applies accepted risks after every rule ran.
 
 mod activity;
 pub mod catalogue;
 mod context;
 mod cross_account;
 mod database;
+pub mod exceptions;
 mod guardrails;
+pub mod params;
 mod policy_arns;
 mod rds;
+pub mod settings;
 
 pub use catalogue::{Category, FixTemplate, RuleMeta, catalogue, lookup};
 pub use context::RuleContext;
+pub use settings::{AuditSettings, RuleConfig, ScopeFilter};
 
 use rayon::prelude::*;
 
 use crate::access::Analysis;
 use crate::inventory::Inventory;
-use crate::report::{AccessEntry, Finding, NotEvaluated};
+use crate::report::{AccessEntry, ExceptionOutcome, Finding, NotEvaluated};
 
 /// One rule's logic.
 pub struct RuleLogic {
@@ -163,12 +169,19 @@ pub const REGISTRY: &[RuleLogic] = &[
     },
 ];
 
-/// Thresholds of the rules that a user may tune from the command line.
+/// Thresholds of the rules that a user may tune (`rdsiam.toml` `[rules.<id>]`, some also
+/// from the command line). [`params::PARAMETERS`] documents each one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RuleSettings {
     /// `connect-role-unused`: days without a successful AssumeRole before a DB-connect role
     /// counts as unused (`rdsiam audit --unused-days`).
     pub unused_days: u32,
+    /// `assume-role-first-seen`: a caller is new when first seen within this many days.
+    pub first_seen_days: u32,
+    /// `assume-role-first-seen`: days of trail before that window that must have been read.
+    pub first_seen_baseline_days: u32,
+    /// `ca-certificate-expiring`: days before the CA's expiry the rule starts reporting.
+    pub ca_expiry_days: u32,
 }
 
 impl RuleSettings {
@@ -179,6 +192,9 @@ impl Default for RuleSettings {
     fn default() -> Self {
         RuleSettings {
             unused_days: Self::DEFAULT_UNUSED_DAYS,
+            first_seen_days: activity::FIRST_SEEN_DAYS,
+            first_seen_baseline_days: activity::FIRST_SEEN_BASELINE_DAYS,
+            ca_expiry_days: 30,
         }
     }
 }
@@ -194,6 +210,8 @@ pub struct Evaluation {
     pub findings: Vec<Finding>,
     pub access: Vec<AccessEntry>,
     pub not_evaluated: Vec<NotEvaluated>,
+    /// What each configured exception did (file order).
+    pub exceptions: Vec<ExceptionOutcome>,
 }
 
 /// Runs every rule over `inventory` with the default settings. `evaluated_at` (RFC 3339) is
@@ -208,12 +226,30 @@ pub fn evaluate_with(
     evaluated_at: &str,
     settings: RuleSettings,
 ) -> Evaluation {
+    let settings = AuditSettings {
+        params: settings,
+        ..AuditSettings::default()
+    };
+    evaluate_configured(inventory, evaluated_at, &settings)
+}
+
+/// [`evaluate`] with everything the configuration says: parameters, rules turned off or
+/// given another severity, scope filters, and exceptions (with their two rules).
+pub fn evaluate_configured(
+    inventory: &Inventory,
+    evaluated_at: &str,
+    settings: &AuditSettings,
+) -> Evaluation {
     let mut analysis = Analysis::build(inventory);
     crate::phases::mark("analysis indexed");
-    let context = RuleContext::new(inventory, &analysis, evaluated_at).with_settings(settings);
+    let context =
+        RuleContext::new(inventory, &analysis, evaluated_at).with_settings(settings.params);
     for database in inventory.databases.iter().filter(|db| db.roles.is_empty()) {
         let target = &database.target;
-        for rule in REGISTRY.iter().filter(|r| is_database_rule(r.id)) {
+        for rule in REGISTRY
+            .iter()
+            .filter(|r| is_database_rule(r.id) && settings.enabled(r.id))
+        {
             context.skip(
                 rule.id,
                 Some(&target.account),
@@ -232,6 +268,7 @@ pub fn evaluate_with(
     // registry order, so the output does not depend on scheduling.
     let per_rule: Vec<Vec<Finding>> = REGISTRY
         .par_iter()
+        .filter(|rule| settings.enabled(rule.id))
         .map(|rule| crate::phases::timed(rule.id, || (rule.check)(&context)))
         .collect();
     crate::phases::mark("rules");
@@ -240,6 +277,23 @@ pub fn evaluate_with(
     let mut seen =
         crate::fast_hash::FastSet::with_capacity_and_hasher(findings.len(), Default::default());
     findings.retain(|finding| seen.insert(finding.fingerprint.clone()));
+    drop(seen);
+    settings.scope.retain(inventory, &mut findings);
+    let (exceptions, raised) = exceptions::apply(
+        &mut findings,
+        &settings.exceptions,
+        context.now_millis,
+        evaluated_at,
+        |id| settings.enabled(id),
+    );
+    findings.extend(raised);
+    if settings.rules.values().any(|r| r.severity.is_some()) {
+        for finding in &mut findings {
+            if let Some(severity) = settings.severity(&finding.rule) {
+                finding.severity = severity;
+            }
+        }
+    }
     let not_evaluated = context.not_evaluated();
     drop(context);
     // The compiled policies are the analysis's largest part (millions of small
@@ -256,5 +310,6 @@ pub fn evaluate_with(
         findings,
         access,
         not_evaluated,
+        exceptions,
     }
 }

@@ -159,7 +159,8 @@ pub fn ca_certificate_expiring(cx: &RuleContext<'_>) -> Vec<Finding> {
         let Some(expiry) = crate::policy::condition::parse_date(valid_till) else {
             continue;
         };
-        if expiry > now + 30 * DAY_MILLIS {
+        let horizon = cx.settings.ca_expiry_days;
+        if expiry > now + i64::from(horizon) * DAY_MILLIS {
             continue;
         }
         let expired = expiry <= now;
@@ -176,7 +177,7 @@ pub fn ca_certificate_expiring(cx: &RuleContext<'_>) -> Vec<Finding> {
                 instance.identifier, ca.identifier
             ))
             .resource(Resource::new(ResourceKind::DbInstance, &instance.arn).account(located.account).region(located.region))
-            .evidence(format!("rds:DescribeDBInstances {}", instance.identifier), format!("{} valid till {valid_till}", ca.identifier), "a CA valid for more than 30 days")
+            .evidence(format!("rds:DescribeDBInstances {}", instance.identifier), format!("{} valid till {valid_till}", ca.identifier), format!("a CA valid for more than {horizon} days"))
             .fix(cx.fix(id, &[("db_identifier", instance.identifier.as_str()), ("region", located.region)]));
         if expired {
             builder = builder.severity(Severity::High);

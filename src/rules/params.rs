@@ -1,0 +1,92 @@
+//! The tunable parameters of the rules: for each, the rule, the key in `[rules.<id>]` of
+//! `rdsiam.toml`, the default, the allowed range and what it means. `rdsiam explain <id>`
+//! lists them; `config` validates against them.
+
+use super::RuleSettings;
+
+/// One parameter of one rule. Values are whole days today.
+pub struct Parameter {
+    pub rule: &'static str,
+    /// Key in `[rules.<rule>]` (kebab-case).
+    pub key: &'static str,
+    pub doc: &'static str,
+    pub min: u32,
+    pub max: u32,
+    pub get: fn(&RuleSettings) -> u32,
+    pub set: fn(&mut RuleSettings, u32),
+}
+
+impl Parameter {
+    pub fn default_value(&self) -> u32 {
+        (self.get)(&RuleSettings::default())
+    }
+}
+
+pub const PARAMETERS: &[Parameter] = &[
+    Parameter {
+        rule: "connect-role-unused",
+        key: "unused-days",
+        doc: "days without a successful AssumeRole before a DB-connect role counts as unused (also `rdsiam audit --unused-days`)",
+        min: 1,
+        max: 3650,
+        get: |s| s.unused_days,
+        set: |s, v| s.unused_days = v,
+    },
+    Parameter {
+        rule: "assume-role-first-seen",
+        key: "window-days",
+        doc: "a caller counts as new when its first AssumeRole is within this many days of the evaluation time",
+        min: 1,
+        max: 3650,
+        get: |s| s.first_seen_days,
+        set: |s, v| s.first_seen_days = v,
+    },
+    Parameter {
+        rule: "assume-role-first-seen",
+        key: "baseline-days",
+        doc: "days of trail before that window that must have been read (to know the caller was absent)",
+        min: 1,
+        max: 3650,
+        get: |s| s.first_seen_baseline_days,
+        set: |s, v| s.first_seen_baseline_days = v,
+    },
+    Parameter {
+        rule: "ca-certificate-expiring",
+        key: "horizon-days",
+        doc: "report a CA certificate this many days before it expires (an expired one is always reported, as high)",
+        min: 0,
+        max: 3650,
+        get: |s| s.ca_expiry_days,
+        set: |s, v| s.ca_expiry_days = v,
+    },
+];
+
+/// The parameters of rule `id`.
+pub fn of(id: &str) -> impl Iterator<Item = &'static Parameter> + '_ {
+    PARAMETERS.iter().filter(move |p| p.rule == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_parameter_names_a_catalogue_rule_and_round_trips() {
+        for parameter in PARAMETERS {
+            assert!(
+                super::super::lookup(parameter.rule).is_some(),
+                "{}",
+                parameter.rule
+            );
+            let mut settings = RuleSettings::default();
+            (parameter.set)(&mut settings, parameter.max);
+            assert_eq!(
+                (parameter.get)(&settings),
+                parameter.max,
+                "{}",
+                parameter.key
+            );
+            assert!((parameter.min..=parameter.max).contains(&parameter.default_value()));
+        }
+    }
+}
