@@ -10,6 +10,7 @@ mod summary;
 pub use access::{AccessDecision, AccessEntry};
 pub use finding::{
     Evidence, Finding, FindingBuilder, FindingError, Fix, Resource, ResourceKind, fingerprint,
+    statement_identity,
 };
 pub use severity::Severity;
 pub use summary::{NotEvaluated, Report, Scope, Summary};

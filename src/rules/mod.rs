@@ -10,6 +10,7 @@ mod cross_account;
 mod database;
 mod guardrails;
 mod policy_arns;
+pub mod policy_fix;
 mod rds;
 
 pub use catalogue::{Category, FixTemplate, RuleMeta, catalogue, lookup};
