@@ -3,7 +3,8 @@
 //! in its TOML `fix_proof`). Included by path, not through `mod support`, so rules_meta does
 //! not compile the harnesses.
 
-/// Rules whose `aws_cli` fix is run with the real AWS CLI against moto.
+/// Rules whose `aws_cli` fix is run with the real AWS CLI against moto, in the order the
+/// fixes are applied.
 pub const PROVEN_AWS: &[&str] = &[
     "iam-auth-disabled",
     "force-ssl-off",
@@ -17,12 +18,12 @@ pub const PROVEN_AWS: &[&str] = &[
     "condition-key-never-present",
 ];
 
-/// Rules whose `sql` fix is run as the master user on the RDS-like PostgreSQL harness.
+/// Rules whose `sql` fix is run as the master user on the RDS-like PostgreSQL harness, in
+/// the order the fixes are applied.
 pub const PROVEN_SQL: &[&str] = &[
     "db-user-missing",
     "db-user-lacks-rds-iam",
     "rds-iam-nologin",
-    "rds-iam-on-master-or-password-user",
-    "rds-iam-orphan",
     "rds-iam-superuser",
+    "rds-iam-orphan",
 ];
