@@ -56,7 +56,7 @@ fn sample_report() -> Report {
                 "postgres member of rds_iam (direct)",
                 "master user not in rds_iam",
             ],
-            &[("db_user", "postgres")],
+            &[("db_user", "postgres"), ("db_user_ident", "postgres")],
         ),
         finding(
             "arn-instance-id-for-cluster",
@@ -77,6 +77,10 @@ fn sample_report() -> Report {
                 (
                     "policy_arn",
                     "arn:aws:iam::222222222222:policy/LegacyDbAccess",
+                ),
+                (
+                    "policy_update",
+                    r#"aws iam create-policy-version --policy-arn arn:aws:iam::222222222222:policy/LegacyDbAccess --policy-document '{"Version":"2012-10-17","Statement":[{"Sid":"MemberInstanceIdForCluster","Effect":"Allow","Action":"rds-db:connect","Resource":"arn:aws:rds-db:us-east-1:222222222222:dbuser:cluster-7QZ4XKMB2N5RTYWPLE3HJ6DVCA/oltp_rw_user"}]}' --set-as-default"#,
                 ),
             ],
         ),
@@ -130,7 +134,10 @@ fn sample_report() -> Report {
                 "legacy_batch: LOGIN, rds_iam (direct)",
                 "a policy granting dbuser:db-B7LM2QXK9TRP4ZWN6HJC3VYE5D/legacy_batch",
             ],
-            &[("db_user", "legacy_batch")],
+            &[
+                ("db_user", "legacy_batch"),
+                ("db_user_ident", "legacy_batch"),
+            ],
         ),
     ];
     let access = vec![

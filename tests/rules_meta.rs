@@ -320,3 +320,136 @@ fn fail_fixture_findings_match_their_snapshots() {
     }
     assert_no_problems("rule snapshots", &problems);
 }
+
+#[path = "support/fix_proof.rs"]
+mod fix_proof;
+
+/// Every rule (doctor causes included) whose fix is a command or SQL is either proven by
+/// tests/fix_proving.rs or says in its TOML `fix_proof` why it cannot be, in the agreed
+/// words; a `fix_proof` on a rule without a command is a mistake too.
+#[test]
+fn every_command_fix_is_proven_or_says_why_not() {
+    let proven: BTreeSet<&str> = fix_proof::PROVEN_AWS
+        .iter()
+        .chain(fix_proof::PROVEN_SQL)
+        .copied()
+        .collect();
+    let mut problems = Vec::new();
+    for meta in rules::catalogue() {
+        let id = meta.id.as_str();
+        let command = meta.fix.aws_cli.is_some() || meta.fix.sql.is_some();
+        match (&meta.fix_proof, proven.contains(id), command) {
+            (_, _, false) if meta.fix_proof.is_some() || proven.contains(id) => problems
+                .push(format!(
+                    "rule {id}: has no aws_cli or sql fix, yet is listed as proven or has fix_proof"
+                )),
+            (None, false, true) => problems.push(format!(
+                "rule {id}: its fix is a command but tests/fix_proving.rs does not prove it; add `fix_proof = 'not provable here: <why>'` to rules/{id}.toml or prove it"
+            )),
+            (Some(why), is_proven, true) => {
+                let words_ok = if is_proven {
+                    why.starts_with("partly proven: ")
+                } else {
+                    why.starts_with("not provable here: ")
+                        || why.starts_with("not provable here yet: ")
+                };
+                if !words_ok || why.len() < 40 {
+                    problems.push(format!(
+                        "rule {id}: fix_proof must start with `not provable here: ` (or `partly proven: ` when tests/fix_proving.rs proves part) and say why: {why:?}"
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    for id in fix_proof::PROVEN_AWS.iter().chain(fix_proof::PROVEN_SQL) {
+        if rules::lookup(id).is_none() {
+            problems.push(format!(
+                "tests/support/fix_proof.rs lists unknown rule {id}"
+            ));
+        }
+    }
+    assert_no_problems("fix proofs", &problems);
+}
+
+/// A rendered fix names no template placeholder (`{account}`), no file the user is meant to
+/// write (`file://fixed-policy.json`), no stand-in (`ROLE_NAME`), no doubled flag dashes;
+/// an unknown fact appears only as `<WHAT: why>`.
+#[test]
+fn rendered_fixes_hold_real_values_or_named_unknowns() {
+    let mut problems = Vec::new();
+    for id in catalogue_ids() {
+        let Ok(inventory) = load_fixture(id, "fail.json") else {
+            continue;
+        };
+        for finding in rules::evaluate(&inventory, EVALUATED_AT).findings {
+            for text in [&finding.fix.aws_cli, &finding.fix.sql]
+                .into_iter()
+                .flatten()
+            {
+                if let Some(problem) = placeholder_problem(text) {
+                    problems.push(format!(
+                        "rule {} on fixtures/rules/{id}/fail.json: {problem}:\n{text}",
+                        finding.rule
+                    ));
+                }
+            }
+        }
+    }
+    assert_no_problems("rendered fixes", &problems);
+}
+
+fn placeholder_problem(text: &str) -> Option<String> {
+    for (name, _) in rules::catalogue::PLACEHOLDERS {
+        if text.contains(&format!("{{{name}}}")) {
+            return Some(format!("unfilled placeholder {{{name}}}"));
+        }
+    }
+    for bad in [
+        "file://",
+        "----",
+        "ROLE_NAME",
+        "RESOURCE_ID",
+        "ACCOUNT_ID",
+        "POLICY_ARN",
+    ] {
+        // Inside a named unknown (`<RESOURCE_ID: …>`) the name is the point.
+        let outside: String = strip_named_unknowns(text);
+        if outside.contains(bad) {
+            return Some(format!("stand-in `{bad}` outside a named unknown"));
+        }
+    }
+    let mut rest = text;
+    while let Some(open) = rest.find('<') {
+        let after = &rest[open + 1..];
+        let close = after.find('>')?;
+        let inner = &after[..close];
+        let named = inner.split_once(": ").is_some_and(|(what, why)| {
+            !what.is_empty()
+                && what.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+                && !why.is_empty()
+        });
+        if !named {
+            return Some(format!("`<{inner}>` is not a named unknown `<WHAT: why>`"));
+        }
+        rest = &after[close + 1..];
+    }
+    None
+}
+
+fn strip_named_unknowns(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        match rest[open..].find('>') {
+            Some(close) => rest = &rest[open + close + 1..],
+            None => {
+                rest = &rest[open..];
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}

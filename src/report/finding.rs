@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::Severity;
+use crate::policy::Statement;
 
 /// What kind of thing a finding is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -183,9 +184,12 @@ impl FindingBuilder {
         self
     }
 
-    /// Adds evidence. Its `source` enters the fingerprint; `observed` does not (values such
-    /// as "expires in 12 days" change from run to run). Use [`Self::key`] for stable values
-    /// that distinguish two findings on the same resource.
+    /// Adds evidence. Its `source` enters the fingerprint without statement positions
+    /// (`Statement[3]` counts as `Statement`: inserting an unrelated statement above must
+    /// not turn one finding into "fixed" plus "new"); `observed` does not enter it (values
+    /// such as "expires in 12 days" change from run to run). Use [`Self::key`] for stable
+    /// values that distinguish two findings on the same resource, and
+    /// [`statement_identity`] for the statement a finding is about.
     pub fn evidence(
         mut self,
         source: impl Into<String>,
@@ -226,12 +230,18 @@ impl FindingBuilder {
         let message = self
             .message
             .ok_or_else(|| FindingError::MissingMessage(self.rule.clone()))?;
+        let sources: Vec<std::borrow::Cow<'_, str>> = self
+            .evidence
+            .iter()
+            .map(|e| without_positions(&e.source))
+            .collect();
         let mut parts: Vec<&str> = vec![&self.rule, &resource.arn];
         parts.push(resource.db_user.as_deref().unwrap_or(""));
-        parts.extend(self.evidence.iter().map(|e| e.source.as_str()));
+        parts.extend(sources.iter().map(|s| s.as_ref()));
         parts.extend(self.key_parts.iter().map(String::as_str));
+        let fingerprint = fingerprint(&parts);
         Ok(Finding {
-            fingerprint: fingerprint(&parts),
+            fingerprint,
             rule: self.rule,
             severity: self.severity,
             title: self.title,
@@ -243,6 +253,86 @@ impl FindingBuilder {
             status: None,
         })
     }
+}
+
+/// `source` with every `Statement[N]` written as `Statement`: a statement's position is
+/// not its identity. Borrowed unchanged when there is no position (the common case).
+fn without_positions(source: &str) -> std::borrow::Cow<'_, str> {
+    const MARK: &str = "Statement[";
+    if !source.contains(MARK) {
+        return std::borrow::Cow::Borrowed(source);
+    }
+    let mut out = String::with_capacity(source.len());
+    let mut rest = source;
+    while let Some(at) = rest.find(MARK) {
+        out.push_str(&rest[..at + MARK.len() - 1]);
+        let after = &rest[at + MARK.len()..];
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 && after[digits..].starts_with(']') {
+            rest = &after[digits + 1..];
+        } else {
+            out.push('[');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
+/// What identifies a statement independent of where it sits in its document: its Sid when
+/// it has one, else a hash of its normalised content (effect, actions, resources,
+/// principals, conditions; lists sorted, so reordering inside a list changes nothing).
+pub fn statement_identity(statement: &Statement) -> String {
+    if let Some(sid) = statement.sid.as_deref().filter(|s| !s.is_empty()) {
+        return format!("sid:{sid}");
+    }
+    let mut parts: Vec<String> = Vec::new();
+    parts.push(format!("{:?}", statement.effect));
+    let mut actions: Vec<String> = statement
+        .action
+        .patterns
+        .iter()
+        .map(|a| a.raw.to_ascii_lowercase())
+        .collect();
+    actions.sort_unstable();
+    parts.push(format!(
+        "action:{}:{}",
+        statement.action.negated,
+        actions.join(",")
+    ));
+    if let Some(block) = &statement.resource {
+        let mut resources: Vec<&str> = block.patterns.iter().map(|p| p.raw.as_str()).collect();
+        resources.sort_unstable();
+        parts.push(format!(
+            "resource:{}:{}",
+            block.negated,
+            resources.join(",")
+        ));
+    }
+    if let Some(block) = &statement.principal {
+        parts.push(format!(
+            "principal:{}:{:?}",
+            block.negated, block.principals
+        ));
+    }
+    let mut conditions: Vec<String> = statement
+        .conditions
+        .iter()
+        .map(|c| {
+            let mut values = c.values.clone();
+            values.sort_unstable();
+            format!(
+                "{}:{}:{}",
+                c.operator.name(),
+                c.key.to_ascii_lowercase(),
+                values.join(",")
+            )
+        })
+        .collect();
+    conditions.sort_unstable();
+    parts.extend(conditions);
+    let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+    format!("stmt:{}", fingerprint(&refs))
 }
 
 /// SHA-256 over the parts (each followed by a NUL, so `["ab","c"]` ≠ `["a","bc"]`), as the
@@ -308,5 +398,62 @@ mod tests {
         assert_eq!(fingerprint(&["a"]), "ffe9aaeaa2a2d504");
         assert_eq!(fingerprint(&["ab", "c"]).len(), 16);
         assert_ne!(fingerprint(&["ab", "c"]), fingerprint(&["a", "bc"]));
+    }
+
+    fn statement(json: &str) -> Statement {
+        let text = format!(r#"{{"Version":"2012-10-17","Statement":[{json}]}}"#);
+        crate::policy::PolicyDocument::parse(&text)
+            .expect("test statement parses")
+            .statements
+            .remove(0)
+    }
+
+    #[test]
+    fn statement_identity_is_the_sid_else_the_content_in_any_list_order() {
+        let a = statement(
+            r#"{"Sid":"Reports","Effect":"Allow","Action":"rds-db:connect","Resource":"arn:x"}"#,
+        );
+        let b = statement(
+            r#"{"Sid":"Reports","Effect":"Allow","Action":"rds-db:connect","Resource":["arn:y","arn:z"]}"#,
+        );
+        assert_eq!(statement_identity(&a), "sid:Reports");
+        assert_eq!(statement_identity(&a), statement_identity(&b));
+        let c = statement(
+            r#"{"Effect":"Allow","Action":["rds-db:connect","s3:GetObject"],"Resource":["arn:y","arn:z"]}"#,
+        );
+        let d = statement(
+            r#"{"Effect":"Allow","Action":["s3:GetObject","rds-db:connect"],"Resource":["arn:z","arn:y"]}"#,
+        );
+        let e = statement(
+            r#"{"Effect":"Allow","Action":["s3:GetObject","rds-db:connect"],"Resource":["arn:z","arn:w"]}"#,
+        );
+        assert_eq!(statement_identity(&c), statement_identity(&d));
+        assert_ne!(statement_identity(&c), statement_identity(&e));
+        assert!(statement_identity(&c).starts_with("stmt:"));
+    }
+
+    #[test]
+    fn statement_positions_do_not_enter_the_fingerprint() {
+        assert_eq!(
+            without_positions("iam:X arn:p Statement[3] (Sid \"A\")"),
+            "iam:X arn:p Statement (Sid \"A\")"
+        );
+        assert_eq!(
+            without_positions("trust policy Statement[12]"),
+            "trust policy Statement"
+        );
+        assert_eq!(without_positions("Statement[x]"), "Statement[x]");
+        let make = |position: &str| {
+            base()
+                .resource(Resource::new(ResourceKind::IamPolicy, "arn:p"))
+                .evidence(
+                    format!("iam:GetAccountAuthorizationDetails arn:p {position}"),
+                    "o",
+                    "e",
+                )
+                .build()
+                .map(|f| f.fingerprint)
+        };
+        assert_eq!(make("Statement[0]"), make("Statement[7]"));
     }
 }

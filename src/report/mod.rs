@@ -14,6 +14,7 @@ pub use diff::{Baseline, BaselineRef, DiffStatus, apply as apply_baseline};
 pub use exception::{Exception, ExceptionOutcome, ExceptionState};
 pub use finding::{
     Evidence, Finding, FindingBuilder, FindingError, Fix, Resource, ResourceKind, fingerprint,
+    statement_identity,
 };
 pub use severity::Severity;
 pub use summary::{

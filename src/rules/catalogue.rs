@@ -78,6 +78,11 @@ pub struct RuleMeta {
     pub fix: FixTemplate,
     /// Documentation URLs.
     pub references: Vec<String>,
+    /// Why tests/fix_proving.rs cannot prove this rule's fix by applying it (against moto
+    /// and the PostgreSQL harness), when it cannot: `not provable here: <reason>`. Absent
+    /// for a fix the suite applies, and for a fix that is advice rather than a command.
+    #[serde(default)]
+    pub fix_proof: Option<String>,
 }
 
 impl RuleMeta {
@@ -184,6 +189,14 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
     (
         "parameter_group_flag",
         "`db-parameter-group-name` or `db-cluster-parameter-group-name`",
+    ),
+    (
+        "policy_update",
+        "the `aws iam` / `aws organizations` command that publishes the corrected document (`create-policy-version`, `put-role-policy`, `put-user-policy`, `put-group-policy`, `update-assume-role-policy`, `update-policy`), the document inline",
+    ),
+    (
+        "policy_inspect",
+        "the read-only command that prints the document as IAM holds it (`get-policy-version`, `get-role-policy`, …)",
     ),
 ];
 

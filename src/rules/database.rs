@@ -85,7 +85,7 @@ pub fn user_missing(cx: &RuleContext<'_>) -> Vec<Finding> {
             )
             .evidence("postgres:pg_roles", format!("no role {}", grant.db_user), format!("role {} with LOGIN and rds_iam", grant.db_user))
             .key(principal.arn)
-            .fix(cx.fix(id, &[("db_user", grant.db_user.as_str())]));
+            .fix(cx.fix(id, &[("db_user", grant.db_user.as_str()), ("db_user_ident", sql_ident(&grant.db_user).as_str())]));
         cx.emit(builder, &mut out);
     }
     out
@@ -121,7 +121,7 @@ pub fn user_lacks_rds_iam(cx: &RuleContext<'_>) -> Vec<Finding> {
                 format!("{} allows {}", grant.allowed_by.as_deref().unwrap_or("a policy"), target.connect_arn(&grant.db_user)),
                 "a grant for an rds_iam role",
             )
-            .fix(cx.fix(id, &[("db_user", grant.db_user.as_str())]));
+            .fix(cx.fix(id, &[("db_user", grant.db_user.as_str()), ("db_user_ident", sql_ident(&grant.db_user).as_str())]));
         cx.emit(builder, &mut out);
     }
     out
@@ -141,7 +141,13 @@ fn simple_role_rule(
             .message(format!("{} on {}: {message}", role.name, target.identifier))
             .resource(cx.target_resource(target, Some(&role.name)))
             .evidence("postgres:pg_roles", role_flags(role), expected)
-            .fix(cx.fix(id, &[("db_user", role.name.as_str())]));
+            .fix(cx.fix(
+                id,
+                &[
+                    ("db_user", role.name.as_str()),
+                    ("db_user_ident", sql_ident(&role.name).as_str()),
+                ],
+            ));
         cx.emit(builder, &mut out);
     }
     out
@@ -216,7 +222,7 @@ pub fn nologin(cx: &RuleContext<'_>) -> Vec<Finding> {
             .resource(cx.target_resource(target, Some(&role.name)))
             .evidence("postgres:pg_roles", role_flags(role), "LOGIN")
             .evidence(format!("identity policies of {}", principal.arn), target.connect_arn(&role.name), "a grant for a LOGIN role")
-            .fix(cx.fix(id, &[("db_user", role.name.as_str())]));
+            .fix(cx.fix(id, &[("db_user", role.name.as_str()), ("db_user_ident", sql_ident(&role.name).as_str())]));
         cx.emit(builder, &mut out);
     }
     out
@@ -262,7 +268,93 @@ fn orphan_finding(
                 format!("no grant reaches {}", target.connect_arn(&role.name)),
                 "a grant, or no rds_iam membership",
             )
-            .fix(cx.fix(id, &[("db_user", role.name.as_str())]));
+            .fix(cx.fix(id, &[("db_user", role.name.as_str()), ("db_user_ident", sql_ident(&role.name).as_str())]));
         builder.build().ok()
     }
 }
+
+/// A role name as a SQL identifier: bare when PostgreSQL would read it back unchanged
+/// (lower-case letters, digits, `_`, not starting with a digit), else double-quoted with
+/// inner quotes doubled, so `GRANT rds_iam TO …` names exactly this role.
+pub fn sql_ident(name: &str) -> String {
+    let bare = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !RESERVED.contains(&name);
+    if bare {
+        name.to_owned()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+/// Reserved words a role may be named after only when quoted (the ones a role name could
+/// plausibly be; quoting any other name is harmless).
+const RESERVED: &[&str] = &[
+    "all",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "both",
+    "case",
+    "cast",
+    "check",
+    "collate",
+    "column",
+    "constraint",
+    "create",
+    "current_role",
+    "current_user",
+    "default",
+    "desc",
+    "distinct",
+    "do",
+    "else",
+    "end",
+    "except",
+    "false",
+    "for",
+    "foreign",
+    "from",
+    "grant",
+    "group",
+    "having",
+    "in",
+    "into",
+    "leading",
+    "limit",
+    "not",
+    "null",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "placing",
+    "primary",
+    "public",
+    "references",
+    "select",
+    "session_user",
+    "some",
+    "table",
+    "then",
+    "to",
+    "trailing",
+    "true",
+    "union",
+    "unique",
+    "user",
+    "using",
+    "when",
+    "where",
+    "with",
+];

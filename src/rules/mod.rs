@@ -14,6 +14,7 @@ pub mod exceptions;
 mod guardrails;
 pub mod params;
 mod policy_arns;
+pub mod policy_fix;
 mod rds;
 pub mod settings;
 

@@ -15,6 +15,10 @@ use crate::report::Finding;
 use rayon::prelude::*;
 
 use super::RuleContext;
+use super::policy_fix::{
+    Edit, corrected_document, document_text, inspect_command, publish_command, unknown,
+};
+use crate::report::statement_identity;
 
 /// One resource pattern of a statement that grants (or tries to grant) DB access.
 pub struct ConnectPattern<'a> {
@@ -32,6 +36,22 @@ impl ConnectPattern<'_> {
             self.owner.label(),
             self.statement.label()
         )
+    }
+
+    /// Placeholder values for the catalogue fix templates; `policy_update` is the command
+    /// that publishes the document with `edit` applied (or names what is unknown).
+    fn vars_with(
+        &self,
+        cx: &RuleContext<'_>,
+        resource_id: &str,
+        edit: Result<Edit<'_>, String>,
+    ) -> Vec<(&'static str, String)> {
+        let mut vars = self.vars(resource_id);
+        vars.push((
+            "policy_update",
+            publish(cx, self.owner, self.statement, edit),
+        ));
+        vars
     }
 
     /// Placeholder values for the catalogue fix templates.
@@ -99,6 +119,110 @@ pub fn connect_patterns<'a>(analysis: &'a crate::access::Analysis<'a>) -> Vec<Co
         .collect()
 }
 
+/// The command that publishes `owner`'s document with `edit` applied to `statement`, or
+/// that names why the corrected document is unknown.
+fn publish(
+    cx: &RuleContext<'_>,
+    owner: &PolicyOwner,
+    statement: &Statement,
+    edit: Result<Edit<'_>, String>,
+) -> String {
+    let document = edit.and_then(|edit| {
+        let text = document_text(cx.inventory, owner)
+            .ok_or_else(|| unknown("POLICY_DOCUMENT", "document text not in snapshot"))?;
+        corrected_document(text, statement, edit).ok_or_else(|| {
+            unknown(
+                "POLICY_DOCUMENT",
+                "the edit would leave no statement, or the statement changed shape: edit by hand",
+            )
+        })
+    });
+    publish_command(owner, document)
+}
+
+/// The ARN the pattern should have been: `rds-db` service, `dbuser:` keyword, the resource
+/// id of the DB it meant (the cluster's for a member instance), that DB's account and
+/// region, the user name trimmed (and lower-cased when it had upper-case letters). Every
+/// ARN rule renders this same correction, so applying any one fix clears them all.
+fn corrected_arn(cx: &RuleContext<'_>, pattern: &ConnectPattern<'_>) -> Result<String, String> {
+    let parsed = pattern.lint.parsed.as_ref().ok_or_else(|| {
+        unknown(
+            "RESOURCE_ARN",
+            "the pattern does not parse as an rds-db ARN",
+        )
+    })?;
+    let user = parsed.db_user.trim();
+    if user.is_empty() || user.contains(['*', '?']) {
+        return Err(unknown("DB_USER", "the pattern names no single DB user"));
+    }
+    let user = if pattern.lint.problems.contains(&ResourceProblem::UserCase) {
+        user.to_lowercase()
+    } else {
+        user.to_owned()
+    };
+    let wrong_id = pattern.lint.problems.iter().any(|p| {
+        matches!(
+            p,
+            ResourceProblem::IdentifierNotResourceId { .. }
+                | ResourceProblem::RdsArnAsResourceId { .. }
+        )
+    });
+    let literal = !parsed.resource_id.contains(['*', '?']);
+    let target = if wrong_id {
+        Some(corrected_target(cx, pattern).ok_or_else(|| {
+            unknown(
+                "RESOURCE_ID",
+                &format!("no DB named {} in snapshot", parsed.resource_id),
+            )
+        })?)
+    } else if literal {
+        // A member instance's id stands for its cluster (arn-instance-id-for-cluster).
+        cx.analysis
+            .instance_by_key(&parsed.resource_id)
+            .filter(|(_, _, i)| i.resource_id == parsed.resource_id)
+            .and_then(|(_, _, instance)| member_cluster(cx, &instance.identifier))
+            .or_else(|| {
+                cx.analysis
+                    .target_by_key(&parsed.resource_id)
+                    .filter(|t| t.resource_id == parsed.resource_id)
+            })
+    } else {
+        None
+    };
+    let (region, account, resource_id) = match target {
+        Some(t) => (t.region, t.account, t.resource_id),
+        None => match locate_id(cx, &parsed.resource_id).filter(|_| literal) {
+            Some((account, region, _)) => (region, account, parsed.resource_id.as_str()),
+            None => (
+                parsed.region.as_str(),
+                parsed.account.as_str(),
+                parsed.resource_id.as_str(),
+            ),
+        },
+    };
+    Ok(crate::policy::rds_db::DbUserArn::format(
+        &parsed.partition,
+        region,
+        account,
+        resource_id,
+        &user,
+    ))
+}
+
+/// The policy update that replaces the pattern with [`corrected_arn`].
+fn arn_fix_vars(
+    cx: &RuleContext<'_>,
+    pattern: &ConnectPattern<'_>,
+    resource_id: &str,
+) -> Vec<(&'static str, String)> {
+    let corrected = corrected_arn(cx, pattern);
+    let edit = corrected.as_deref().map(|new| Edit::ReplaceResource {
+        old: pattern.raw,
+        new,
+    });
+    pattern.vars_with(cx, resource_id, edit.map_err(String::clone))
+}
+
 fn with_vars<'v>(vars: &'v [(&'static str, String)]) -> Vec<(&'static str, &'v str)> {
     vars.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
@@ -126,7 +250,7 @@ fn per_problem(
                     .map(|p| p.resource_id.clone())
                     .unwrap_or_default()
             });
-        let mut vars = pattern.vars(&resource_id);
+        let mut vars = arn_fix_vars(cx, pattern, &resource_id);
         if let Some(target) = corrected {
             vars.push(("db_identifier", target.identifier.to_owned()));
         }
@@ -141,6 +265,7 @@ fn per_problem(
             .resource(cx.policy_resource(pattern.owner))
             .evidence(pattern.source(), pattern.raw, expected(pattern))
             .key(pattern.raw)
+            .key(statement_identity(pattern.statement))
             .fix(cx.fix(id, &with_vars(&vars)));
         cx.emit(builder, &mut out);
     }
@@ -341,7 +466,11 @@ pub fn resource_id_dangling(cx: &RuleContext<'_>) -> Vec<Finding> {
             );
             continue;
         }
-        let vars = pattern.vars(&parsed.resource_id);
+        let vars = pattern.vars_with(
+            cx,
+            &parsed.resource_id,
+            Ok(Edit::RemoveResource { old: pattern.raw }),
+        );
         let builder = cx
             .finding(id)
             .message(format!(
@@ -356,6 +485,7 @@ pub fn resource_id_dangling(cx: &RuleContext<'_>) -> Vec<Finding> {
                 "the id the policy names",
             )
             .key(pattern.raw)
+            .key(statement_identity(pattern.statement))
             .fix(cx.fix(id, &with_vars(&vars)));
         cx.emit(builder, &mut out);
     }
@@ -377,7 +507,7 @@ pub fn region_account_mismatch(cx: &RuleContext<'_>) -> Vec<Finding> {
         if region_ok && account_ok {
             continue;
         }
-        let mut vars = pattern.vars(&parsed.resource_id);
+        let mut vars = arn_fix_vars(cx, pattern, &parsed.resource_id);
         vars.retain(|(k, _)| *k != "account" && *k != "region");
         vars.push(("account", account.to_owned()));
         vars.push(("region", region.to_owned()));
@@ -397,6 +527,7 @@ pub fn region_account_mismatch(cx: &RuleContext<'_>) -> Vec<Finding> {
             .resource(cx.policy_resource(pattern.owner))
             .evidence(pattern.source(), pattern.raw, expected)
             .key(pattern.raw)
+            .key(statement_identity(pattern.statement))
             .fix(cx.fix(id, &with_vars(&vars)));
         cx.emit(builder, &mut out);
     }
@@ -420,7 +551,7 @@ pub fn instance_id_for_cluster(cx: &RuleContext<'_>) -> Vec<Finding> {
         let Some(cluster) = member_cluster(cx, &instance.identifier) else {
             continue;
         };
-        let mut vars = pattern.vars(cluster.resource_id);
+        let mut vars = arn_fix_vars(cx, pattern, cluster.resource_id);
         vars.push(("cluster_identifier", cluster.identifier.to_owned()));
         let builder = cx
             .finding(id)
@@ -431,6 +562,7 @@ pub fn instance_id_for_cluster(cx: &RuleContext<'_>) -> Vec<Finding> {
             .resource(cx.policy_resource(pattern.owner))
             .evidence(pattern.source(), pattern.raw, expected_arn(pattern, Some(cluster.resource_id.to_owned())))
             .key(pattern.raw)
+            .key(statement_identity(pattern.statement))
             .fix(cx.fix(id, &with_vars(&vars)));
         cx.emit(builder, &mut out);
     }
@@ -460,7 +592,14 @@ pub fn overbroad_wildcard(cx: &RuleContext<'_>) -> Vec<Finding> {
             .as_ref()
             .map(|p| p.resource_id.clone())
             .unwrap_or_else(|| "*".to_owned());
-        let vars = pattern.vars(&resource_id);
+        let vars = pattern.vars_with(
+            cx,
+            &resource_id,
+            Err(unknown(
+                "POLICY_DOCUMENT",
+                "which DB users this principal needs is not in the snapshot",
+            )),
+        );
         let builder = cx
             .finding(id)
             .message(format!(
@@ -476,6 +615,7 @@ pub fn overbroad_wildcard(cx: &RuleContext<'_>) -> Vec<Finding> {
                 "one named DB user per resource: …:dbuser:RESOURCE_ID/DB_USER",
             )
             .key(pattern.raw)
+            .key(statement_identity(pattern.statement))
             .fix(cx.fix(id, &with_vars(&vars)));
         cx.emit(builder, &mut out);
     }
@@ -520,7 +660,28 @@ pub fn action_misspelt(cx: &RuleContext<'_>) -> Vec<Finding> {
                         "rds-db:connect",
                     )
                     .key(action.raw.clone())
-                    .fix(cx.fix(id, &[("policy_arn", policy_arn.as_str())]));
+                    .key(statement_identity(statement))
+                    .fix(
+                        cx.fix(
+                            id,
+                            &[
+                                ("policy_arn", policy_arn.as_str()),
+                                (
+                                    "policy_update",
+                                    publish(
+                                        cx,
+                                        owner,
+                                        statement,
+                                        Ok(Edit::ReplaceAction {
+                                            old: &action.raw,
+                                            new: "rds-db:connect",
+                                        }),
+                                    )
+                                    .as_str(),
+                                ),
+                            ],
+                        ),
+                    );
                 cx.emit(builder, &mut out);
             }
         }
@@ -592,8 +753,24 @@ pub fn condition_key_never_present(cx: &RuleContext<'_>) -> Vec<Finding> {
                         format!("{} {{\"{}\": {:?}}}", operator.name(), condition.key, condition.values),
                         format!("no condition on {key} for rds-db:connect (restrict the network with security groups instead)"),
                     )
-                    .key(format!("{}:{}", statement.index, condition.key))
-                    .fix(cx.fix(id, &[("policy_arn", policy_arn.as_str())]));
+                    .key(condition.key.clone())
+                    .key(statement_identity(statement))
+                    .fix(cx.fix(
+                        id,
+                        &[
+                            ("policy_arn", policy_arn.as_str()),
+                            (
+                                "policy_update",
+                                publish(
+                                    cx,
+                                    owner,
+                                    statement,
+                                    Ok(Edit::NeverPresentKey { key: &condition.key }),
+                                )
+                                .as_str(),
+                            ),
+                        ],
+                    ));
                 cx.emit(builder, &mut out);
             }
         }
@@ -613,10 +790,11 @@ pub fn policy_unparseable(cx: &RuleContext<'_>) -> Vec<Finding> {
                 .iter()
                 .flat_map(|a| &a.iam.managed_policies)
                 .find(|p| p.arn == *arn)
-                .and_then(|p| p.default_version_id.clone())
-                .unwrap_or_default(),
-            _ => String::new(),
+                .and_then(|p| p.default_version_id.clone()),
+            _ => None,
         };
+        let inspect = inspect_command(owner, version_id.as_deref());
+        let version_id = version_id.unwrap_or_default();
         let policy_arn = owner.resource_arn().to_owned();
         let builder = cx
             .finding(id)
@@ -631,7 +809,7 @@ pub fn policy_unparseable(cx: &RuleContext<'_>) -> Vec<Finding> {
                 unparseable.error.clone(),
                 "a policy document in the IAM policy grammar",
             )
-            .fix(cx.fix(id, &[("policy_arn", policy_arn.as_str()), ("version_id", version_id.as_str())]));
+            .fix(cx.fix(id, &[("policy_arn", policy_arn.as_str()), ("version_id", version_id.as_str()), ("policy_inspect", inspect.as_str())]));
         cx.emit(builder, &mut out);
     }
     out

@@ -10,17 +10,13 @@ use super::RuleContext;
 
 const DAY_MILLIS: i64 = 86_400_000;
 
-/// `(modify command, identifier flag)` for an instance or a cluster.
-fn modify_args(target: &Target<'_>) -> (&'static str, String) {
+/// `(modify command, identifier flag)` for an instance or a cluster. The flag is the bare
+/// name: the templates write `--{identifier_flag} {db_identifier}` themselves (a flag that
+/// carried its dashes and value rendered `----db-cluster-identifier X X`).
+fn modify_args(target: &Target<'_>) -> (&'static str, &'static str) {
     match target.kind {
-        TargetKind::Cluster => (
-            "modify-db-cluster",
-            format!("--db-cluster-identifier {}", target.identifier),
-        ),
-        _ => (
-            "modify-db-instance",
-            format!("--db-instance-identifier {}", target.identifier),
-        ),
+        TargetKind::Cluster => ("modify-db-cluster", "db-cluster-identifier"),
+        _ => ("modify-db-instance", "db-instance-identifier"),
     }
 }
 
@@ -75,7 +71,7 @@ pub fn iam_auth_disabled(cx: &RuleContext<'_>) -> Vec<Finding> {
                 format!("IAMDatabaseAuthenticationEnabled={enabled}, pending={pending:?}"),
                 "IAMDatabaseAuthenticationEnabled=true, nothing pending",
             )
-            .fix(cx.fix(id, &[("db_identifier", target.identifier), ("identifier_flag", flag.as_str()), ("modify_command", command), ("region", target.region)]));
+            .fix(cx.fix(id, &[("db_identifier", target.identifier), ("identifier_flag", flag), ("modify_command", command), ("region", target.region)]));
         cx.emit(builder, &mut out);
     }
     out
@@ -116,10 +112,10 @@ pub fn force_ssl_off(cx: &RuleContext<'_>) -> Vec<Finding> {
         let (command, flag) = match kind {
             ParameterGroupKind::Cluster => (
                 "modify-db-cluster-parameter-group",
-                "--db-cluster-parameter-group-name",
+                "db-cluster-parameter-group-name",
             ),
             ParameterGroupKind::Instance => {
-                ("modify-db-parameter-group", "--db-parameter-group-name")
+                ("modify-db-parameter-group", "db-parameter-group-name")
             }
         };
         let builder = cx
@@ -210,7 +206,7 @@ pub fn error_log_not_exported(cx: &RuleContext<'_>) -> Vec<Finding> {
             ))
             .resource(cx.target_resource(target, None))
             .evidence(describe_source(target), format!("EnabledCloudwatchLogsExports={exports:?}"), "includes iam-db-auth-error")
-            .fix(cx.fix(id, &[("db_identifier", target.identifier), ("identifier_flag", flag.as_str()), ("modify_command", command), ("region", target.region)]));
+            .fix(cx.fix(id, &[("db_identifier", target.identifier), ("identifier_flag", flag), ("modify_command", command), ("region", target.region)]));
         cx.emit(builder, &mut out);
     }
     out
