@@ -39,3 +39,4 @@ pub mod report;
 pub mod rules;
 pub mod simulate;
 pub mod token;
+pub mod token_compat;
