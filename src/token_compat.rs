@@ -196,22 +196,25 @@ mod tests {
     }
 
     #[test]
-    fn a_clean_short_token_passes() {
+    fn a_clean_token_only_gets_the_length_note() {
+        // ~300 bytes: over pgagroal's 256 and old PgBouncer's 159, nothing else.
         let e = check(TOKEN);
         assert_eq!(e.token, TOKEN);
-        assert!(e.findings.is_empty(), "{:?}", e.findings);
+        assert_eq!(checks(&e), ["length"], "{:?}", e.findings);
+        assert_eq!(e.findings[0].level, Level::Warning);
     }
 
     #[test]
     fn newline_and_spaces_around_and_inside_are_errors() {
         let e = check(&format!("{TOKEN}\n"));
-        assert_eq!(checks(&e), ["whitespace"]);
+        assert_eq!(checks(&e), ["whitespace", "length"]);
+        assert_eq!(e.findings[0].level, Level::Error);
         assert!(e.findings[0].message.starts_with("a newline"));
         let e = check(&format!(" {TOKEN}"));
         assert!(e.findings[0].message.starts_with("spaces or tabs"));
         let (a, b) = TOKEN.split_at(60);
         let e = check(&format!("{a}\n{b}"));
-        assert_eq!(checks(&e), ["whitespace"]);
+        assert_eq!(checks(&e), ["whitespace", "length"]);
         assert!(e.findings[0].message.contains("inside"));
     }
 

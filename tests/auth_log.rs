@@ -268,12 +268,23 @@ fn access_denied_on_filter_log_events_is_a_gap_and_the_audit_goes_on() {
     assert_eq!(gap.error_code, "AccessDeniedException");
     assert_eq!(gap.region.as_deref(), Some(REGION));
     assert_eq!(gap.fix_permission.as_deref(), Some("logs:FilterLogEvents"));
-    assert!(
-        gap.message
-            .contains("/aws/rds/instance/authdb/iam-db-auth-error"),
-        "{}",
-        gap.message
-    );
+    // One gap per exporting target, each naming its log group.
+    let groups: Vec<&str> = inv
+        .coverage
+        .iter()
+        .filter(|g| g.source == "logs:FilterLogEvents")
+        .map(|g| g.message.as_str())
+        .collect();
+    assert_eq!(groups.len(), 2, "{groups:?}");
+    for group in [
+        "/aws/rds/instance/authdb/iam-db-auth-error",
+        "/aws/rds/cluster/authcluster/iam-db-auth-error",
+    ] {
+        assert!(
+            groups.iter().any(|m| m.contains(group)),
+            "{group}: {groups:?}"
+        );
+    }
     // The rest of the collection is intact.
     assert!(
         inv.accounts[0].regions[0]
