@@ -31,6 +31,8 @@ fn options(endpoint: &str, regions: &[&str], org: bool, concurrency: usize) -> O
         concurrency,
         progress: false,
         activity: None,
+        // The collection benchmark measures the facts, as before the auth-error log.
+        auth_errors: None,
     }
 }
 

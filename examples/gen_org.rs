@@ -388,6 +388,8 @@ fn generate_dbs(
                 kind: ProxyTargetKind::Cluster,
                 identifier: cluster.identifier,
             }],
+            default_auth_scheme: None,
+            role_arn: None,
         });
     }
     account.regions = regions;

@@ -42,3 +42,4 @@ pub mod report;
 pub mod rules;
 pub mod simulate;
 pub mod token;
+pub mod token_compat;

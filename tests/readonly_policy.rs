@@ -81,6 +81,7 @@ fn sdk_calls_in_source() -> BTreeSet<String> {
         "get_",
         "assume_",
         "lookup_",
+        "filter_",
         "create_",
         "delete_",
         "modify_",

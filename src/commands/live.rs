@@ -48,6 +48,11 @@ pub struct LiveArgs {
     /// SDK attempts per call including the first (default: AWS_MAX_ATTEMPTS or 3).
     #[arg(long, value_name = "N")]
     pub max_attempts: Option<u32>,
+    /// Read RDS's own reasons for refused IAM logins over this window: the `iam-db-auth-error`
+    /// log (CloudWatch Logs) and the `IamDbAuthConnection*` metrics of every instance or
+    /// cluster whose export is on (`7d`, `36h`, `90min`; `0` reads neither).
+    #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = parse_since)]
+    pub auth_errors_since: std::time::Duration,
     /// No progress bar (it is only drawn when stderr is a terminal anyway).
     #[arg(long)]
     pub no_progress: bool,
@@ -97,6 +102,24 @@ impl LiveArgs {
             concurrency: self.concurrency,
             progress: !self.no_progress,
             activity: None,
+            auth_errors: (!self.auth_errors_since.is_zero()).then(|| aws::auth_log::Request {
+                since: self.auth_errors_since,
+                ..aws::auth_log::Request::default()
+            }),
         })
     }
+}
+
+/// `--auth-errors-since`: a humantime duration (`7d`, `36h`), at most 455 days (CloudWatch
+/// keeps metrics 15 months).
+fn parse_since(text: &str) -> Result<std::time::Duration, String> {
+    if text.trim() == "0" {
+        return Ok(std::time::Duration::ZERO);
+    }
+    let since = humantime::parse_duration(text.trim())
+        .map_err(|e| format!("{e}: give a duration such as 7d, 36h or 90min"))?;
+    if since > std::time::Duration::from_secs(455 * 24 * 3600) {
+        return Err("at most 455d: CloudWatch keeps metrics 15 months".to_owned());
+    }
+    Ok(since)
 }

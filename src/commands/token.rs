@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::exit::Outcome;
 use crate::output;
 use crate::token::{self, TokenClock, TokenFacts};
+use crate::token_compat::{self, Compat, Level};
 
 #[derive(Debug, clap::Args)]
 pub struct TokenArgs {
@@ -22,6 +23,8 @@ pub enum TokenCommand {
     /// Sign an auth token with the default AWS credential chain (aws-sdk-rds AuthTokenGenerator).
     Generate(GenerateArgs),
     /// Decode a token: user, host, port, region, key type, issued/expires; secrets redacted.
+    /// Also checks it survives the trip: length against pooler/client limits, whitespace
+    /// around or inside it, and (given a postgres:// URI) an unencoded token in the URI.
     Inspect(InspectArgs),
 }
 
@@ -50,7 +53,8 @@ pub enum TokenFormat {
 
 #[derive(Debug, clap::Args)]
 pub struct InspectArgs {
-    /// The token, or `-` for stdin (prefer --env or stdin: command lines are visible to others).
+    /// The token (or a postgres:// URI carrying it), or `-` for stdin (prefer --env or stdin:
+    /// command lines are visible to others).
     pub token: Option<String>,
     /// Read the token from this environment variable (e.g. PGPASSWORD).
     #[arg(long, value_name = "VAR", conflicts_with = "token")]
@@ -105,6 +109,8 @@ struct InspectJson<'a> {
     #[serde(flatten)]
     clock: TokenClock,
     redacted: String,
+    /// Length, whitespace and URI-encoding problems (empty: none found).
+    compatibility: &'a [Compat],
 }
 
 fn inspect(args: InspectArgs) -> Result<Outcome> {
@@ -132,6 +138,12 @@ fn inspect(args: InspectArgs) -> Result<Outcome> {
             std::io::stdin()
                 .read_to_string(&mut text)
                 .context("cannot read the token from stdin")?;
+            // The one line break that ends piped input is not part of the token.
+            let end = text
+                .strip_suffix("\r\n")
+                .or_else(|| text.strip_suffix('\n'))
+                .map_or(text.len(), str::len);
+            text.truncate(end);
             text
         }
         (None, Some(token)) => token.to_owned(),
@@ -140,32 +152,39 @@ fn inspect(args: InspectArgs) -> Result<Outcome> {
     if text.trim().is_empty() {
         bail!("no token given: pass it as an argument, `-` for stdin, or --env VAR");
     }
-    let facts = token::inspect(&text).map_err(|e| anyhow!("{e}"))?;
+    let compat = token_compat::check(&text);
+    let facts = token::inspect(&compat.token).map_err(|e| anyhow!("{e}"))?;
     let clock = facts.clock(SystemTime::now());
-    let redacted = token::redact(&text);
+    let redacted = token::redact(compat.token.trim());
     let out = match args.format {
         TokenFormat::Json => {
             let mut json = serde_json::to_string_pretty(&InspectJson {
                 facts: &facts,
                 clock: clock.clone(),
                 redacted,
+                compatibility: &compat.findings,
             })?;
             json.push('\n');
             json
         }
-        TokenFormat::Table => {
-            crate::redact::escape_controls(&table(&facts, &clock, &redacted)).into_owned()
-        }
+        TokenFormat::Table => crate::redact::escape_controls(&table(
+            &facts,
+            &clock,
+            &redacted,
+            &compat.findings,
+        ))
+        .into_owned(),
     };
     output::print_stdout(&out)?;
-    Ok(if clock.expired {
+    let broken = compat.findings.iter().any(|f| f.level == Level::Error);
+    Ok(if clock.expired || broken {
         Outcome::Failed
     } else {
         Outcome::Clean
     })
 }
 
-fn table(facts: &TokenFacts, clock: &TokenClock, redacted: &str) -> String {
+fn table(facts: &TokenFacts, clock: &TokenClock, redacted: &str, compat: &[Compat]) -> String {
     let port = facts
         .port
         .map_or_else(|| "(none)".to_owned(), |p| p.to_string());
@@ -209,6 +228,22 @@ fn table(facts: &TokenFacts, clock: &TokenClock, redacted: &str) -> String {
     let mut out = String::new();
     for (name, value) in rows {
         out.push_str(&format!("{name:<14} {value}\n"));
+    }
+    if compat.is_empty() {
+        out.push_str(&format!(
+            "{:<14} ok (no whitespace; no documented pooler/client length limit exceeded)\n",
+            "compatibility"
+        ));
+    }
+    for finding in compat {
+        let level = match finding.level {
+            Level::Error => "ERROR",
+            Level::Warning => "warning",
+        };
+        out.push_str(&format!(
+            "{:<14} {level} {}: {}\n",
+            "compatibility", finding.check, finding.message
+        ));
     }
     out
 }

@@ -6,6 +6,7 @@
 //! policies: documents are kept as decoded JSON (`serde_json::Value`) and parsed by
 //! `crate::policy`.
 
+pub mod auth_log;
 mod coverage;
 mod iam;
 mod index;
@@ -22,6 +23,7 @@ pub mod validate;
 use serde::{Deserialize, Serialize};
 
 pub use crate::activity::{ActivityScope, AssumeRoleEvent};
+pub use auth_log::{AuthErrorEvent, AuthErrorKind, AuthLog, AuthMetrics};
 pub use coverage::Gap;
 pub use iam::{Iam, IamGroup, IamRole, IamUser, InlinePolicy, ManagedPolicy, RoleLastUsed, Tags};
 pub use index::{DbIndex, DbResource, PolicyDocumentRef, PolicyKind};
@@ -65,6 +67,10 @@ pub struct Inventory {
     /// rules that judge the absence of activity report *not evaluated* for it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub activity_scope: Vec<ActivityScope>,
+    /// RDS's own reasons for refused IAM logins (`iam-db-auth-error` log) and the
+    /// `IamDbAuthConnection*` metrics, per target whose export is on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub auth_logs: Vec<AuthLog>,
     /// What the collector could not read. A rule whose facts fall in a gap is *not evaluated*.
     #[serde(default)]
     pub coverage: Vec<Gap>,
@@ -81,6 +87,7 @@ impl Inventory {
             databases: Vec::new(),
             activity: Vec::new(),
             activity_scope: Vec::new(),
+            auth_logs: Vec::new(),
             coverage: Vec::new(),
         }
     }

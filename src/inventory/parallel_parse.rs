@@ -43,6 +43,7 @@ pub fn parse(bytes: &[u8]) -> Option<Inventory> {
         databases: in_order(databases_received, top.databases)?,
         activity: top.activity,
         activity_scope: top.activity_scope,
+        auth_logs: top.auth_logs,
         coverage: top.coverage,
     })
 }
@@ -67,6 +68,7 @@ struct Top {
     databases: usize,
     activity: Vec<super::AssumeRoleEvent>,
     activity_scope: Vec<super::ActivityScope>,
+    auth_logs: Vec<super::AuthLog>,
     coverage: Vec<super::Gap>,
 }
 
@@ -94,6 +96,7 @@ impl<'b: 'scope, 'scope> TopLevel<'b, '_, 'scope> {
         let mut databases = None;
         let mut activity = None;
         let mut activity_scope = None;
+        let mut auth_logs = None;
         let mut coverage = None;
         let mut at = skip_whitespace(bytes, 0);
         (bytes.get(at) == Some(&b'{')).then_some(())?;
@@ -126,6 +129,7 @@ impl<'b: 'scope, 'scope> TopLevel<'b, '_, 'scope> {
                     b"organization" => self.field(at, &mut organization)?,
                     b"activity" => self.field(at, &mut activity)?,
                     b"activity_scope" => self.field(at, &mut activity_scope)?,
+                    b"auth_logs" => self.field(at, &mut auth_logs)?,
                     b"coverage" => self.field(at, &mut coverage)?,
                     _ => return None,
                 };
@@ -150,6 +154,7 @@ impl<'b: 'scope, 'scope> TopLevel<'b, '_, 'scope> {
             databases: databases.unwrap_or_default(),
             activity: activity.unwrap_or_default(),
             activity_scope: activity_scope.unwrap_or_default(),
+            auth_logs: auth_logs.unwrap_or_default(),
             coverage: coverage.unwrap_or_default(),
         })
     }

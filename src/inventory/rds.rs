@@ -190,6 +190,22 @@ pub struct DbProxy {
     pub auth: Vec<ProxyAuth>,
     #[serde(default)]
     pub targets: Vec<ProxyTarget>,
+    /// `DefaultAuthScheme`: `IAM_AUTH` is end-to-end IAM (the proxy logs in to the database
+    /// with an IAM token signed by its own role, as the client's DB user); `NONE` or absent:
+    /// the proxy logs in with the secrets of `auth`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_auth_scheme: Option<String>,
+    /// `RoleArn`: the IAM role the proxy acts as (reads the secrets; with `IAM_AUTH`, signs the
+    /// tokens, so it needs `rds-db:connect` on the targets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+}
+
+impl DbProxy {
+    /// End-to-end IAM (`DefaultAuthScheme = IAM_AUTH`).
+    pub fn end_to_end_iam(&self) -> bool {
+        self.default_auth_scheme.as_deref() == Some("IAM_AUTH")
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

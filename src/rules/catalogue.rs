@@ -198,6 +198,19 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
         "policy_inspect",
         "the read-only command that prints the document as IAM holds it (`get-policy-version`, `get-role-policy`, …)",
     ),
+    (
+        "caller_arn",
+        "the IAM principal RDS logged for a refused token (`iam-db-auth-error`)",
+    ),
+    (
+        "log_group",
+        "the CloudWatch Logs group of the target's `iam-db-auth-error` log",
+    ),
+    (
+        "dimension",
+        "`DBInstanceIdentifier` or `DBClusterIdentifier` (CloudWatch dimension)",
+    ),
+    ("last_seen", "time of the last event, RFC 3339"),
 ];
 
 /// Replaces each `{name}` in `template` with its value from `vars`.
@@ -279,6 +292,14 @@ pub const SOURCES: &[(&str, &str)] = rule_sources![
     "assume-role-from-outside-org",
     "assume-role-failed",
     "assume-role-first-seen",
+    // RDS's own verdict: the iam-db-auth-error log and IamDbAuth* metrics (issue #16)
+    "auth-log-not-authorized",
+    "auth-log-token-reuse-or-truncation",
+    "auth-log-throttling",
+    "auth-log-unknown-caller",
+    // RDS Proxy with end-to-end IAM (DefaultAuthScheme = IAM_AUTH)
+    "proxy-e2e-iam-role-cannot-connect",
+    "proxy-e2e-user-lacks-rds-iam",
     // doctor: causes of a failing live login (`rdsiam doctor`); no audit logic.
     // `iam-auth-disabled` above is shared with the doctor.
     "token-expired",

@@ -6,6 +6,7 @@
 //! filters the scope; `exceptions` applies accepted risks after every rule ran.
 
 mod activity;
+pub mod auth_log;
 pub mod catalogue;
 mod context;
 mod cross_account;
@@ -15,6 +16,7 @@ mod guardrails;
 pub mod params;
 mod policy_arns;
 pub mod policy_fix;
+mod proxy_e2e;
 mod rds;
 pub mod settings;
 
@@ -167,6 +169,30 @@ pub const REGISTRY: &[RuleLogic] = &[
     RuleLogic {
         id: "assume-role-first-seen",
         check: activity::first_seen,
+    },
+    RuleLogic {
+        id: "auth-log-not-authorized",
+        check: auth_log::not_authorized,
+    },
+    RuleLogic {
+        id: "auth-log-token-reuse-or-truncation",
+        check: auth_log::token_reuse_or_truncation,
+    },
+    RuleLogic {
+        id: "auth-log-throttling",
+        check: auth_log::throttling,
+    },
+    RuleLogic {
+        id: "auth-log-unknown-caller",
+        check: auth_log::unknown_caller,
+    },
+    RuleLogic {
+        id: "proxy-e2e-iam-role-cannot-connect",
+        check: proxy_e2e::role_cannot_connect,
+    },
+    RuleLogic {
+        id: "proxy-e2e-user-lacks-rds-iam",
+        check: proxy_e2e::user_lacks_rds_iam,
     },
 ];
 

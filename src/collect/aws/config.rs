@@ -212,6 +212,22 @@ impl Clients {
         aws_sdk_cloudtrail::Client::from_conf(config)
     }
 
+    pub fn logs(&self, region: &str) -> aws_sdk_cloudwatchlogs::Client {
+        let config = aws_sdk_cloudwatchlogs::config::Builder::from(&self.config)
+            .region(Region::new(region.to_owned()))
+            .interceptor(Guard::new(&self.log, &self.account, Some(region)))
+            .build();
+        aws_sdk_cloudwatchlogs::Client::from_conf(config)
+    }
+
+    pub fn cloudwatch(&self, region: &str) -> aws_sdk_cloudwatch::Client {
+        let config = aws_sdk_cloudwatch::config::Builder::from(&self.config)
+            .region(Region::new(region.to_owned()))
+            .interceptor(Guard::new(&self.log, &self.account, Some(region)))
+            .build();
+        aws_sdk_cloudwatch::Client::from_conf(config)
+    }
+
     pub fn rds(&self, region: &str) -> aws_sdk_rds::Client {
         let config = aws_sdk_rds::config::Builder::from(&self.config)
             .region(Region::new(region.to_owned()))

@@ -15,6 +15,7 @@
 //! (LookupEvents).
 
 pub mod athena;
+pub mod auth_log;
 pub mod cloudtrail;
 pub mod config;
 pub mod faults;
@@ -23,6 +24,7 @@ pub mod operations;
 pub mod org;
 pub mod org_chain;
 pub mod principal;
+pub mod proxy_scheme;
 pub mod rds;
 pub mod sts;
 
@@ -61,6 +63,9 @@ pub struct Options {
     pub progress: bool,
     /// AssumeRole activity from Athena / LookupEvents, read after the facts.
     pub activity: Option<crate::activity::sources::ActivityRequest>,
+    /// The `iam-db-auth-error` log and `IamDbAuth*` metrics of every target whose export is
+    /// on (`--auth-errors-since`); `None` reads neither.
+    pub auth_errors: Option<auth_log::Request>,
 }
 
 /// The collected inventory and the calls it took.
@@ -228,6 +233,20 @@ pub async fn collect(options: &Options) -> Result<Collection> {
         }
     }
     progress.finish_and_clear();
+    let auth_logs = match &options.auth_errors {
+        Some(request) => {
+            read_auth_logs(
+                &configs,
+                &regions_by_account,
+                request,
+                &log,
+                &semaphore,
+                &mut gaps,
+            )
+            .await?
+        }
+        None => Vec::new(),
+    };
 
     let refused = log.refused();
     if !refused.is_empty() {
@@ -269,6 +288,7 @@ pub async fn collect(options: &Options) -> Result<Collection> {
     });
     gaps.dedup();
     inventory.organization = organization;
+    inventory.auth_logs = auth_logs;
     inventory.coverage = gaps;
     if let Some(request) = &options.activity {
         let accounts: Vec<config::Clients> = inventory
@@ -302,6 +322,59 @@ pub async fn collect(options: &Options) -> Result<Collection> {
         inventory,
         calls: log,
     })
+}
+
+/// Phase 3: the `iam-db-auth-error` log and metrics of every exporting target, one unit per
+/// target, bounded by the same semaphore.
+async fn read_auth_logs(
+    configs: &BTreeMap<String, SdkConfig>,
+    regions_by_account: &BTreeMap<String, Vec<Region>>,
+    request: &auth_log::Request,
+    log: &CallLog,
+    semaphore: &Arc<Semaphore>,
+    gaps: &mut Vec<Gap>,
+) -> Result<Vec<crate::inventory::AuthLog>> {
+    let window = auth_log::window(request.since, std::time::SystemTime::now());
+    let mut units = JoinSet::new();
+    for (account, regions) in regions_by_account {
+        let Some(config) = configs.get(account) else {
+            continue;
+        };
+        let clients = config::Clients::new(config.clone(), account, log);
+        for region in regions {
+            for target in auth_log::exporting_targets(region) {
+                let (clients, semaphore, request) = (clients.clone(), semaphore.clone(), *request);
+                let region = region.region.clone();
+                units.spawn(async move {
+                    let _permit = semaphore.acquire_owned().await;
+                    let mut gaps = Vec::new();
+                    let read = auth_log::collect_target(
+                        &clients, &region, &target, window, &request, &mut gaps,
+                    )
+                    .await;
+                    (read, gaps)
+                });
+            }
+        }
+    }
+    let mut logs = Vec::new();
+    while let Some(joined) = units.join_next().await {
+        let (read, unit_gaps) = match joined {
+            Ok(done) => done,
+            Err(err) => bail!("internal error: an auth-error log task failed: {err}"),
+        };
+        gaps.extend(unit_gaps);
+        logs.extend(read);
+    }
+    logs.sort_by(|a, b| {
+        (&a.account, &a.region, a.kind, &a.identifier).cmp(&(
+            &b.account,
+            &b.region,
+            b.kind,
+            &b.identifier,
+        ))
+    });
+    Ok(logs)
 }
 
 enum Unit {

@@ -8,7 +8,8 @@
 /// One AWS API operation, named as IAM names the action that authorizes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Operation {
-    /// IAM service prefix: `iam`, `rds`, `sts`, `organizations`, `athena`, `cloudtrail`.
+    /// IAM service prefix: `iam`, `rds`, `sts`, `organizations`, `athena`, `cloudtrail`,
+    /// `logs`, `cloudwatch`.
     pub service: &'static str,
     /// Operation name as in the API reference: `DescribeDBInstances`.
     pub name: &'static str,
@@ -94,6 +95,11 @@ pub const GET_QUERY_EXECUTION: Operation = Operation::new("athena", "GetQueryExe
 pub const GET_QUERY_RESULTS: Operation = Operation::new("athena", "GetQueryResults");
 pub const LOOKUP_EVENTS: Operation = Operation::new("cloudtrail", "LookupEvents");
 
+/// RDS's own verdict on IAM logins (issue #16): the `iam-db-auth-error` log exported to
+/// CloudWatch Logs, and the `IamDbAuthConnection*` metrics.
+pub const FILTER_LOG_EVENTS: Operation = Operation::new("logs", "FilterLogEvents");
+pub const GET_METRIC_DATA: Operation = Operation::new("cloudwatch", "GetMetricData");
+
 /// The complete list. The interceptor refuses anything else.
 pub const OPERATIONS: &[Operation] = &[
     GET_CALLER_IDENTITY,
@@ -135,12 +141,19 @@ pub const OPERATIONS: &[Operation] = &[
     GET_QUERY_EXECUTION,
     GET_QUERY_RESULTS,
     LOOKUP_EVENTS,
+    FILTER_LOG_EVENTS,
+    GET_METRIC_DATA,
 ];
 
 /// Maps the SDK's operation metadata (`"RDS"`, `"DescribeDBInstances"`) to a listed
 /// operation; `None` means the call is not allowed.
 pub fn lookup(sdk_service: &str, name: &str) -> Option<Operation> {
     let service = sdk_service.to_ascii_lowercase();
+    // The SDK names CloudWatch Logs by its title; IAM by its prefix.
+    let service = match service.as_str() {
+        "cloudwatch logs" => "logs".to_owned(),
+        _ => service,
+    };
     OPERATIONS
         .iter()
         .copied()
@@ -152,7 +165,7 @@ pub fn lookup(sdk_service: &str, name: &str) -> Option<Operation> {
 /// runs a `SELECT` whose only effect is the result file Athena writes to the output location
 /// the user chose ([`START_QUERY_EXECUTION`]).
 pub fn is_read(op: &Operation) -> bool {
-    const READ_VERBS: &[&str] = &["Describe", "List", "Get", "Lookup", "Simulate"];
+    const READ_VERBS: &[&str] = &["Describe", "List", "Get", "Lookup", "Simulate", "Filter"];
     READ_VERBS.iter().any(|verb| op.name.starts_with(verb))
         || *op == ASSUME_ROLE
         || *op == START_QUERY_EXECUTION

@@ -264,6 +264,15 @@ async fn describe_cluster_endpoints(
 }
 
 async fn describe_proxies(client: &aws_sdk_rds::Client) -> Result<Vec<DbProxy>, Failure> {
+    // DefaultAuthScheme is read from the raw answer (super::proxy_scheme).
+    let capture = super::proxy_scheme::BodyCapture::default();
+    let client = aws_sdk_rds::Client::from_conf(
+        client
+            .config()
+            .to_builder()
+            .interceptor(capture.clone())
+            .build(),
+    );
     let mut pages = client
         .describe_db_proxies()
         .into_paginator()
@@ -304,8 +313,14 @@ async fn describe_proxies(client: &aws_sdk_rds::Client) -> Result<Vec<DbProxy>, 
                     })
                     .collect(),
                 targets: Vec::new(),
+                default_auth_scheme: None,
+                role_arn: proxy.role_arn().map(str::to_owned),
             });
         }
+    }
+    let schemes = super::proxy_scheme::schemes(&capture.bodies());
+    for proxy in &mut out {
+        proxy.default_auth_scheme = schemes.get(&proxy.name).cloned();
     }
     Ok(out)
 }
@@ -607,6 +622,8 @@ mod tests {
                         identifier: "gone".into(),
                     },
                 ],
+                default_auth_scheme: None,
+                role_arn: None,
             }],
             ..Region::default()
         };

@@ -319,6 +319,8 @@ mod tests {
                     secret_arn: None,
                 }],
                 targets: Vec::new(),
+                default_auth_scheme: None,
+                role_arn: None,
             }],
             parameter_groups: Vec::new(),
         }
