@@ -10,6 +10,11 @@
 //! Run: `cargo bench --bench doctor_e2e` (needs what tests/pg_harness.rs needs; see
 //! `scripts/test.sh`). Prints min / median / max over N runs (default 20, `DOCTOR_BENCH_RUNS`);
 //! `DOCTOR_BENCH_SHOW=1` also prints one table output per case.
+//!
+//! Also measured: the time until the first output line (the verdict) arrives, and a case
+//! where the client's token names the wrong port and the doctor signs a fresh token that
+//! works. `DOCTOR_BENCH_BASELINE=/path/to/rdsiam` runs another build right after this one in
+//! every iteration (A/B in the same minutes).
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -105,30 +110,21 @@ fn main() -> Result<()> {
             }
         }
         if std::env::var_os("DOCTOR_BENCH_SHOW").is_some() {
-            let token = server
+            let mut request = server
                 .token_request(roles::IAM_USER)
                 .credentials(credentials.clone())
-                .mint()?;
-            let out = Command::new(binary)
-                .env_clear()
-                .env("RDSIAM_BENCH_TOKEN", &token)
-                .args([
-                    "doctor",
-                    "--token-env",
-                    "RDSIAM_BENCH_TOKEN",
-                    "--host",
-                    RDS_HOST_NAME,
-                ])
-                .args([
-                    "--hostaddr",
-                    "127.0.0.1",
-                    "--port",
-                    &server.port().to_string(),
-                ])
-                .args(["--user", roles::IAM_USER, "--dbname", roles::DATABASE])
-                .arg("--sslrootcert")
-                .arg(server.ca_cert_path())
-                .output()?;
+                .signed_offset_seconds(-7);
+            if let Some(port) = port {
+                request = request.port(port);
+            }
+            let mut cmd = doctor_command(binary, server, &request.mint()?);
+            if sign_fresh {
+                cmd.envs(TestCredentials::long_term().env_vars("us-east-1"))
+                    .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+                    .env("AWS_MAX_ATTEMPTS", "1")
+                    .args(["--region", "us-east-1"]);
+            }
+            let out = cmd.output()?;
             println!(
                 "--- {case}: sample output ---\n{}",
                 String::from_utf8_lossy(&out.stdout)
