@@ -10,6 +10,11 @@
 //! Run: `cargo bench --bench doctor_e2e` (needs what tests/pg_harness.rs needs; see
 //! `scripts/test.sh`). Prints min / median / max over N runs (default 20, `DOCTOR_BENCH_RUNS`);
 //! `DOCTOR_BENCH_SHOW=1` also prints one table output per case.
+//!
+//! Also measured: the time until the first output line (the verdict) arrives, and a case
+//! where the client's token names the wrong port and the doctor signs a fresh token that
+//! works. `DOCTOR_BENCH_BASELINE=/path/to/rdsiam` runs another build right after this one in
+//! every iteration (A/B in the same minutes).
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -18,7 +23,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, ensure};
-use support::moto::MotoServer;
+use support::moto::{MOTO_POSTGRES_PORT, MotoServer};
 use support::pg_harness::{
     HarnessOptions, KnownKey, RDS_HOST_NAME, RdsLikePostgres, TestCredentials, roles,
 };
@@ -40,92 +45,131 @@ fn main() -> Result<()> {
     let binary = env!("CARGO_BIN_EXE_rdsiam");
     println!("binary: {binary}");
     println!("runs per case: {runs}");
-    for (case_index, (case, credentials, expected_exit)) in [
-        ("good login", TestCredentials::long_term(), 0),
+    // A/B in the same minutes: `DOCTOR_BENCH_BASELINE=/path/to/other/rdsiam` runs that binary
+    // right after this one in every iteration.
+    let baseline = std::env::var("DOCTOR_BENCH_BASELINE").ok();
+    if let Some(b) = &baseline {
+        println!("baseline binary (B, interleaved): {b}");
+    }
+    for (case_index, (case, credentials, expected_exit, port, sign_fresh)) in [
+        ("good login", TestCredentials::long_term(), 0, None, false),
         (
             "PAM failure (token-rejected)",
             TestCredentials::wrong_secret(),
             1,
+            None,
+            false,
+        ),
+        (
+            "client token for port 5432, fresh token works",
+            TestCredentials::long_term(),
+            1,
+            Some(5432),
+            true,
         ),
     ]
     .into_iter()
     .enumerate()
     {
         let mut times = Vec::with_capacity(runs);
+        let mut first_lines = Vec::with_capacity(runs);
+        let mut baseline_first_lines = Vec::with_capacity(runs);
         for run in 0..runs {
-            // Distinct signing times: the minter refuses to hand out a signature twice, and
-            // many runs fit in one second. Tokens stay valid (well under 900 s back).
-            let offset = -i64::try_from(run * 11 + case_index * 300).unwrap_or(0);
-            let token = server
-                .token_request(roles::IAM_USER)
-                .credentials(credentials.clone())
-                .signed_offset_seconds(offset)
-                .mint()?;
-            let started = Instant::now();
-            let out = Command::new(binary)
-                .env_clear()
-                .env("RDSIAM_BENCH_TOKEN", &token)
-                .args([
-                    "doctor",
-                    "--token-env",
-                    "RDSIAM_BENCH_TOKEN",
-                    "--host",
-                    RDS_HOST_NAME,
-                ])
-                .args([
-                    "--hostaddr",
-                    "127.0.0.1",
-                    "--port",
-                    &server.port().to_string(),
-                ])
-                .args(["--user", roles::IAM_USER, "--dbname", roles::DATABASE])
-                .arg("--sslrootcert")
-                .arg(server.ca_cert_path())
-                .output()
-                .context("running rdsiam doctor")?;
-            times.push(started.elapsed());
-            ensure!(
-                out.status.code() == Some(expected_exit),
-                "{case}: exit {:?}\n{}",
-                out.status.code(),
-                String::from_utf8_lossy(&out.stdout)
-            );
+            for (which, bin) in [(0usize, Some(binary)), (1, baseline.as_deref())] {
+                let Some(bin) = bin else { continue };
+                // Distinct signing times: the minter refuses to hand out a signature twice,
+                // and many runs fit in one second. Tokens stay valid (well under 900 s back).
+                let offset = -i64::try_from(run * 11 + case_index * 250 + which * 5).unwrap_or(0);
+                let mut request = server
+                    .token_request(roles::IAM_USER)
+                    .credentials(credentials.clone())
+                    .signed_offset_seconds(offset);
+                if let Some(port) = port {
+                    request = request.port(port);
+                }
+                let token = request.mint()?;
+                let mut cmd = doctor_command(bin, server, &token);
+                if sign_fresh {
+                    // The doctor signs its own token (no network needed); STS is unreachable.
+                    cmd.envs(TestCredentials::long_term().env_vars("us-east-1"))
+                        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+                        .env("AWS_MAX_ATTEMPTS", "1")
+                        .args(["--region", "us-east-1"]);
+                }
+                let (first_line, total, code, stdout) = timed(cmd)?;
+                ensure!(
+                    code == Some(expected_exit),
+                    "{case}: exit {code:?}\n{stdout}"
+                );
+                if which == 0 {
+                    times.push(total);
+                    first_lines.push(first_line);
+                } else {
+                    baseline_first_lines.push(first_line);
+                }
+            }
         }
         if std::env::var_os("DOCTOR_BENCH_SHOW").is_some() {
-            let token = server
+            let mut request = server
                 .token_request(roles::IAM_USER)
                 .credentials(credentials.clone())
-                .mint()?;
-            let out = Command::new(binary)
-                .env_clear()
-                .env("RDSIAM_BENCH_TOKEN", &token)
-                .args([
-                    "doctor",
-                    "--token-env",
-                    "RDSIAM_BENCH_TOKEN",
-                    "--host",
-                    RDS_HOST_NAME,
-                ])
-                .args([
-                    "--hostaddr",
-                    "127.0.0.1",
-                    "--port",
-                    &server.port().to_string(),
-                ])
-                .args(["--user", roles::IAM_USER, "--dbname", roles::DATABASE])
-                .arg("--sslrootcert")
-                .arg(server.ca_cert_path())
-                .output()?;
+                .signed_offset_seconds(-7);
+            if let Some(port) = port {
+                request = request.port(port);
+            }
+            let mut cmd = doctor_command(binary, server, &request.mint()?);
+            if sign_fresh {
+                cmd.envs(TestCredentials::long_term().env_vars("us-east-1"))
+                    .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+                    .env("AWS_MAX_ATTEMPTS", "1")
+                    .args(["--region", "us-east-1"]);
+            }
+            let out = cmd.output()?;
             println!(
                 "--- {case}: sample output ---\n{}",
                 String::from_utf8_lossy(&out.stdout)
             );
         }
         report(case, times);
+        report("  time to the first line", first_lines);
+        if !baseline_first_lines.is_empty() {
+            report("  B: time to the first line", baseline_first_lines);
+        }
     }
     psql_peer(server, runs)?;
     aws_side(binary, runs)?;
     Ok(())
+}
+
+/// `rdsiam doctor` with the client's token in `$RDSIAM_BENCH_TOKEN`, through the "tunnel".
+fn doctor_command(binary: &str, server: &RdsLikePostgres, token: &str) -> Command {
+    let mut cmd = Command::new(binary);
+    cmd.env_clear()
+        .env("RDSIAM_BENCH_TOKEN", token)
+        .args(["doctor", "--token-env", "RDSIAM_BENCH_TOKEN"])
+        .args(["--host", RDS_HOST_NAME, "--hostaddr", "127.0.0.1"])
+        .args(["--port", &server.port().to_string()])
+        .args(["--user", roles::IAM_USER, "--dbname", roles::DATABASE])
+        .arg("--sslrootcert")
+        .arg(server.ca_cert_path());
+    cmd
+}
+
+/// Runs `cmd`: (time until the first stdout line arrived, total wall time, exit code, stdout).
+fn timed(mut cmd: Command) -> Result<(Duration, Duration, Option<i32>, String)> {
+    use std::io::{BufRead, BufReader, Read};
+    let started = Instant::now();
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .context("running rdsiam doctor")?;
+    let mut reader = BufReader::new(child.stdout.take().context("no stdout")?);
+    let mut text = String::new();
+    reader.read_line(&mut text)?;
+    let first_line = started.elapsed();
+    reader.read_to_string(&mut text)?;
+    let status = child.wait()?;
+    Ok((first_line, started.elapsed(), status.code(), text))
 }
 
 fn report(case: &str, mut times: Vec<Duration>) {
@@ -176,6 +220,8 @@ fn aws_side(binary: &str, runs: usize) -> Result<()> {
             secret_access_key: text("secret_access_key"),
             session_token: Some(text("session_token")),
         })],
+        // The tunnel: TCP to the harness's own port, tokens for the port RDS (moto) reports.
+        endpoint_port: Some(MOTO_POSTGRES_PORT),
         ..HarnessOptions::default()
     })?;
     let mut times = Vec::with_capacity(runs);

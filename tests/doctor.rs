@@ -495,9 +495,15 @@ fn rejected_token_is_token_rejected_with_aws_side_candidates() -> Result<()> {
             .to_string()
             .contains("PAM authentication failed")
     );
-    let enable = fix_text(run.cause("iam-auth-disabled")?);
+    // Not checked without AWS: no write command (with placeholders) as its fix, only the
+    // read-only command that would check it.
+    let enable = run.cause("iam-auth-disabled")?;
+    ensure!(enable["checked"] == false, "{enable}");
+    ensure!(!fix_text(enable).contains("modify-db-instance"), "{enable}");
     ensure!(
-        enable.contains("aws rds modify-db-instance --db-instance-identifier mydb --enable-iam-database-authentication"),
+        enable["check"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("rdsiam doctor '") && c.ends_with("--region us-east-1")),
         "{enable}"
     );
     ensure!(server.verifier_decision_for(&token)?.reason == "signature");

@@ -15,7 +15,7 @@ use anyhow::{Context, Result, ensure};
 use assert_cmd::Command;
 use serde_json::Value;
 use support::fault_proxy::FaultProxy;
-use support::moto::MotoServer;
+use support::moto::{MOTO_POSTGRES_PORT, MotoServer};
 use support::pg_harness::{HarnessOptions, KnownKey, RdsLikePostgres, TestCredentials, roles};
 
 /// What `moto_seed.py doctor VARIANT` made.
@@ -59,6 +59,8 @@ fn seed(variant: &str, allowed_users: Option<Vec<String>>) -> Result<Seeded> {
             allowed_users,
             ..KnownKey::any_user(credentials)
         }],
+        // The tunnel: TCP to the harness's own port, tokens for the port RDS (moto) reports.
+        endpoint_port: Some(MOTO_POSTGRES_PORT),
         ..HarnessOptions::default()
     })?;
     Ok(Seeded {
@@ -454,5 +456,75 @@ fn expiry_of_temporary_signing_credentials_is_reported() -> Result<()> {
         identity.contains("signing credentials expire at") && identity.contains("min left"),
         "{identity}"
     );
+    Ok(())
+}
+
+#[test]
+fn client_token_for_the_tunnel_port_is_named_against_the_port_rds_reports() -> Result<()> {
+    // The client signs for the tunnel's local port; RDS (moto) reports 5432 for the endpoint.
+    // The doctor compares the token with RDS's port, names the difference on line 1, and a
+    // token it signs for RDS's port logs in through the same tunnel.
+    let seeded = seed("good", None)?;
+    let endpoint = seeded.fact("endpoint")?;
+    let local_port = seeded.server.port();
+    let client_token = seeded
+        .server
+        .token_request(roles::IAM_USER)
+        .host(&endpoint)
+        .port(local_port)
+        .credentials(TestCredentials {
+            access_key_id: seeded.fact("access_key_id")?,
+            secret_access_key: seeded.fact("secret_access_key")?,
+            session_token: Some(seeded.fact("session_token")?),
+        })
+        .mint()?;
+    let out = Command::cargo_bin("rdsiam")?
+        .env_clear()
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ENDPOINT_URL", seeded.moto.endpoint())
+        .env("AWS_ACCESS_KEY_ID", seeded.fact("access_key_id")?)
+        .env("AWS_SECRET_ACCESS_KEY", seeded.fact("secret_access_key")?)
+        .env("AWS_SESSION_TOKEN", seeded.fact("session_token")?)
+        .env("PGPASSWORD", &client_token)
+        .args(["doctor", "--region", "us-east-1", "--connect-timeout", "5s"])
+        .args(["--host", &endpoint, "--hostaddr", "127.0.0.1"])
+        .args(["--port", &local_port.to_string()])
+        .args(["--user", roles::IAM_USER, "--dbname", roles::DATABASE])
+        .arg("--sslrootcert")
+        .arg(seeded.server.ca_cert_path())
+        .output()?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    ensure!(out.status.code() == Some(1), "{stdout}");
+    let first = stdout.lines().next().unwrap_or_default();
+    // Wrapped lines and shell continuations undone.
+    let flat = stdout
+        .replace(" \\\n", " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    ensure!(
+        first == "✗ token-host-mismatch: a fresh token works: the client's token is the problem",
+        "{stdout}"
+    );
+    ensure!(
+        stdout.contains(&format!(
+            "    port    {local_port} ≠ needed {MOTO_POSTGRES_PORT}"
+        )),
+        "{stdout}"
+    );
+    ensure!(
+        flat.contains(&format!(
+            "but RDS reports the endpoint {endpoint}:{MOTO_POSTGRES_PORT}"
+        )),
+        "{stdout}"
+    );
+    ensure!(
+        flat.contains(&format!(
+            "--port {MOTO_POSTGRES_PORT} --username {}",
+            roles::IAM_USER
+        )),
+        "the fix signs for RDS's port:\n{stdout}"
+    );
+    ensure!(!stdout.contains(&seeded.fact("session_token")?));
     Ok(())
 }

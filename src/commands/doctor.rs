@@ -44,10 +44,15 @@ pub struct DoctorArgs {
     #[arg(long)]
     pub sslrootcert: Option<PathBuf>,
     /// Take the token from this environment variable (default: PGPASSWORD, then generate one).
-    #[arg(long, value_name = "VAR")]
+    #[arg(long, value_name = "VAR", conflicts_with = "token")]
     pub token_env: Option<String>,
-    /// Sign a fresh token with the AWS SDK even if PGPASSWORD is set.
-    #[arg(long, conflicts_with = "token_env")]
+    /// `-`: read your client's token from stdin (e.g. `aws rds generate-db-auth-token ... |
+    /// rdsiam doctor --token - ...`), so the login your client makes is the one tested.
+    #[arg(long, value_name = "-", value_parser = clap::builder::PossibleValuesParser::new(["-"]))]
+    pub token: Option<String>,
+    /// Sign a fresh token with the AWS SDK even if PGPASSWORD is set (your client's token is
+    /// then not tested).
+    #[arg(long, conflicts_with_all = ["token_env", "token"])]
     pub generate_token: bool,
     /// Region of the database (default: from the endpoint name); enables the AWS-side checks.
     #[arg(long)]
@@ -70,17 +75,40 @@ pub struct DoctorArgs {
     pub connect_timeout: Duration,
     #[arg(long, value_enum, default_value_t = DoctorFormat::Table)]
     pub format: DoctorFormat,
+    /// Show the evidence of passing steps too (the table shows failing and warning steps' only).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+    /// Colour the status symbols: auto = when stdout is a terminal and NO_COLOR is unset.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
 }
 
 pub fn run(args: DoctorArgs) -> Result<Outcome> {
     let mut secret_vars = vec!["PGPASSWORD"];
     secret_vars.extend(args.token_env.as_deref());
     super::db_args::require_utf8_env(&secret_vars)?;
-    let options = options(&args, &|name| std::env::var(name).ok())?;
+    let stdin_token = match args.token.as_deref() {
+        Some("-") => Some(read_stdin_token()?),
+        _ => None,
+    };
+    let env = |name: &str| std::env::var(name).ok();
+    let mut options = options(&args, &env)?;
+    if let Some(token) = stdin_token {
+        options.token = TokenSource::Given {
+            token,
+            from: "stdin (--token -)".into(),
+        };
+    }
     let report = doctor::run(&options).map_err(|e| anyhow!(e))?;
     let text = match args.format {
-        // Server messages and names reach the terminal escaped (crate::redact).
-        DoctorFormat::Table => crate::redact::escape_controls(&render::table(&report)).into_owned(),
+        DoctorFormat::Table => render::table_with(&report, table_style(&args, &env)),
         DoctorFormat::Json => render::json(&report).map_err(|e| anyhow!(e))?,
     };
     output::print_stdout(&text)?;
@@ -89,6 +117,52 @@ pub fn run(args: DoctorArgs) -> Result<Outcome> {
     } else {
         Outcome::Failed
     })
+}
+
+/// The first line of stdin, trimmed (a token is one line; a trailing newline is not part of it).
+fn read_stdin_token() -> Result<String> {
+    use std::io::{BufRead, Read};
+    let mut line = String::new();
+    // A token is 1-4 KB; read at most 16 KB so a wrong pipe cannot fill memory.
+    std::io::stdin()
+        .lock()
+        .take(16 * 1024)
+        .read_line(&mut line)
+        .map_err(|e| anyhow!("--token -: cannot read the token from stdin: {e}"))?;
+    let token = line.trim().to_owned();
+    crate::redact::register_secret(&token);
+    if token.is_empty() {
+        return Err(anyhow!(
+            "--token -: stdin is empty; pipe the token in, e.g. `aws rds generate-db-auth-token ... | rdsiam doctor --token - ...`"
+        ));
+    }
+    Ok(token)
+}
+
+/// Width (`COLUMNS`, else the terminal's, else 100), colour (`--color`, `NO_COLOR`), verbosity.
+pub fn table_style(args: &DoctorArgs, env: &dyn Fn(&str) -> Option<String>) -> render::TableStyle {
+    use std::io::IsTerminal;
+    let terminal = std::io::stdout().is_terminal();
+    let width = env("COLUMNS")
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c > 0)
+        .or_else(|| {
+            terminal
+                .then(terminal_size::terminal_size)
+                .flatten()
+                .map(|(w, _)| usize::from(w.0))
+        })
+        .unwrap_or(100);
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => terminal && env("NO_COLOR").is_none_or(|v| v.is_empty()),
+    };
+    render::TableStyle {
+        width,
+        color,
+        verbose: args.verbose,
+    }
 }
 
 /// Arguments + environment → options. Usage errors say which flag or variable to set.
@@ -110,7 +184,12 @@ pub fn options(args: &DoctorArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
     let merged = flags.or(conninfo).or(ParamSource::from_env(env));
     let password = merged.password.clone();
     let params = ConnParams::resolve(merged).map_err(|e| anyhow!(e))?;
-    let token = if args.generate_token {
+    let token = if args.token.is_some() {
+        // `--token -`: read by `run` (stdin is not read here, so tests can call this).
+        TokenSource::Missing {
+            tried: "stdin (--token -)".into(),
+        }
+    } else if args.generate_token {
         TokenSource::Generate
     } else if let Some(var) = &args.token_env {
         match env(var).filter(|v| !v.trim().is_empty()) {

@@ -88,6 +88,25 @@ pub struct Cause {
     pub title: String,
     pub evidence: Vec<String>,
     pub fix: CauseFix,
+    /// Whether the doctor checked this cause. An unchecked candidate carries no fix command
+    /// (only the summary), and `check` says what would check it.
+    pub checked: bool,
+    /// The read-only command that checks an unchecked cause (or tells candidates apart).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check: Option<String>,
+}
+
+impl Cause {
+    /// This cause as a candidate the doctor did not check: the fix commands are dropped (a
+    /// write command for an unchecked cause would be a guess), `check` says how to check it.
+    pub fn unchecked(mut self, check: String) -> Self {
+        self.checked = false;
+        self.check = Some(check);
+        self.fix.aws_cli = None;
+        self.fix.sql = None;
+        self.fix.connection = None;
+        self
+    }
 }
 
 /// Values a fix template is filled with.
@@ -100,6 +119,9 @@ pub struct FixContext {
     pub endpoint: String,
     /// What the AWS-side steps learned (empty when they did not run).
     pub aws: AwsFacts,
+    /// Set by the token check when a token fact could not be verified (a tunnel's local port
+    /// differs from the token's and RDS's port is unknown): a later rejection names it.
+    pub token_doubt: Option<String>,
 }
 
 /// Facts from RDS and STS that make fixes concrete: the database's account and resource id,
@@ -120,6 +142,8 @@ pub struct AwsFacts {
     pub settings_checked: bool,
     /// What the iam-decision step concluded: `(allowed for certain, summary)`.
     pub decision: Option<(bool, String)>,
+    /// The port RDS reports for the endpoint (the one a token must be signed for).
+    pub port: Option<u16>,
 }
 
 impl AwsFacts {
@@ -161,6 +185,7 @@ impl AwsFacts {
             boundary_arn: None,
             settings_checked: false,
             decision: None,
+            port: Some(found.port),
         }
     }
 }
@@ -174,7 +199,7 @@ impl FixContext {
             ("dbname", p.dbname.clone()),
             ("region", self.region.clone()),
             ("endpoint", self.endpoint.clone()),
-            ("port", p.port.to_string()),
+            ("port", self.aws.port.unwrap_or(p.port).to_string()),
             ("ca_bundle_url", RDS_CA_BUNDLE_URL.to_owned()),
             ("conninfo", p.conninfo_with(&[])),
         ];
@@ -276,6 +301,8 @@ pub fn cause(
                     sql: fix.sql,
                     connection,
                 },
+                checked: true,
+                check: None,
             }
         }
         // Kept from shipping by the `every_doctor_code_is_in_the_catalogue` test.
@@ -287,6 +314,8 @@ pub fn cause(
                 connection,
                 ..CauseFix::default()
             },
+            checked: true,
+            check: None,
         },
     }
 }
@@ -354,7 +383,8 @@ pub fn causes_of_server_error(
 /// The server asked for (or checked) a password instead of PAM: the role is not in `rds_iam`,
 /// or does not exist at all (PostgreSQL does not tell them apart before authentication).
 pub fn not_pam_causes(said: String, ctx: &FixContext) -> Vec<Cause> {
-    vec![
+    let check = role_check_sql(&ctx.params.user);
+    let causes = vec![
         cause(
             codes::USER_NOT_IN_RDS_IAM,
             vec![
@@ -373,7 +403,37 @@ pub fn not_pam_causes(said: String, ctx: &FixContext) -> Vec<Cause> {
             ctx,
             None,
         ),
-    ]
+    ];
+    causes
+        .into_iter()
+        .map(|mut c| {
+            c.check = Some(check.clone());
+            c
+        })
+        .collect()
+}
+
+/// The one read-only query (run as the master user) that tells `role-missing` (no row),
+/// `role-nologin` (`rolcanlogin` false) and `user-not-in-rds-iam` (`in_rds_iam` false) apart.
+pub fn role_check_sql(user: &str) -> String {
+    format!(
+        "SELECT rolname, rolcanlogin, pg_has_role(oid, 'rds_iam', 'member') AS in_rds_iam FROM pg_roles WHERE rolname = '{}';",
+        user.replace('\'', "''")
+    )
+}
+
+/// The read-only command that runs the AWS-side checks this run could not (the doctor itself,
+/// with the signer's credentials and the database's region).
+pub fn aws_side_check(ctx: &FixContext) -> String {
+    let region = if ctx.region == "REGION" {
+        "<REGION: not in the endpoint name>"
+    } else {
+        ctx.region.as_str()
+    };
+    format!(
+        "rdsiam doctor '{}' --region {region}",
+        ctx.params.conninfo_with(&[])
+    )
 }
 
 /// PAM rejected a token whose offline checks passed: the cause is on the AWS side. Candidates
@@ -381,9 +441,13 @@ pub fn not_pam_causes(said: String, ctx: &FixContext) -> Vec<Cause> {
 /// is known of them.
 pub fn token_rejected_causes(said: String, ctx: &FixContext) -> Vec<Cause> {
     let unchecked = "not checked: AWS-side checks need --region and the signer's AWS credentials";
+    let matched = match &ctx.token_doubt {
+        None => "the token's user, host, port, region and expiry match this connection".into(),
+        Some(_) => "the token's user, host, region and expiry match this connection; its port could not be checked (see token-host-mismatch)".into(),
+    };
     let mut evidence = vec![
-        said,
-        "the token's user, host, port, region and expiry match this connection".into(),
+        said.clone(),
+        matched,
         "RDS's own reason is only in the iam-db-auth-error log export (off by default)".into(),
     ];
     let aws = &ctx.aws;
@@ -401,14 +465,23 @@ pub fn token_rejected_causes(said: String, ctx: &FixContext) -> Vec<Cause> {
             "what remains: the token was signed by other credentials than the identity checked, a session policy narrowed the role session, or a policy change has not propagated yet (IAM is eventually consistent; retry in a minute)".into(),
         );
     }
-    let mut causes = vec![cause(codes::TOKEN_REJECTED, evidence, ctx, None)];
-    if !aws.settings_checked {
+    let mut causes = Vec::new();
+    // A fact the token check could not verify is the first suspect, named as the cause.
+    if let Some(doubt) = &ctx.token_doubt {
         causes.push(cause(
-            codes::IAM_AUTH_DISABLED,
-            vec![unchecked.into()],
+            codes::TOKEN_HOST_MISMATCH,
+            vec![said, doubt.clone()],
             ctx,
             None,
         ));
+    }
+    causes.push(cause(codes::TOKEN_REJECTED, evidence, ctx, None));
+    let check = aws_side_check(ctx);
+    if !aws.settings_checked {
+        causes.push(
+            cause(codes::IAM_AUTH_DISABLED, vec![unchecked.into()], ctx, None)
+                .unchecked(check.clone()),
+        );
     }
     if !decision_allows {
         let known = aws
@@ -422,7 +495,10 @@ pub fn token_rejected_causes(said: String, ctx: &FixContext) -> Vec<Cause> {
             codes::BOUNDARY_DENY,
         ] {
             let line = known.clone().unwrap_or_else(|| unchecked.to_owned());
-            causes.push(cause(code, vec![line], ctx, None));
+            let candidate = cause(code, vec![line], ctx, None);
+            // Checked but not certain (e.g. the simulator was not available): the decision
+            // step's evidence stands, the fix is still a guess.
+            causes.push(candidate.unchecked(check.clone()));
         }
     }
     causes

@@ -14,6 +14,7 @@ pub mod diagnosis;
 pub mod probe;
 pub mod render;
 pub mod step;
+pub mod verdict;
 
 use std::time::Duration;
 
@@ -24,7 +25,7 @@ use crate::pg::params::ConnParams;
 /// Where the token comes from.
 #[derive(Clone)]
 pub enum TokenSource {
-    /// Given by the user (`--token-env VAR`, `PGPASSWORD`, password in the conninfo).
+    /// Given by the user (`--token -`, `--token-env VAR`, `PGPASSWORD`, conninfo password).
     Given { token: String, from: String },
     /// Asked for but absent.
     Missing { tried: String },
@@ -93,6 +94,10 @@ pub struct DoctorReport {
     pub target: Target,
     pub steps: Vec<step::Step>,
     pub diagnosis: Vec<diagnosis::Cause>,
+    /// Which token was tested (the client's or one the doctor signed) and what it showed.
+    pub token: verdict::TokenReport,
+    /// What the first lines of the table say, as data.
+    pub verdict: verdict::Verdict,
 }
 
 /// Runs the probe on a small single-threaded runtime.

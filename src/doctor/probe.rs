@@ -11,6 +11,7 @@ use super::aws::steps as aws_steps;
 use super::aws::{AwsSession, Identity};
 use super::diagnosis::{self, AwsFacts, Cause, FixContext, codes};
 use super::step::{Step, StepStatus, StepTimer, skipped};
+use super::verdict::{self, FreshToken, TokenReport};
 use super::{DoctorOptions, DoctorReport, TokenSource};
 use crate::pg::session::{self, LoginOutcome, NetFailure, StartupAnswer};
 use crate::pg::tls::{self, TlsFailure, TrustRoots};
@@ -35,12 +36,20 @@ struct Probe<'a> {
     aws: Option<AwsSession>,
     /// Who signs (STS), when known.
     identity: Option<Identity>,
+    /// Which token was tested and what a fresh one showed (for the verdict).
+    tokens: TokenReport,
 }
 
 impl Probe<'_> {
     fn fail(&mut self, step: Step, causes: Vec<Cause>) {
         self.steps.push(step);
         self.causes = causes;
+    }
+    /// Puts `cause` at the top of the diagnosis: the verdict's first line is always the first
+    /// cause. A step that knows the reason for certain (e.g. RDS's own log) calls this.
+    #[allow(dead_code)]
+    fn lead(&mut self, cause: Cause) {
+        self.causes.insert(0, cause);
     }
     fn cause(
         &self,
@@ -67,18 +76,153 @@ pub async fn run(options: &DoctorOptions) -> DoctorReport {
             region,
             endpoint: params.host.clone(),
             aws: AwsFacts::default(),
+            token_doubt: None,
         },
         steps: Vec::new(),
         causes: Vec::new(),
         aws: None,
         identity: None,
+        tokens: TokenReport::default(),
     };
     let ok = steps(&mut probe).await.is_some();
-    DoctorReport {
+    if !ok && needs_fresh_token(&probe) {
+        fresh_token(&mut probe).await;
+    }
+    let mut report = DoctorReport {
         ok,
         target: super::Target::of(params),
         steps: probe.steps,
         diagnosis: probe.causes,
+        token: probe.tokens,
+        verdict: verdict::Verdict::default(),
+    };
+    report.verdict = verdict::build(&report, &probe.ctx);
+    report
+}
+
+/// The client's token failed for a token reason (or was missing): a token the doctor signs
+/// tells whether the client's token is the problem.
+fn needs_fresh_token(probe: &Probe<'_>) -> bool {
+    let given = matches!(
+        probe.options.token,
+        TokenSource::Given { .. } | TokenSource::Missing { .. }
+    );
+    let token_cause = probe.causes.first().is_some_and(|c| {
+        matches!(
+            c.code,
+            codes::TOKEN_EXPIRED
+                | codes::TOKEN_USER_MISMATCH
+                | codes::TOKEN_HOST_MISMATCH
+                | codes::TOKEN_REGION_MISMATCH
+                | codes::TOKEN_MALFORMED
+                | codes::TOKEN_MISSING
+                | codes::CLOCK_SKEW
+                | codes::TOKEN_REJECTED
+        )
+    });
+    given && token_cause
+}
+
+/// What a correct token names: the endpoint, RDS's port (through a tunnel the local port is
+/// not the endpoint's), the login user and the database's region.
+fn needed_port(probe: &Probe<'_>) -> u16 {
+    match (probe.ctx.aws.port, &probe.options.params.hostaddr) {
+        (Some(port), _) => port,
+        (None, _) => probe.options.params.port,
+    }
+}
+
+/// Signs a token with the doctor's credentials and logs in with it on a new connection
+/// (same verified TLS). Records a `fresh-token` step and what it showed.
+async fn fresh_token(probe: &mut Probe<'_>) {
+    let options = probe.options;
+    let params = &options.params;
+    if !options.aws_checks {
+        probe.tokens.fresh = Some(FreshToken::NotTried(
+            "no AWS credentials to sign one: pass --region (or --profile) with the signer's credentials".into(),
+        ));
+        probe.steps.push(skipped(
+            "fresh-token",
+            "not tried: pass --region or --profile (with AWS credentials) to compare with a token the doctor signs",
+        ));
+        return;
+    }
+    let mut t = StepTimer::start("fresh-token");
+    let request = token::TokenRequest {
+        host: probe.ctx.endpoint.clone(),
+        port: needed_port(probe),
+        user: params.user.clone(),
+        region: probe.ctx.region.clone(),
+        profile: options.profile.clone(),
+    };
+    let token = match token::generate(&request).await {
+        Ok(token) => token,
+        Err(e) => {
+            t.evidence(e.clone());
+            probe.tokens.fresh = Some(FreshToken::NotTried(e));
+            probe
+                .steps
+                .push(t.finish(StepStatus::Skipped, "cannot sign a fresh token"));
+            return;
+        }
+    };
+    t.evidence(format!(
+        "signed by the doctor for {}:{} as {} in {}",
+        request.host, request.port, request.user, request.region
+    ));
+    probe.tokens.doctor = token::inspect(&token).ok();
+    match login_once(probe, &token).await {
+        Ok(()) => {
+            probe.tokens.fresh = Some(FreshToken::Works);
+            probe.steps.push(t.finish(
+                StepStatus::Pass,
+                format!(
+                    "a token the doctor signed logs in as {} to {}",
+                    params.user, params.dbname
+                ),
+            ));
+        }
+        Err(e) => {
+            t.evidence(e.clone());
+            probe.tokens.fresh = Some(FreshToken::Fails(e.clone()));
+            if let Some(first) = probe.causes.first_mut() {
+                first
+                    .evidence
+                    .push(format!("a token the doctor signed fails too: {e}"));
+            }
+            probe
+                .steps
+                .push(t.finish(StepStatus::Fail, "a fresh token fails too"));
+        }
+    }
+}
+
+/// One login with `token` on a new verified TLS connection; the server's answer on failure.
+async fn login_once(probe: &Probe<'_>, token: &str) -> Result<(), String> {
+    let params = &probe.options.params;
+    let timeout = probe.options.connect_timeout;
+    let mut tcp = session::connect_tcp(params.connect_address(), params.port, timeout)
+        .await
+        .map_err(|e| describe_net(&e, timeout))?;
+    if !session::request_tls(&mut tcp, timeout).await? {
+        return Err("the server does not offer TLS".into());
+    }
+    let roots = TrustRoots::load(params.sslrootcert.as_deref())?;
+    let (tls, _) = tls::handshake(tcp, &params.host, &roots)
+        .await
+        .map_err(|e| format!("TLS: {e:?}"))?;
+    match session::login_over_tls(tls, &params.user, &params.dbname, token, timeout).await? {
+        LoginOutcome::LoggedIn(stream, _) => {
+            stream.close().await;
+            Ok(())
+        }
+        LoginOutcome::NotPam(request) => Err(format!(
+            "the server asked for {} (the token was not sent)",
+            request.describe()
+        )),
+        LoginOutcome::RefusedBeforeAuth(e)
+        | LoginOutcome::AuthFailed(e)
+        | LoginOutcome::AfterAuth(e) => Err(format!("server said: {e}")),
     }
 }
 
@@ -101,8 +245,16 @@ async fn steps(probe: &mut Probe<'_>) -> Option<()> {
             "AWS-side checks off: pass --region or --profile (with the signer's AWS credentials) to check STS, RDS and IAM",
         ));
     }
-    let token = token_text(probe).await?;
-    aws_steps(probe, &token).await?;
+    // A token the doctor signs is signed after the AWS side ran: through a tunnel it must
+    // name RDS's port, not the local one.
+    let token = if matches!(probe.options.token, TokenSource::Generate) {
+        aws_steps(probe, "").await?;
+        token_text(probe).await?
+    } else {
+        let token = token_text(probe).await?;
+        aws_steps(probe, &token).await?;
+        token
+    };
     check_token(probe, &token)?;
     let addrs = resolve(probe).await?;
     let tcp = connect(probe, &addrs).await?;
@@ -128,8 +280,13 @@ async fn steps(probe: &mut Probe<'_>) -> Option<()> {
 async fn token_text(probe: &mut Probe<'_>) -> Option<String> {
     let options = probe.options;
     match &options.token {
-        TokenSource::Given { token, .. } => Some(token.clone()),
+        TokenSource::Given { token, from } => {
+            probe.tokens.tested = format!("your client's token (from {from})");
+            probe.tokens.client = token::inspect(token).ok();
+            Some(token.clone())
+        }
         TokenSource::Missing { tried } => {
+            probe.tokens.tested = "none: no token was found".into();
             let mut t = StepTimer::start("token");
             t.evidence(format!("looked in: {tried}"));
             let cause = probe.cause(
@@ -145,9 +302,10 @@ async fn token_text(probe: &mut Probe<'_>) -> Option<String> {
         }
         TokenSource::Generate => {
             let mut t = StepTimer::start("token");
+            probe.tokens.tested = "a token the doctor signed itself (your client's token was not tested: pass it with --token - or --token-env VAR)".into();
             let request = token::TokenRequest {
-                host: options.params.host.clone(),
-                port: options.params.port,
+                host: probe.ctx.endpoint.clone(),
+                port: needed_port(probe),
                 user: options.params.user.clone(),
                 region: probe.ctx.region.clone(),
                 profile: options.profile.clone(),
@@ -158,9 +316,11 @@ async fn token_text(probe: &mut Probe<'_>) -> Option<String> {
                         "signed for {}:{} as {} in {} (aws-sdk-rds AuthTokenGenerator)",
                         request.host, request.port, request.user, request.region
                     ));
-                    probe
-                        .steps
-                        .push(t.finish(StepStatus::Pass, "token generated"));
+                    probe.tokens.doctor = token::inspect(&token).ok();
+                    probe.steps.push(t.finish(
+                        StepStatus::Pass,
+                        "token signed by the doctor (not your client's)",
+                    ));
                     Some(token)
                 }
                 Err(e) => {
@@ -273,14 +433,19 @@ fn check_token(probe: &mut Probe<'_>, token: &str) -> Option<()> {
             ));
         }
     }
-    if params.hostaddr.is_some() && facts.port.is_some_and(|p| p != params.port) {
-        t.evidence(format!(
-            "token port {} differs from the tunnel port {}: right if the tunnel forwards {} to the endpoint's {}",
+    if params.hostaddr.is_some()
+        && probe.ctx.aws.port.is_none()
+        && facts.port.is_some_and(|p| p != params.port)
+    {
+        let doubt = format!(
+            "token port {} differs from the tunnel's local port {} and RDS's port is unknown (AWS not read): the token is right only if the tunnel forwards {} to the endpoint's port {}",
             port_text(&facts),
             params.port,
             params.port,
             port_text(&facts)
-        ));
+        );
+        t.evidence(doubt.clone());
+        probe.ctx.token_doubt = Some(doubt);
     }
     let problems = token_problems(probe, &facts);
     if problems.is_empty() {
@@ -397,9 +562,13 @@ fn token_problems(probe: &Probe<'_>, facts: &TokenFacts) -> Vec<Cause> {
         ));
     }
     let host_differs = !facts.host.eq_ignore_ascii_case(&params.host);
-    // Through a tunnel (hostaddr) the local port may differ from the endpoint port the token
-    // is signed for; that is correct.
-    let port_differs = facts.port != Some(params.port) && params.hostaddr.is_none();
+    // The port a token must name: RDS's, when AWS was read; else the connection's, except
+    // through a tunnel (hostaddr), whose local port may differ from the endpoint's.
+    let port_differs = match (probe.ctx.aws.port, &params.hostaddr) {
+        (Some(rds_port), _) => facts.port != Some(rds_port),
+        (None, None) => facts.port != Some(params.port),
+        (None, Some(_)) => false,
+    };
     // Token for the real endpoint, connection to localhost or an IP without hostaddr: the
     // token is right and the connection string is not; TLS names the fix (host + hostaddr).
     let tunnel_without_hostaddr = host_differs
@@ -407,13 +576,21 @@ fn token_problems(probe: &Probe<'_>, facts: &TokenFacts) -> Vec<Cause> {
         && !token::is_rds_endpoint(&params.host)
         && params.hostaddr.is_none();
     if (host_differs || port_differs) && !tunnel_without_hostaddr {
-        let mut evidence = vec![format!(
-            "token signed for {}:{}, but the connection is to {}:{}",
-            facts.host,
-            port_text(facts),
-            params.host,
-            params.port
-        )];
+        let mut evidence = vec![match probe.ctx.aws.port {
+            Some(rds_port) => format!(
+                "token signed for {}:{}, but RDS reports the endpoint {}:{rds_port}",
+                facts.host,
+                port_text(facts),
+                probe.ctx.endpoint
+            ),
+            None => format!(
+                "token signed for {}:{}, but the connection is to {}:{}",
+                facts.host,
+                port_text(facts),
+                params.host,
+                params.port
+            ),
+        }];
         if !token::is_rds_endpoint(&facts.host) {
             evidence.push(format!(
                 "{} is not an RDS endpoint name: through a tunnel, sign for the real endpoint and connect with hostaddr",

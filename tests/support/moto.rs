@@ -19,6 +19,9 @@ use serde_json::Value;
 pub const ACCESS_KEY: &str = "AKIAIOSFODNN7EXAMPLE";
 pub const SECRET_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 pub const DEFAULT_ACCOUNT: &str = "123456789012";
+/// The port moto reports for a PostgreSQL instance it creates (RDS's default). Harnesses that
+/// play such an instance through a tunnel accept tokens for it (`HarnessOptions::endpoint_port`).
+pub const MOTO_POSTGRES_PORT: u16 = 5432;
 
 pub struct MotoServer {
     child: Child,

@@ -115,6 +115,10 @@ pub struct HarnessOptions {
     pub endpoint_hosts: Vec<String>,
     /// The access keys the verifier knows; tokens signed with any other key are refused.
     pub keys: Vec<KnownKey>,
+    /// The port tokens must name: RDS's port when the harness plays an endpoint reached
+    /// through a tunnel (TCP to the harness's own port, tokens for the endpoint's port).
+    /// `None`: the harness's own port.
+    pub endpoint_port: Option<u16>,
 }
 
 /// An access key as the verifier (standing in for IAM and STS) knows it.
@@ -152,6 +156,7 @@ impl Default for HarnessOptions {
                     ..KnownKey::any_user(TestCredentials::restricted())
                 },
             ],
+            endpoint_port: None,
         }
     }
 }
@@ -501,7 +506,7 @@ impl RdsLikePostgres {
             .options
             .endpoint_hosts
             .iter()
-            .map(|h| format!("{h}:{}", self.port))
+            .map(|h| format!("{h}:{}", self.options.endpoint_port.unwrap_or(self.port)))
             .collect();
         let config = serde_json::json!({
             "region": self.options.region,
