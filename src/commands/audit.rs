@@ -45,6 +45,13 @@ pub struct AuditArgs {
     #[arg(long, value_name = "N", default_value_t = RuleSettings::DEFAULT_UNUSED_DAYS,
           value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub unused_days: u32,
+    /// Show the access matrix instead of the findings: one block per database, riskiest
+    /// first (superuser-like DB users, then principals from outside), each row a principal,
+    /// DB user and path with its login verdict (`works`, `blocked: <reason>`,
+    /// `depends: <keys>`, `unknown: <missing facts>`). Table format only (the JSON report
+    /// always carries the matrix in `access`). The exit code still follows the findings.
+    #[arg(long)]
+    pub matrix: bool,
 }
 
 pub fn run(args: AuditArgs) -> Result<Outcome> {
@@ -52,6 +59,14 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
     crate::dispose::exit_soon();
     args.db.check()?;
     args.activity.check()?;
+    if args.matrix && args.format != Format::Table {
+        bail!(
+            "--matrix is a table view: drop --format {} (the JSON report always carries the matrix in `access`)",
+            clap::ValueEnum::to_possible_value(&args.format)
+                .map(|v| v.get_name().to_owned())
+                .unwrap_or_default()
+        );
+    }
     let (mut inventory, snapshot_path) = match &args.snapshot {
         Some(path) => {
             if args.live.any_set() {
@@ -91,6 +106,10 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
         Format::Json => output::emit_with(args.output.as_deref(), |out| {
             render::json::write(&report, out)
         })?,
+        Format::Table if args.matrix => output::emit(
+            &render::matrix_table::render(&report),
+            args.output.as_deref(),
+        )?,
         format => output::emit(&render::render(&report, format), args.output.as_deref())?,
     }
     crate::phases::mark("render + write");
