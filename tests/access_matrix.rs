@@ -702,9 +702,10 @@ fn generated_organization_entries_agree_with_the_policy_engine() {
                     IamVerdict::Allowed | IamVerdict::Depends | IamVerdict::Unknown
                 )
             });
-            let expected = if path_blocked || connect_blocked {
-                LoginVerdict::Blocked
-            } else if entry.database.iam_auth_enabled == Some(false) {
+            let expected = if path_blocked
+                || connect_blocked
+                || entry.database.iam_auth_enabled == Some(false)
+            {
                 LoginVerdict::Blocked
             } else if let Some(database) = database {
                 match database.role(&entry.db_user) {
