@@ -51,6 +51,13 @@ pub struct AuditArgs {
     pub unused_days: Option<u32>,
     #[command(flatten)]
     pub shaping: ShapingArgs,
+    /// Show the access matrix instead of the findings: one block per database, riskiest
+    /// first (superuser-like DB users, then principals from outside), each row a principal,
+    /// DB user and path with its login verdict (`works`, `blocked: <reason>`,
+    /// `depends: <keys>`, `unknown: <missing facts>`). Table format only (the JSON report
+    /// always carries the matrix in `access`). The exit code still follows the findings.
+    #[arg(long)]
+    pub matrix: bool,
 }
 
 pub fn run(args: AuditArgs) -> Result<Outcome> {
@@ -66,6 +73,15 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
     let baseline = args.shaping.baseline.clone().map(|path| {
         std::thread::spawn(move || shaping::load_baseline(&path).map(|loaded| (path, loaded)))
     });
+    let format = args.format.or(config.audit.format).unwrap_or_default();
+    if args.matrix && format != Format::Table {
+        bail!(
+            "--matrix is a table view: drop --format {} (the JSON report always carries the matrix in `access`)",
+            clap::ValueEnum::to_possible_value(&format)
+                .map(|v| v.get_name().to_owned())
+                .unwrap_or_default()
+        );
+    }
     let (mut inventory, snapshot_path, time_source) = match &args.snapshot {
         Some(path) => {
             if args.live.any_set() {
@@ -119,7 +135,6 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
     // The report owns everything it shows, and the process exits after writing it: the
     // inventory (millions of allocations for an organization) is not freed piece by piece.
     crate::dispose::dispose(inventory);
-    let format = args.format.or(config.audit.format).unwrap_or_default();
     let output_path = args.output.clone().or(config.audit.output.clone());
     let show_excepted = args.shaping.show_excepted;
     match format {
@@ -127,6 +142,10 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
         Format::Json => output::emit_with(output_path.as_deref(), |out| {
             render::json::write(&report, out)
         })?,
+        Format::Table if args.matrix => output::emit(
+            &render::matrix_table::render(&report),
+            output_path.as_deref(),
+        )?,
         Format::Table if show_excepted => output::emit(
             &render::table::render_with_excepted(&report),
             output_path.as_deref(),

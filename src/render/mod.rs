@@ -3,6 +3,7 @@
 //! and SIEMs, SARIF 2.1.0 for code-scanning dashboards.
 
 pub mod json;
+pub mod matrix_table;
 mod pretty_parallel;
 pub mod sarif;
 pub mod shaping;

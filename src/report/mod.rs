@@ -9,7 +9,10 @@ mod finding;
 mod severity;
 mod summary;
 
-pub use access::{AccessDecision, AccessEntry};
+pub use access::{
+    AccessDecision, AccessEntry, BlockReason, DbSide, Hop, IamVerdict, Login, LoginVerdict,
+    MissingFact, PathShape, Reach,
+};
 pub use diff::{Baseline, BaselineRef, DiffStatus, apply as apply_baseline};
 pub use exception::{Exception, ExceptionOutcome, ExceptionState};
 pub use finding::{
