@@ -90,6 +90,11 @@ ensure_oracle() {
     fi
 }
 
+# Headless Chromium for the HTML report test (tests/html_report.rs: screenshot, DOM checks).
+ensure_chromium() {
+    command -v chromium >/dev/null || apt_install chromium
+}
+
 log "toolchain"
 ensure_rust_components
 
@@ -100,6 +105,7 @@ ensure_postgresql
 ensure_python_venv
 ensure_moto
 ensure_oracle
+ensure_chromium
 
 log "format and lints"
 cargo fmt --check

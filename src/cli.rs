@@ -45,6 +45,10 @@ pub enum Command {
     Rules(rules::RulesArgs),
     /// Show one rule's documentation.
     Explain(explain::ExplainArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(crate::commands::completions::CompletionsArgs),
+    /// Print the man page (roff), or write one page per subcommand with --dir.
+    Man(crate::commands::completions::ManArgs),
 }
 
 fn run(command: Command) -> anyhow::Result<Outcome> {
@@ -57,6 +61,8 @@ fn run(command: Command) -> anyhow::Result<Outcome> {
         Command::Token(args) => token::run(args),
         Command::Rules(args) => rules::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Completions(args) => crate::commands::completions::completions(&args),
+        Command::Man(args) => crate::commands::completions::man(&args),
     }
 }
 

@@ -12,11 +12,10 @@ use anyhow::{Context, Result, bail};
 use super::activity_inputs::{ActivityInputArgs, add_files};
 use super::db_args::DbArgs;
 use super::live::LiveArgs;
+use super::report_outputs::ReportOutputArgs;
 use crate::collect::aws;
 use crate::exit::Outcome;
 use crate::inventory::{Inventory, snapshot};
-use crate::output;
-use crate::render::{self, Format};
 use crate::report::{Report, Scope, Severity};
 use crate::rules::{self, RuleSettings};
 
@@ -30,11 +29,8 @@ pub struct AuditArgs {
     pub live: LiveArgs,
     #[command(flatten)]
     pub db: DbArgs,
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Write the report to FILE (atomically) instead of stdout.
-    #[arg(long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub report: ReportOutputArgs,
     /// Exit 1 when a finding is at or above this severity.
     #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = Severity::Low)]
     pub fail_on: Severity,
@@ -52,6 +48,7 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
     crate::dispose::exit_soon();
     args.db.check()?;
     args.activity.check()?;
+    args.report.targets()?;
     let (mut inventory, snapshot_path) = match &args.snapshot {
         Some(path) => {
             if args.live.any_set() {
@@ -86,13 +83,9 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
     // The report owns everything it shows, and the process exits after writing it: the
     // inventory (millions of allocations for an organization) is not freed piece by piece.
     crate::dispose::dispose(inventory);
-    match args.format {
-        // JSON reports of an organization run to hundreds of MB: stream them.
-        Format::Json => output::emit_with(args.output.as_deref(), |out| {
-            render::json::write(&report, out)
-        })?,
-        format => output::emit(&render::render(&report, format), args.output.as_deref())?,
-    }
+    // Large formats (JSON, OCSF, CSV) are streamed: an organization's report runs to
+    // hundreds of MB.
+    args.report.write(&report)?;
     crate::phases::mark("render + write");
     let outcome = report.outcome(args.fail_on);
     crate::dispose::dispose(report);

@@ -4,9 +4,11 @@
 pub mod activity_inputs;
 pub mod audit;
 pub mod collect;
+pub mod completions;
 pub mod db_args;
 pub mod doctor;
 pub mod explain;
 pub mod live;
+pub mod report_outputs;
 pub mod rules;
 pub mod token;
