@@ -158,12 +158,18 @@ fn html_report_opens_in_chromium_with_findings_graph_and_filters() {
     let (nodes, edges) = expected_graph(&report);
     assert_eq!(count(&all, "<g class=\"node "), nodes, "graph nodes");
     assert_eq!(count(&all, "<path class=\"edge "), edges, "graph edges");
-    let external = report
-        .access
-        .iter()
-        .any(|a| !report.scope.accounts.iter().any(|acct| a.principal.contains(acct.as_str())));
-    if external {
-        assert!(all.contains("node layer-0 external") || all.contains("node layer-1 external"));
+    // External principals and superuser-like DB users are marked.
+    if report.access.iter().any(|a| a.reach.external()) {
+        assert!(all.contains("node layer-0 external"), "external principal marked");
+    }
+    if report.access.iter().any(|a| a.superuser()) {
+        assert!(all.contains("node layer-2 superuser"), "superuser-like DB user marked");
+    }
+    // Edges into DB users carry the matrix's login verdict.
+    for verdict in ["works", "blocked"] {
+        if report.access.iter().any(|a| a.login.verdict.as_str() == verdict) {
+            assert!(all.contains(&format!("<path class=\"edge {verdict}\"")), "{verdict} edge");
+        }
     }
 
     // Filters from the fragment change the visible rows.

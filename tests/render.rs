@@ -141,6 +141,7 @@ fn sample_report() -> Report {
             decision: AccessDecision::Allowed,
             depends_on: vec![],
             via: vec!["arn:aws:iam::222222222222:role/pg-monitor-role".into()],
+            ..AccessEntry::default()
         },
         AccessEntry {
             principal: "arn:aws:iam::333333333333:role/analytics-etl-role".into(),
@@ -149,6 +150,7 @@ fn sample_report() -> Report {
             decision: AccessDecision::ExplicitlyDenied,
             depends_on: vec!["aws:PrincipalTag/db-access".into()],
             via: vec![],
+            ..AccessEntry::default()
         },
     ];
     let mut report = Report::new(

@@ -380,6 +380,15 @@ fn principal_grants(
     out
 }
 
+/// The DB user a grant names when it reaches any user of a target whose roles were not
+/// read: the access matrix shows it (`unknown`), the rules leave it alone.
+pub const ANY_USER: &str = "*";
+
+/// A grant of [`ANY_USER`] on a target without database introspection.
+pub fn is_unread_wildcard(grant: &Grant, targets: &[Target<'_>]) -> bool {
+    grant.db_user == ANY_USER && targets[grant.target].database.is_none()
+}
+
 /// The open context of a connect request: the principal's facts, and the keys such
 /// requests never carry declared absent.
 pub fn connect_context(mut context: RequestContext) -> RequestContext {
@@ -409,6 +418,10 @@ fn candidate_users<'a>(
                 .collect()
         })
         .unwrap_or_default();
+    // Roles not read and a pattern reaching any user: one entry stands for them all.
+    if target.database.is_none() && only.is_none() {
+        users.push((ANY_USER, false));
+    }
     let mut arn = String::new();
     for entry in named {
         arn.clear();

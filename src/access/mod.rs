@@ -5,15 +5,16 @@
 //!
 //! Pure: a function of the inventory only (no network, no clock).
 
+pub mod entries;
+pub mod login;
 pub mod matrix;
+pub mod paths;
 pub mod policies;
 pub mod principals;
 pub mod reach;
 pub mod targets;
 
 use std::collections::{HashMap, HashSet};
-
-use rayon::prelude::*;
 
 use crate::fast_hash::FastMap;
 use crate::inventory::Inventory;
@@ -34,6 +35,9 @@ pub struct Analysis<'i> {
     pub chains: HashMap<String, OrgChain>,
     pub targets: Vec<Target<'i>>,
     pub grants: Vec<Grant>,
+    /// Grants of any DB user (`*`) on targets whose roles were not read: the matrix shows
+    /// them as `unknown`; the rules, which judge named users, do not see them.
+    pub unread_grants: Vec<Grant>,
     /// Roles (indices into `principals`) whose identity policies grant `rds-db:connect`.
     pub connect_roles: Vec<usize>,
     pub trust: Vec<TrustEntry>,
@@ -41,6 +45,9 @@ pub struct Analysis<'i> {
     /// Managed policies used only as permissions boundaries (never as identity policies):
     /// broad by design, since a boundary only caps what identity policies grant.
     pub boundary_only: HashSet<PolicyId>,
+    /// Every path into the DB-connect roles (chains included), for the access matrix:
+    /// computed with the analysis, as the policy index is gone when the matrix is built.
+    pub paths: paths::Paths,
     lookup: Lookup<'i>,
 }
 
@@ -73,7 +80,10 @@ impl<'i> Analysis<'i> {
         let targets = targets::targets(inventory);
         crate::phases::mark("principals, chains, targets");
         let organization_id = inventory.organization.as_ref().map(|o| o.id.as_str());
-        let grants = matrix::grants(&principals, &targets, &index, &chains, organization_id);
+        let (grants, unread_grants): (Vec<Grant>, Vec<Grant>) =
+            matrix::grants(&principals, &targets, &index, &chains, organization_id)
+                .into_iter()
+                .partition(|g| !matrix::is_unread_wildcard(g, &targets));
         crate::phases::mark("grants");
         let mut connect_roles: Vec<usize> = grants
             .iter()
@@ -106,13 +116,22 @@ impl<'i> Analysis<'i> {
             chains,
             targets,
             grants,
+            unread_grants,
             connect_roles,
             trust,
             assume_paths,
             boundary_only,
+            paths: paths::Paths::default(),
             lookup: Lookup::default(),
         }
         .indexed()
+        .with_paths()
+    }
+
+    fn with_paths(mut self) -> Self {
+        self.paths = paths::paths(&self);
+        crate::phases::mark("paths into DB-connect roles");
+        self
     }
 
     fn indexed(mut self) -> Self {
@@ -249,63 +268,10 @@ impl<'i> Analysis<'i> {
             .map(|&position| &self.grants[position])
     }
 
-    /// The access matrix: direct grants, and grants reached by assuming a DB-connect role.
+    /// The access matrix: direct grants, and grants reached through every path into a
+    /// DB-connect role, each with its login verdict ([`entries`]).
     pub fn access_entries(&self) -> Vec<AccessEntry> {
-        let mut entries: Vec<AccessEntry> = self
-            .grants
-            .par_iter()
-            .map(|grant| AccessEntry {
-                principal: self.principals[grant.principal].arn.to_owned(),
-                db: self.targets[grant.target].arn.to_owned(),
-                db_user: grant.db_user.clone(),
-                decision: access_decision(grant.effective),
-                depends_on: grant.depends_on.clone(),
-                via: Vec::new(),
-            })
-            .collect();
-        let mut seen: HashSet<(usize, usize, &str)> = HashSet::new();
-        // The grants of each role a path ends at, so paths do not scan every grant.
-        let mut grants_of_role: HashMap<usize, Vec<&Grant>> = HashMap::new();
-        if !self.assume_paths.is_empty() {
-            for grant in self.grants.iter().filter(|g| g.effective_allows()) {
-                grants_of_role
-                    .entry(grant.principal)
-                    .or_default()
-                    .push(grant);
-            }
-        }
-        for path in self
-            .assume_paths
-            .iter()
-            .filter(|p| !p.effective.is_denied())
-        {
-            for grant in grants_of_role.get(&path.role).into_iter().flatten() {
-                if !seen.insert((path.source, grant.target, grant.db_user.as_str())) {
-                    continue;
-                }
-                let depends =
-                    path.effective == Decision::Depends || grant.effective == Decision::Depends;
-                let mut depends_on = path.depends_on.clone();
-                crate::policy::truth::merge(&mut depends_on, grant.depends_on.iter().cloned());
-                entries.push(AccessEntry {
-                    principal: self.principals[path.source].arn.to_owned(),
-                    db: self.targets[grant.target].arn.to_owned(),
-                    db_user: grant.db_user.clone(),
-                    decision: if depends {
-                        AccessDecision::Depends
-                    } else {
-                        AccessDecision::Allowed
-                    },
-                    depends_on,
-                    via: vec![self.principals[path.role].arn.to_owned()],
-                });
-            }
-        }
-        // Stable, like `sort_by`, so the order is the same (~100k entries per organization).
-        entries.par_sort_by(|a, b| {
-            (&a.db, &a.db_user, &a.principal).cmp(&(&b.db, &b.db_user, &b.principal))
-        });
-        entries
+        entries::access_entries(self)
     }
 }
 

@@ -70,6 +70,36 @@ pub struct TrustEntry {
     pub outside_organization: Option<bool>,
     /// The role's account RCP chain denies this party's AssumeRole.
     pub rcp_block: Option<Blocker>,
+    /// The statement's conditions, read with what the role's account knows of the party:
+    /// keys they turn on (e.g. `sts:ExternalId`), and whether one is certainly false.
+    pub conditions: TrustConditions,
+}
+
+/// A trust statement's conditions evaluated for one caller.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustConditions {
+    /// Condition keys (as written) whose value the tool cannot know.
+    pub depends_on: Vec<String>,
+    /// Some condition is certainly false for this caller: the trust does not admit it.
+    pub refused: bool,
+}
+
+impl TrustConditions {
+    pub fn of(statement: &crate::policy::document::Statement, context: &RequestContext) -> Self {
+        let mut out = TrustConditions::default();
+        for condition in &statement.conditions {
+            match condition.evaluate(context) {
+                crate::policy::Truth::No => out.refused = true,
+                crate::policy::Truth::Depends(_) => {
+                    if !out.depends_on.contains(&condition.key) {
+                        out.depends_on.push(condition.key.clone());
+                    }
+                }
+                crate::policy::Truth::Yes => {}
+            }
+        }
+        out
+    }
 }
 
 /// A principal of the inventory whose own policies allow assuming a DB-connect role.
@@ -81,6 +111,12 @@ pub struct AssumePath {
     pub effective: Decision,
     pub depends_on: Vec<String>,
     pub blocked_by: Option<Blocker>,
+    /// `Statement[i] (Sid …)` of the role's trust policy that names the source.
+    pub trust_statement: String,
+    /// That statement's conditions, read with the source's context.
+    pub trust_conditions: TrustConditions,
+    /// The role's account RCP chain denies the call (read for the party naming the source).
+    pub rcp_block: Option<Blocker>,
 }
 
 /// The trust entries of `roles` and the inventory principals that can use them.
@@ -203,14 +239,23 @@ fn role_reach(
                             .flatten()
                     });
                 let condition_keys = statement.conditions.iter().map(|c| c.key.clone()).collect();
+                let conditions = if statement.conditions.is_empty() {
+                    TrustConditions::default()
+                } else {
+                    let caller =
+                        caller_context(&party, account.as_deref(), in_org, organization_id);
+                    TrustConditions::of(statement, &caller)
+                };
+                let label = statement.label();
                 entries.push(TrustEntry {
                     role: role_index,
-                    statement: statement.label(),
+                    statement: label.clone(),
                     party: party.clone(),
                     conditioned: !statement.conditions.is_empty(),
                     condition_keys,
                     outside_organization,
-                    rcp_block,
+                    rcp_block: rcp_block.clone(),
+                    conditions,
                 });
                 let sources: Vec<usize> = match &party {
                     TrustedParty::Principal { arn, .. } => {
@@ -226,14 +271,17 @@ fn role_reach(
                     if source_index == role_index || !evaluated.insert(source_index) {
                         continue;
                     }
-                    if let Some(path) = assume_path(
+                    if let Some(mut path) = assume_path(
                         source_index,
                         role_index,
                         principals,
                         index,
                         chains,
                         organization_id,
+                        statement,
                     ) {
+                        path.trust_statement = label.clone();
+                        path.rcp_block = rcp_block.clone();
                         paths.push(path);
                     }
                 }
@@ -250,6 +298,7 @@ fn assume_path(
     index: &PolicyIndex,
     chains: &HashMap<String, OrgChain>,
     organization_id: Option<&str>,
+    statement: &crate::policy::document::Statement,
 ) -> Option<AssumePath> {
     let source = &principals[source_index];
     let role = &principals[role_index];
@@ -280,6 +329,13 @@ fn assume_path(
             .is_denied()
             .then(|| Blocker::of(&effective))
             .flatten(),
+        trust_statement: String::new(),
+        trust_conditions: if statement.conditions.is_empty() {
+            TrustConditions::default()
+        } else {
+            TrustConditions::of(statement, &context)
+        },
+        rcp_block: None,
     })
 }
 
@@ -334,7 +390,7 @@ fn party_principal_arn(party: &TrustedParty) -> String {
 /// from outside the Organization carries another organization's id or none; either way it
 /// is not ours, so a value that cannot equal any real id stands for it (`StringEquals` /
 /// `StringNotEquals` against our id then decide as AWS would).
-fn caller_context(
+pub(crate) fn caller_context(
     party: &TrustedParty,
     account: Option<&str>,
     in_org: Option<bool>,

@@ -89,6 +89,20 @@ impl ReportOutputArgs {
         }
     }
 
+    /// `--matrix` renders the access matrix: as a table, CSV (one row per entry), DOT or the
+    /// JSON report (which always carries it); other formats are refused before any work.
+    pub fn check_matrix(&self, matrix: bool) -> Result<()> {
+        for target in self.targets()? {
+            if matrix && !matches!(target.format, Format::Table | Format::Csv | Format::Dot | Format::Json) {
+                bail!(
+                    "--matrix renders the access matrix as table, csv, dot or json, not {} (the html report draws it as the access graph without --matrix)",
+                    format_name(target.format)
+                );
+            }
+        }
+        Ok(())
+    }
+
     /// The table layout for a destination: the terminal's width and colour for stdout,
     /// `COLUMNS` or 100 and no colour (unless `--color always`) for a file.
     pub fn table_options(&self, to_stdout: bool) -> TableOptions {
@@ -101,11 +115,15 @@ impl ReportOutputArgs {
     }
 
     /// Renders `report` into every destination; each file is written atomically.
-    pub fn write(&self, report: &Report) -> Result<()> {
+    pub fn write(&self, report: &Report, matrix: bool) -> Result<()> {
         for target in self.targets()? {
             let options = self.table_options(target.path.is_none());
-            output::emit_with(target.path.as_deref(), |out| {
-                render::write(report, target.format, &options, out)
+            output::emit_with(target.path.as_deref(), |out| match target.format {
+                Format::Table if matrix => {
+                    out.write_all(render::matrix_table::render(report).as_bytes())
+                }
+                Format::Csv if matrix => render::csv::write_access(report, out),
+                format => render::write(report, format, &options, out),
             })?;
         }
         Ok(())

@@ -24,10 +24,15 @@ pub const FINDING_COLUMNS: [&str; 15] = [
     "generated_at",
 ];
 
-pub const ACCESS_COLUMNS: [&str; 6] = [
+pub const ACCESS_COLUMNS: [&str; 11] = [
     "principal",
     "db",
     "db_user",
+    "login",
+    "login_detail",
+    "superuser",
+    "path",
+    "hops",
     "decision",
     "depends_on",
     "via",
@@ -87,11 +92,16 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     csv.flush()
 }
 
-fn access_row(entry: &AccessEntry) -> [String; 6] {
+fn access_row(entry: &AccessEntry) -> [String; 11] {
     [
         entry.principal.clone(),
         entry.db.clone(),
         entry.db_user.clone(),
+        entry.login.summary(),
+        entry.login.detail.clone(),
+        entry.superuser().to_string(),
+        entry.reach.shape.as_str().to_owned(),
+        entry.reach.hops.to_string(),
         entry.decision.as_str().to_owned(),
         entry.depends_on.join("\n"),
         entry.via.join(" > "),

@@ -6,31 +6,28 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use super::short_name;
-use crate::report::{AccessDecision, AccessEntry, Report};
+use crate::report::{AccessEntry, LoginVerdict, Report};
 
 /// A DOT string literal.
 fn quoted(text: &str) -> String {
     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
-/// The verdict of an entry, its colour and style, and the reason shown on hover.
+/// The login verdict of an entry, its line style, and the reason shown on hover.
 fn verdict(entry: &AccessEntry) -> (&'static str, &'static str, String) {
-    match entry.decision {
-        AccessDecision::Allowed => ("works", "solid", "IAM allows rds-db:connect".to_owned()),
-        AccessDecision::Depends => (
-            "depends",
-            "dashed",
-            format!("depends on {}", entry.depends_on.join(", ")),
-        ),
-        AccessDecision::ImplicitlyDenied => ("blocked", "dotted", "no policy allows it".to_owned()),
-        AccessDecision::ExplicitlyDenied => ("blocked", "dotted", "an explicit deny".to_owned()),
-    }
+    let style = match entry.login.verdict {
+        LoginVerdict::Works => "solid",
+        LoginVerdict::Depends | LoginVerdict::Unknown => "dashed",
+        LoginVerdict::Blocked => "dotted",
+    };
+    (entry.login.verdict.as_str(), style, entry.login.summary())
 }
 
 fn colour(verdict: &str) -> &'static str {
     match verdict {
         "works" => "#2b8a3e",
         "depends" => "#e67700",
+        "unknown" => "#868e96",
         _ => "#c92a2a",
     }
 }
@@ -61,10 +58,11 @@ pub fn render(report: &Report) -> String {
                 let account = arn.split(':').nth(4).unwrap_or("");
                 !account.is_empty() && !report.scope.accounts.iter().any(|s| s == account)
             };
-            for (layer, arn) in &chain {
-                nodes.insert((*layer, arn.to_string(), external(arn)));
+            for (i, (layer, arn)) in chain.iter().enumerate() {
+                let outside = external(arn) || (i == 0 && a.reach.external());
+                nodes.insert((*layer, arn.to_string(), outside));
             }
-            nodes.insert((2, a.db_user.clone(), false));
+            nodes.insert((2, a.db_user.clone(), a.superuser()));
             nodes.insert((3, db.to_owned(), false));
             for pair in chain.windows(2) {
                 edges.insert((id(pair[0].0, pair[0].1), id(pair[1].0, pair[1].1), String::new()));
@@ -85,6 +83,7 @@ pub fn render(report: &Report) -> String {
         for (layer, name, external) in &nodes {
             let label = if *layer == 2 { name.as_str() } else { short_name(name) };
             let fill = match (layer, external) {
+                (2, true) => ", color=\"#6741d9\", penwidth=2.5, xlabel=\"superuser\"",
                 (_, true) => ", fillcolor=\"#ffe3e3\", color=\"#b00020\"",
                 (3, _) => ", fillcolor=\"#e7f5ff\"",
                 _ => "",

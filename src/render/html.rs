@@ -72,26 +72,24 @@ fn finding_row<'a>(f: &'a Finding, strings: &mut Interner<'a>) -> Value {
     ])
 }
 
-/// `[principal, db, db_user, verdict, reason, via [roles]]`, strings interned. The verdict
-/// is `works`, `depends` or `blocked` (IAM's decision); the reason is shown on hover.
+/// `[principal, db, db_user, verdict, reason, via [roles], superuser, external]`, strings
+/// interned. The verdict is the access matrix's login verdict (`works`, `depends`, `unknown`,
+/// `blocked`); the reason (its summary and sentence) is shown on hover.
 fn access_row<'a>(a: &'a AccessEntry, strings: &mut Interner<'a>) -> Value {
-    use crate::report::AccessDecision as D;
-    let (verdict, reason) = match a.decision {
-        D::Allowed => ("works", "IAM allows rds-db:connect".to_owned()),
-        D::Depends => (
-            "depends",
-            format!("depends on {}", a.depends_on.join(", ")),
-        ),
-        D::ImplicitlyDenied => ("blocked", "blocked: no policy allows it".to_owned()),
-        D::ExplicitlyDenied => ("blocked", "blocked: an explicit deny".to_owned()),
-    };
+    let mut reason = a.login.summary();
+    if !a.login.detail.is_empty() {
+        reason.push_str(" — ");
+        reason.push_str(&a.login.detail);
+    }
     json!([
         strings.id(&a.principal),
         strings.id(&a.db),
         strings.id(&a.db_user),
-        verdict,
+        a.login.verdict.as_str(),
         reason,
         a.via.iter().map(|v| strings.id(v)).collect::<Vec<_>>(),
+        a.superuser(),
+        a.reach.external(),
     ])
 }
 

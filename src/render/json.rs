@@ -117,6 +117,50 @@ struct V1Access<'a> {
     decision: &'static str,
     depends_on: &'a [String],
     via: &'a [String],
+    // Added in v1 (additive): the login verdict, the database side, the path.
+    iam: &'static str,
+    database: V1DbSide,
+    login: V1Login<'a>,
+    reach: V1Reach<'a>,
+}
+
+#[derive(Serialize)]
+struct V1DbSide {
+    iam_auth_enabled: Option<bool>,
+    role_exists: Option<bool>,
+    can_login: Option<bool>,
+    rds_iam: Option<bool>,
+    superuser: Option<bool>,
+}
+
+#[derive(Serialize)]
+struct V1Login<'a> {
+    verdict: &'static str,
+    summary: String,
+    reason: Option<&'static str>,
+    detail: &'a str,
+    depends_on: &'a [String],
+    missing: Vec<&'static str>,
+}
+
+#[derive(Serialize)]
+struct V1Reach<'a> {
+    shape: &'static str,
+    hops: usize,
+    external: bool,
+    in_inventory: bool,
+    outside_organization: Option<bool>,
+    steps: Vec<V1Hop<'a>>,
+}
+
+#[derive(Serialize)]
+struct V1Hop<'a> {
+    caller: &'a str,
+    role: &'a str,
+    trust_statement: Option<&'a str>,
+    iam: &'static str,
+    depends_on: &'a [String],
+    blocked_by: Option<&'a str>,
 }
 
 fn finding(f: &Finding) -> V1Finding<'_> {
@@ -169,6 +213,42 @@ fn access(a: &AccessEntry) -> V1Access<'_> {
         decision: a.decision.as_str(),
         depends_on: &a.depends_on,
         via: &a.via,
+        iam: a.iam.as_str(),
+        database: V1DbSide {
+            iam_auth_enabled: a.database.iam_auth_enabled,
+            role_exists: a.database.role_exists,
+            can_login: a.database.can_login,
+            rds_iam: a.database.rds_iam,
+            superuser: a.database.superuser,
+        },
+        login: V1Login {
+            verdict: a.login.verdict.as_str(),
+            summary: a.login.summary(),
+            reason: a.login.reason.map(|r| r.as_str()),
+            detail: &a.login.detail,
+            depends_on: &a.login.depends_on,
+            missing: a.login.missing.iter().map(|m| m.as_str()).collect(),
+        },
+        reach: V1Reach {
+            shape: a.reach.shape.as_str(),
+            hops: a.reach.hops,
+            external: a.reach.external(),
+            in_inventory: a.reach.in_inventory,
+            outside_organization: a.reach.outside_organization,
+            steps: a
+                .reach
+                .steps
+                .iter()
+                .map(|h| V1Hop {
+                    caller: &h.caller,
+                    role: &h.role,
+                    trust_statement: h.trust_statement.as_deref(),
+                    iam: h.iam.as_str(),
+                    depends_on: &h.depends_on,
+                    blocked_by: h.blocked_by.as_deref(),
+                })
+                .collect(),
+        },
     }
 }
 

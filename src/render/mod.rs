@@ -9,6 +9,7 @@ pub mod dot;
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod matrix_table;
 pub mod ocsf;
 mod pretty_parallel;
 pub mod sarif;

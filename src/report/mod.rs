@@ -7,7 +7,10 @@ mod finding;
 mod severity;
 mod summary;
 
-pub use access::{AccessDecision, AccessEntry};
+pub use access::{
+    AccessDecision, AccessEntry, BlockReason, DbSide, Hop, IamVerdict, Login, LoginVerdict,
+    MissingFact, PathShape, Reach,
+};
 pub use finding::{
     Evidence, Finding, FindingBuilder, FindingError, Fix, Resource, ResourceKind, fingerprint,
 };

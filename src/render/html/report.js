@@ -39,7 +39,7 @@
   });
   var A = D.access.map(function (r) {
     return { principal: S[r[0]], db: S[r[1]], user: S[r[2]], verdict: r[3], reason: r[4],
-      via: r[5].map(function (v) { return S[v]; }), superuser: !!r[6] };
+      via: r[5].map(function (v) { return S[v]; }), superuser: !!r[6], external: !!r[7] };
   });
   var inScope = {};
   D.scope.accounts.forEach(function (a) { inScope[a] = true; });
@@ -245,6 +245,7 @@
     el("span", null, el("i", { style: "background:var(--works)" }), "works"),
     el("span", null, el("i", { style: "background:var(--depends)" }), "depends"),
     el("span", null, el("i", { style: "background:var(--blocked)" }), "blocked"),
+    el("span", null, el("i", { style: "background:#868e96" }), "unknown"),
     el("span", null, el("span", { cls: "badge external" }, "external"), " outside the audited accounts"),
     el("span", null, el("span", { cls: "badge cross" }, "cross-account")),
     el("span", null, el("span", { cls: "badge superuser" }, "superuser-like"))));
@@ -256,7 +257,7 @@
     if (acct && acct !== accountOf(db)) return 1; // cross-account
     return 0;
   }
-  var RANK = { works: 0, depends: 1, blocked: 2 };
+  var RANK = { works: 0, depends: 1, unknown: 2, blocked: 3 };
   // The graph of one database: nodes per layer and unique edges. Layer 0: principals that
   // reach a role by assuming it (or IAM users); 1: roles that connect; 2: DB users; 3: the DB.
   function graphOf(db) {
@@ -280,7 +281,7 @@
       var prev = null;
       chain.forEach(function (arn, i) {
         var layer = i === 0 ? first : 1;
-        var r = reach(arn, db);
+        var r = i === 0 && a.external ? 2 : reach(arn, db);
         var n = node(layer, arn, shortName(arn), r === 2 ? "external" : r === 1 ? "cross" : "");
         n.score = Math.max(n.score, r);
         if (prev) edge(prev, n, null, "assumes " + shortName(arn));
@@ -329,7 +330,7 @@
   var dbOrder = Object.keys(byDb).map(function (db) {
     var ext = 0, cross = 0, works = 0, principals = {};
     byDb[db].forEach(function (a) {
-      var r = Math.max.apply(null, [a.principal].concat(a.via).map(function (p) { return reach(p, db); }));
+      var r = a.external ? 2 : Math.max.apply(null, [a.principal].concat(a.via).map(function (p) { return reach(p, db); }));
       if (r === 2) ext++; else if (r === 1) cross++;
       if (a.verdict === "works") works++;
       principals[a.principal] = true;
