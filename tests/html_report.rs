@@ -130,7 +130,11 @@ fn html_report_opens_in_chromium_with_findings_graph_and_filters() {
     let shot = dir.join("demo.png");
     let _ = std::fs::remove_file(&shot);
     run_chromium(
-        &format!("file://{}#open={}", file.display(), first_external_db(&report)),
+        &format!(
+            "file://{}#open={}",
+            file.display(),
+            first_external_db(&report)
+        ),
         &[
             "--window-size=1280,2200",
             "--virtual-time-budget=5000",
@@ -160,15 +164,28 @@ fn html_report_opens_in_chromium_with_findings_graph_and_filters() {
     assert_eq!(count(&all, "<path class=\"edge "), edges, "graph edges");
     // External principals and superuser-like DB users are marked.
     if report.access.iter().any(|a| a.reach.external()) {
-        assert!(all.contains("node layer-0 external"), "external principal marked");
+        assert!(
+            all.contains("node layer-0 external"),
+            "external principal marked"
+        );
     }
     if report.access.iter().any(|a| a.superuser()) {
-        assert!(all.contains("node layer-2 superuser"), "superuser-like DB user marked");
+        assert!(
+            all.contains("node layer-2 superuser"),
+            "superuser-like DB user marked"
+        );
     }
     // Edges into DB users carry the matrix's login verdict.
     for verdict in ["works", "blocked"] {
-        if report.access.iter().any(|a| a.login.verdict.as_str() == verdict) {
-            assert!(all.contains(&format!("<path class=\"edge {verdict}\"")), "{verdict} edge");
+        if report
+            .access
+            .iter()
+            .any(|a| a.login.verdict.as_str() == verdict)
+        {
+            assert!(
+                all.contains(&format!("<path class=\"edge {verdict}\"")),
+                "{verdict} edge"
+            );
         }
     }
 

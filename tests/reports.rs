@@ -84,6 +84,46 @@ fn rdsiam(args: &[&str], envs: &[(&str, &str)]) -> (String, i32) {
     )
 }
 
+/// The findings of the same CLI run's JSON report (rules that read the clock, such as
+/// connect-role-unused, are evaluated at the run's own time). Timestamps are blanked: two
+/// runs seconds apart embed different ones (the session-revocation fix).
+fn cli_report() -> rdsiam::report::Report {
+    let (json, _) = rdsiam(&["audit", "--snapshot", DEMO_DIR, "--format", "json"], &[]);
+    let value: Value = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}"));
+    let mut report = demo_report();
+    report.findings = serde_json::from_value(value["findings"].clone())
+        .unwrap_or_else(|e| panic!("findings: {e}"));
+    report
+}
+
+/// `text` with every RFC 3339 UTC timestamp (`2026-11-21T00:00:00Z`) replaced by `<time>`.
+fn blank_times(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < text.len() {
+        let candidate = bytes.get(i..i + 20);
+        let is_time = candidate.is_some_and(|c| {
+            c.iter().enumerate().all(|(k, b)| match k {
+                4 | 7 => *b == b'-',
+                10 => *b == b'T',
+                13 | 16 => *b == b':',
+                19 => *b == b'Z',
+                _ => b.is_ascii_digit(),
+            })
+        });
+        if is_time {
+            out.push_str("<time>");
+            i += 20;
+        } else {
+            let c = text[i..].chars().next().unwrap_or(' ');
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    out
+}
+
 /// Every `arn:` token in a text, trailing punctuation trimmed.
 fn arns(text: &str) -> Vec<String> {
     text.split(|c: char| c.is_whitespace() || "\"'`,()[]{}".contains(c))
@@ -96,38 +136,27 @@ fn arns(text: &str) -> Vec<String> {
 /// shell arguments, newline + indent after a comma joins quoted JSON pieces.
 fn unwrapped(text: &str) -> String {
     let mut out = String::new();
-    let mut lines = text.lines().peekable();
-    while let Some(line) = lines.next() {
-        if let Some(head) = line.strip_suffix(" \\") {
-            out.push_str(head);
-            out.push(' ');
-            while let Some(next) = lines.peek() {
-                // The continuation's indentation is layout, not part of the command.
-                let trimmed = next.trim_start();
-                if let Some(h) = trimmed.strip_suffix(" \\") {
-                    out.push_str(h);
-                    out.push(' ');
-                    lines.next();
-                } else {
-                    out.push_str(trimmed);
-                    lines.next();
-                    break;
-                }
-            }
-            out.push('\n');
-        } else if line.ends_with(',') && lines.peek().is_some_and(|n| n.starts_with("          ")) {
-            out.push_str(line);
+    let mut previous = "";
+    for line in text.lines() {
+        if previous.ends_with(" \\") {
+            out.truncate(out.len() - 1);
+            out.push_str(line.trim_start());
+        } else if previous.ends_with(',') && line.starts_with("          ") {
+            out.push_str(line.trim_start());
         } else {
+            if !out.is_empty() {
+                out.push('\n');
+            }
             out.push_str(line);
-            out.push('\n');
         }
+        previous = line;
     }
     out
 }
 
 #[test]
 fn terminal_view_fits_80_100_200_columns_and_never_breaks_a_token() {
-    let report = demo_report();
+    let report = cli_report();
     assert!(report.findings.len() > 20, "the demo plants many findings");
     for width in [80usize, 100, 200] {
         let (text, code) = rdsiam(
@@ -146,7 +175,7 @@ fn terminal_view_fits_80_100_200_columns_and_never_breaks_a_token() {
             }
         }
         let lines: Vec<&str> = text.lines().collect();
-        let joined = unwrapped(&text);
+        let joined = blank_times(&unwrapped(&text));
         for finding in &report.findings {
             let mut expected_arns = arns(&finding.message);
             expected_arns.push(finding.resource.arn.clone());
@@ -158,7 +187,8 @@ fn terminal_view_fits_80_100_200_columns_and_never_breaks_a_token() {
                 );
             }
             for command in finding.fix.aws_cli.iter().flat_map(|c| c.lines()) {
-                let command = command.trim();
+                let command = blank_times(command.trim());
+                let command = command.as_str();
                 assert!(
                     joined.contains(command),
                     "width {width}: fix command of {} not printed whole:\n{command}",
@@ -187,16 +217,27 @@ fn terminal_view_fits_80_100_200_columns_and_never_breaks_a_token() {
 
 #[test]
 fn terminal_view_starts_with_the_per_rule_summary_and_collapses_repeats() {
-    let report = demo_report();
+    let report = cli_report();
     let (text, _) = rdsiam(
-        &["audit", "--snapshot", DEMO_DIR, "--limit", "1", "--color", "never"],
+        &[
+            "audit",
+            "--snapshot",
+            DEMO_DIR,
+            "--limit",
+            "1",
+            "--color",
+            "never",
+        ],
         &[],
     );
     let summary_at = text.find("SEVERITY  RULE").unwrap_or(usize::MAX);
     let first_finding = text.find("\nCRITICAL (").unwrap_or(0);
     assert!(summary_at < first_finding, "summary comes first:\n{text}");
     // Every rule appears in the summary with its count.
-    for group in report.findings.chunk_by(|a, b| a.rule == b.rule && a.severity == b.severity) {
+    for group in report
+        .findings
+        .chunk_by(|a, b| a.rule == b.rule && a.severity == b.severity)
+    {
         let row = text
             .lines()
             .find(|l| l.split_whitespace().nth(1) == Some(group[0].rule.as_str()))
@@ -215,9 +256,15 @@ fn terminal_view_starts_with_the_per_rule_summary_and_collapses_repeats() {
         &["audit", "--snapshot", DEMO_DIR, "--color", "always"],
         &[("NO_COLOR", "1")],
     );
-    assert!(colored.contains("\x1b[1;31mCRITICAL"), "--color always colours");
+    assert!(
+        colored.contains("\x1b[1;31mCRITICAL"),
+        "--color always colours"
+    );
     let (auto, _) = rdsiam(&["audit", "--snapshot", DEMO_DIR], &[]);
-    assert!(!auto.contains('\x1b'), "no colour when stdout is not a terminal");
+    assert!(
+        !auto.contains('\x1b'),
+        "no colour when stdout is not a terminal"
+    );
 }
 
 #[test]
@@ -252,7 +299,8 @@ fn csv_parses_back_with_the_same_rows() {
         String::from_utf8(out).unwrap_or_default()
     };
     let mut reader = ::csv::Reader::from_reader(access.as_bytes());
-    let entries: Vec<::csv::StringRecord> = reader.records().map(|r| r.unwrap_or_default()).collect();
+    let entries: Vec<::csv::StringRecord> =
+        reader.records().map(|r| r.unwrap_or_default()).collect();
     assert_eq!(entries.len(), report.access.len());
     for (row, entry) in entries.iter().zip(&report.access) {
         assert_eq!(&row[0], entry.principal);
@@ -269,7 +317,11 @@ fn ocsf_findings_validate_and_round_trip_with_py_ocsf_models() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect();
-    assert_eq!(parsed.len(), report.findings.len(), "every finding validated");
+    assert_eq!(
+        parsed.len(),
+        report.findings.len(),
+        "every finding validated"
+    );
     for (o, f) in parsed.iter().zip(&report.findings) {
         assert_eq!(o["uid"], f.fingerprint.as_str());
         assert_eq!(o["class_uid"], 2004);
@@ -340,7 +392,11 @@ fn several_outputs_in_one_run_each_format_from_its_extension() {
     assert!(read("r.html").starts_with("<!DOCTYPE html>"));
     // No temporary file is left behind.
     let names: Vec<String> = std::fs::read_dir(dir.path())
-        .map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
         .unwrap_or_default();
     assert_eq!(names.len(), 6, "{names:?}");
 }

@@ -93,7 +93,12 @@ impl ReportOutputArgs {
     /// JSON report (which always carries it); other formats are refused before any work.
     pub fn check_matrix(&self, matrix: bool) -> Result<()> {
         for target in self.targets()? {
-            if matrix && !matches!(target.format, Format::Table | Format::Csv | Format::Dot | Format::Json) {
+            if matrix
+                && !matches!(
+                    target.format,
+                    Format::Table | Format::Csv | Format::Dot | Format::Json
+                )
+            {
                 bail!(
                     "--matrix renders the access matrix as table, csv, dot or json, not {} (the html report draws it as the access graph without --matrix)",
                     format_name(target.format)
@@ -159,13 +164,21 @@ mod tests {
         let by_ext = targets(&["--output", "r.ocsf.json"]).unwrap_or_default();
         assert_eq!(by_ext[0].format, Format::Ocsf);
         let stdout = targets(&[]).unwrap_or_default();
-        assert_eq!(stdout, vec![Target { path: None, format: Format::Table }]);
+        assert_eq!(
+            stdout,
+            vec![Target {
+                path: None,
+                format: Format::Table
+            }]
+        );
     }
 
     #[test]
     fn several_outputs_are_typed_by_extension() {
-        let several =
-            targets(&["--output", "a.md", "--output", "b.csv", "--output", "c.sarif"]).unwrap_or_default();
+        let several = targets(&[
+            "--output", "a.md", "--output", "b.csv", "--output", "c.sarif",
+        ])
+        .unwrap_or_default();
         let formats: Vec<Format> = several.iter().map(|t| t.format).collect();
         assert_eq!(formats, [Format::Markdown, Format::Csv, Format::Sarif]);
         let err = targets(&["--output", "a.md", "--output", "b.xyz"]).map(|_| ());

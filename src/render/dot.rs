@@ -65,7 +65,11 @@ pub fn render(report: &Report) -> String {
             nodes.insert((2, a.db_user.clone(), a.superuser()));
             nodes.insert((3, db.to_owned(), false));
             for pair in chain.windows(2) {
-                edges.insert((id(pair[0].0, pair[0].1), id(pair[1].0, pair[1].1), String::new()));
+                edges.insert((
+                    id(pair[0].0, pair[0].1),
+                    id(pair[1].0, pair[1].1),
+                    String::new(),
+                ));
             }
             let (v, style, reason) = verdict(a);
             let last = chain[chain.len() - 1];
@@ -75,13 +79,21 @@ pub fn render(report: &Report) -> String {
                 format!(
                     "color={}, style={style}, tooltip={}",
                     quoted(colour(v)),
-                    quoted(&format!("{v}: {} as {}: {reason}", short_name(a.principal.as_str()), a.db_user))
+                    quoted(&format!(
+                        "{v}: {} as {}: {reason}",
+                        short_name(a.principal.as_str()),
+                        a.db_user
+                    ))
                 ),
             ));
             edges.insert((id(2, &a.db_user), id(3, db), String::new()));
         }
         for (layer, name, external) in &nodes {
-            let label = if *layer == 2 { name.as_str() } else { short_name(name) };
+            let label = if *layer == 2 {
+                name.as_str()
+            } else {
+                short_name(name)
+            };
             let fill = match (layer, external) {
                 (2, true) => ", color=\"#6741d9\", penwidth=2.5, xlabel=\"superuser\"",
                 (_, true) => ", fillcolor=\"#ffe3e3\", color=\"#b00020\"",

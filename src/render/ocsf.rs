@@ -64,7 +64,10 @@ fn service(kind: ResourceKind) -> &'static str {
 
 /// `arn:aws-cn:...` → `aws-cn`.
 fn partition(arn: &str) -> &str {
-    arn.split(':').nth(1).filter(|p| !p.is_empty()).unwrap_or("aws")
+    arn.split(':')
+        .nth(1)
+        .filter(|p| !p.is_empty())
+        .unwrap_or("aws")
 }
 
 /// Seconds since the epoch of an RFC 3339 time; 0 when it does not parse (never in practice:

@@ -8,9 +8,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use super::short_name;
 use super::term::{self, DEFAULT_WIDTH};
 use super::wrap;
-use super::short_name;
 use crate::report::{Finding, Report, Severity};
 
 /// Findings shown per rule and severity before the rest is collapsed into a count.
@@ -245,12 +245,15 @@ fn place(account: Option<&str>, region: Option<&str>) -> String {
     }
 }
 
+/// A coverage gap's cause: source, error code, the permission that would close it.
+type GapCause<'a> = (&'a str, &'a str, Option<&'a str>);
+
 fn coverage_section(report: &Report, options: &TableOptions, out: &mut String) {
     if report.coverage.is_empty() {
         return;
     }
     // One cause (source, error, missing permission) → the places it hit, first message.
-    let mut causes: BTreeMap<(&str, &str, Option<&str>), (Vec<String>, &str)> = BTreeMap::new();
+    let mut causes: BTreeMap<GapCause, (Vec<String>, &str)> = BTreeMap::new();
     for gap in &report.coverage {
         let key = (
             gap.source.as_str(),
@@ -270,7 +273,9 @@ fn coverage_section(report: &Report, options: &TableOptions, out: &mut String) {
         causes.len()
     );
     for ((source, code, permission), (places, message)) in causes {
-        let needs = permission.map(|p| format!(" (needs {p})")).unwrap_or_default();
+        let needs = permission
+            .map(|p| format!(" (needs {p})"))
+            .unwrap_or_default();
         let line = if places.len() == 1 {
             format!("- {} {source}: {code} {message}{needs}", places[0])
         } else {

@@ -55,7 +55,11 @@ pub fn shell(command: &str, width: usize, indent: &str) -> Vec<String> {
         for token in shell_tokens(one.trim()) {
             let pieces = json_pieces(&token);
             for (i, piece) in pieces.into_iter().enumerate() {
-                let join = if i == 0 { Join::Argument } else { Join::InsideJson };
+                let join = if i == 0 {
+                    Join::Argument
+                } else {
+                    Join::InsideJson
+                };
                 segments.push((join, piece));
             }
         }
@@ -258,7 +262,9 @@ mod tests {
         let json_start = lines.iter().position(|l| l.contains("'{")).unwrap_or(0);
         let json: String = lines[json_start..].iter().map(|l| l.trim_start()).collect();
         assert!(json.ends_with("\"}]}'"), "{json}");
-        let inner = json.trim_start_matches("--policy-document ").trim_matches('\'');
+        let inner = json
+            .trim_start_matches("--policy-document ")
+            .trim_matches('\'');
         let value: serde_json::Value = serde_json::from_str(inner).unwrap_or_default();
         assert_eq!(
             value["Statement"][0]["Resource"],
@@ -274,6 +280,9 @@ mod tests {
             "  ",
         );
         assert_eq!(lines[0], r#"  REVOKE rds_iam FROM "legacy_batch";"#);
-        assert!(lines[1..].iter().all(|l| l.starts_with("  -- ")), "{lines:?}");
+        assert!(
+            lines[1..].iter().all(|l| l.starts_with("  -- ")),
+            "{lines:?}"
+        );
     }
 }
