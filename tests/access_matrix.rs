@@ -83,7 +83,7 @@ const PROXY: &str = ":db-proxy:prx-0a1b2c3d4e5f6a7b8";
 #[test]
 fn each_blocked_reason_on_the_demo() {
     let entries = matrix(&demo());
-    let cases: [(&str, &str, &str, BlockReason); 9] = [
+    let cases: [(&str, &str, &str, BlockReason); 10] = [
         // An SCP (Analytics) denies the AssumeRole into prod's orders-* roles.
         (
             "role/analytics-reporter",
@@ -141,6 +141,13 @@ fn each_blocked_reason_on_the_demo() {
             PROXY,
             "oltp_rw_user",
             BlockReason::ProxyIamDisabled,
+        ),
+        // The proxy's only secret is oltp_rw_user's: it cannot log in as pgmonitor.
+        (
+            "role/pg-monitor-role",
+            PROXY,
+            "pgmonitor",
+            BlockReason::ProxyNoAuth,
         ),
     ];
     for (principal, db, user, reason) in cases {
@@ -695,9 +702,10 @@ fn generated_organization_entries_agree_with_the_policy_engine() {
                     IamVerdict::Allowed | IamVerdict::Depends | IamVerdict::Unknown
                 )
             });
-            let expected = if path_blocked || connect_blocked {
-                LoginVerdict::Blocked
-            } else if entry.database.iam_auth_enabled == Some(false) {
+            let expected = if path_blocked
+                || connect_blocked
+                || entry.database.iam_auth_enabled == Some(false)
+            {
                 LoginVerdict::Blocked
             } else if let Some(database) = database {
                 match database.role(&entry.db_user) {

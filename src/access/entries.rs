@@ -145,20 +145,14 @@ fn path_entry(
     );
     // IAM's side of the whole path: the first refused call, else the connect, else
     // unknown (an external caller), else depends, else allowed.
-    let iam = steps
-        .iter()
-        .map(|s| s.iam)
-        .find(|&v| login::iam_blocks(v))
-        .or_else(|| login::iam_blocks(connect).then_some(connect))
-        .unwrap_or_else(|| {
-            if !in_inventory {
-                IamVerdict::Unknown
-            } else if login.depends_on.is_empty() {
-                IamVerdict::Allowed
-            } else {
-                IamVerdict::Depends
-            }
-        });
+    let refused = steps.iter().map(|s| s.iam).find(|&v| login::iam_blocks(v));
+    let iam = match refused {
+        Some(verdict) => verdict,
+        None if login::iam_blocks(connect) => connect,
+        None if !in_inventory => IamVerdict::Unknown,
+        None if login.depends_on.is_empty() => IamVerdict::Allowed,
+        None => IamVerdict::Depends,
+    };
     let decision = match iam {
         IamVerdict::Allowed => AccessDecision::Allowed,
         IamVerdict::Depends | IamVerdict::Unknown => AccessDecision::Depends,

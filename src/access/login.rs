@@ -63,10 +63,13 @@ pub struct DatabaseFacts<'i> {
     pub role: Option<&'i PgRole>,
     /// The token is checked by the database itself (not a proxy logging in with a secret).
     pub needs_rds_iam: bool,
+    /// A proxy with auth entries, none of them for this user (nor a default one).
+    pub proxy_without_auth: bool,
 }
 
 pub fn database_facts<'i>(target: &Target<'i>, db_user: &str) -> DatabaseFacts<'i> {
     let mut needs_rds_iam = true;
+    let mut proxy_without_auth = false;
     let iam_auth_enabled = match target.proxy {
         Some(proxy) => {
             // The entry for this user, else the default one (no user name).
@@ -80,7 +83,10 @@ pub fn database_facts<'i>(target: &Target<'i>, db_user: &str) -> DatabaseFacts<'
                     needs_rds_iam = auth.auth_scheme.is_none();
                     Some(auth.iam_auth != ProxyIamAuth::Disabled)
                 }
-                None => None,
+                None => {
+                    proxy_without_auth = !proxy.auth.is_empty();
+                    None
+                }
             }
         }
         None => Some(target.iam_enabled()),
@@ -98,6 +104,7 @@ pub fn database_facts<'i>(target: &Target<'i>, db_user: &str) -> DatabaseFacts<'
         side,
         role,
         needs_rds_iam,
+        proxy_without_auth,
     }
 }
 
@@ -215,6 +222,17 @@ fn first_block(
                 ),
             ),
         });
+    }
+    if let Some(proxy) = target.proxy
+        && facts.proxy_without_auth
+    {
+        return Some((
+            BlockReason::ProxyNoAuth,
+            format!(
+                "RDS Proxy {} has no auth entry (secret) for {db_user:?}: it cannot log in to the database as that user",
+                proxy.name
+            ),
+        ));
     }
     if side.role_exists == Some(false) {
         return Some((

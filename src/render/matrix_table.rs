@@ -89,7 +89,9 @@ fn render_group(out: &mut String, group: &[AccessEntry]) {
     rows.sort_by(|a, b| {
         (row_key(a), &a.db_user, &a.principal).cmp(&(row_key(b), &b.db_user, &b.principal))
     });
+    // A proxy's IAM auth is per user (its auth entries): said on each row.
     let iam_auth = match rows[0].database.iam_auth_enabled {
+        _ if rows[0].db.contains(":db-proxy:") => "RDS Proxy",
         Some(true) => "IAM auth on",
         Some(false) => "IAM auth OFF",
         None => "IAM auth unknown",

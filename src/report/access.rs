@@ -110,6 +110,9 @@ pub enum BlockReason {
     IamAuthDisabled,
     /// The RDS Proxy's auth entry for this user has `IAMAuth=DISABLED`.
     ProxyIamDisabled,
+    /// The RDS Proxy has auth entries (secrets), none for this user and no default one:
+    /// it cannot log in to the database as this user.
+    ProxyNoAuth,
     /// The database has no role of this name.
     RoleMissing,
     /// The role exists but is `NOLOGIN`.
@@ -127,6 +130,7 @@ impl BlockReason {
             BlockReason::BlockedByBoundary => "blocked-by-boundary",
             BlockReason::IamAuthDisabled => "iam-auth-disabled",
             BlockReason::ProxyIamDisabled => "proxy-iam-disabled",
+            BlockReason::ProxyNoAuth => "proxy-no-auth",
             BlockReason::RoleMissing => "role-missing",
             BlockReason::Nologin => "nologin",
             BlockReason::NoRdsIam => "no-rds-iam",
