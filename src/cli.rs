@@ -47,6 +47,10 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Check, print (--print) or create (--init) the audit's configuration, rdsiam.toml.
     Config(config::ConfigArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(crate::commands::completions::CompletionsArgs),
+    /// Print the man page (roff), or write one page per subcommand with --dir.
+    Man(crate::commands::completions::ManArgs),
 }
 
 fn run(command: Command) -> anyhow::Result<Outcome> {
@@ -60,6 +64,8 @@ fn run(command: Command) -> anyhow::Result<Outcome> {
         Command::Rules(args) => rules::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Config(args) => config::run(args),
+        Command::Completions(args) => crate::commands::completions::completions(&args),
+        Command::Man(args) => crate::commands::completions::man(&args),
     }
 }
 

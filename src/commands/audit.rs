@@ -13,13 +13,12 @@ use anyhow::{Context, Result, bail};
 use super::activity_inputs::{ActivityInputArgs, add_files};
 use super::db_args::DbArgs;
 use super::live::LiveArgs;
+use super::report_outputs::ReportOutputArgs;
 use super::shaping::{self, ShapingArgs};
 use crate::collect::aws;
 use crate::config::Settings;
 use crate::exit::Outcome;
 use crate::inventory::{Inventory, snapshot};
-use crate::output;
-use crate::render::{self, Format};
 use crate::report::{Baseline, BaselineRef, Report, Scope, Severity, ShapedBy, TimeSource};
 use crate::rules::{self, RuleSettings};
 
@@ -33,12 +32,8 @@ pub struct AuditArgs {
     pub live: LiveArgs,
     #[command(flatten)]
     pub db: DbArgs,
-    /// Output format [default: table, or `[audit] format` of the configuration].
-    #[arg(long, value_enum)]
-    pub format: Option<Format>,
-    /// Write the report to FILE (atomically) instead of stdout [default: `[audit] output`].
-    #[arg(long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub report: ReportOutputArgs,
     /// Exit 1 when a finding not covered by an exception is at or above this severity
     /// [default: low, or `[audit] fail-on` of the configuration].
     #[arg(long, value_enum, value_name = "SEVERITY")]
@@ -54,8 +49,9 @@ pub struct AuditArgs {
     /// Show the access matrix instead of the findings: one block per database, riskiest
     /// first (superuser-like DB users, then principals from outside), each row a principal,
     /// DB user and path with its login verdict (`works`, `blocked: <reason>`,
-    /// `depends: <keys>`, `unknown: <missing facts>`). Table format only (the JSON report
-    /// always carries the matrix in `access`). The exit code still follows the findings.
+    /// `depends: <keys>`, `unknown: <missing facts>`). With --format csv one row per matrix
+    /// entry, with --format dot the access graph for Graphviz (the JSON report always
+    /// carries the matrix in `access`). The exit code still follows the findings.
     #[arg(long)]
     pub matrix: bool,
 }
@@ -69,19 +65,20 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
     if let Some(days) = args.unused_days {
         config.rules.params.unused_days = days;
     }
+    // `[audit] format` / `output` of the configuration apply when the flags are absent.
+    let mut report_args = args.report.clone();
+    if report_args.format.is_none() && report_args.output.is_empty() {
+        report_args.format = config.audit.format;
+    }
+    if report_args.output.is_empty() {
+        report_args.output.extend(config.audit.output.clone());
+    }
+    report_args.show_excepted = args.shaping.show_excepted;
+    report_args.check_matrix(args.matrix)?;
     // A baseline of an organization is tens of MB of JSON: read it while the inventory loads.
     let baseline = args.shaping.baseline.clone().map(|path| {
         std::thread::spawn(move || shaping::load_baseline(&path).map(|loaded| (path, loaded)))
     });
-    let format = args.format.or(config.audit.format).unwrap_or_default();
-    if args.matrix && format != Format::Table {
-        bail!(
-            "--matrix is a table view: drop --format {} (the JSON report always carries the matrix in `access`)",
-            clap::ValueEnum::to_possible_value(&format)
-                .map(|v| v.get_name().to_owned())
-                .unwrap_or_default()
-        );
-    }
     let (mut inventory, snapshot_path, time_source) = match &args.snapshot {
         Some(path) => {
             if args.live.any_set() {
@@ -135,23 +132,9 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
     // The report owns everything it shows, and the process exits after writing it: the
     // inventory (millions of allocations for an organization) is not freed piece by piece.
     crate::dispose::dispose(inventory);
-    let output_path = args.output.clone().or(config.audit.output.clone());
-    let show_excepted = args.shaping.show_excepted;
-    match format {
-        // JSON reports of an organization run to hundreds of MB: stream them.
-        Format::Json => output::emit_with(output_path.as_deref(), |out| {
-            render::json::write(&report, out)
-        })?,
-        Format::Table if args.matrix => output::emit(
-            &render::matrix_table::render(&report),
-            output_path.as_deref(),
-        )?,
-        Format::Table if show_excepted => output::emit(
-            &render::table::render_with_excepted(&report),
-            output_path.as_deref(),
-        )?,
-        format => output::emit(&render::render(&report, format), output_path.as_deref())?,
-    }
+    // Large formats (JSON, OCSF, CSV) are streamed: an organization's report runs to
+    // hundreds of MB.
+    report_args.write(&report, args.matrix)?;
     crate::phases::mark("render + write");
     let fail_on = args
         .fail_on
