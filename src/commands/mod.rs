@@ -4,8 +4,8 @@
 pub mod activity_inputs;
 pub mod audit;
 pub mod collect;
-pub mod config;
 pub mod completions;
+pub mod config;
 pub mod db_args;
 pub mod doctor;
 pub mod explain;

@@ -167,13 +167,10 @@ fn inspect(args: InspectArgs) -> Result<Outcome> {
             json.push('\n');
             json
         }
-        TokenFormat::Table => crate::redact::escape_controls(&table(
-            &facts,
-            &clock,
-            &redacted,
-            &compat.findings,
-        ))
-        .into_owned(),
+        TokenFormat::Table => {
+            crate::redact::escape_controls(&table(&facts, &clock, &redacted, &compat.findings))
+                .into_owned()
+        }
     };
     output::print_stdout(&out)?;
     let broken = compat.findings.iter().any(|f| f.level == Level::Error);

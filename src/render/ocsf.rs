@@ -48,6 +48,8 @@ fn resource_type(kind: ResourceKind) -> &'static str {
         ResourceKind::DbCluster => "AwsRdsDbCluster",
         ResourceKind::DbProxy => "AwsRdsDbProxy",
         ResourceKind::ParameterGroup => "AwsRdsDbParameterGroup",
+        // An accepted-risk entry of rdsiam.toml: not an AWS resource.
+        ResourceKind::Exception => "Other",
     }
 }
 
@@ -58,6 +60,7 @@ fn service(kind: ResourceKind) -> &'static str {
         | ResourceKind::IamGroup
         | ResourceKind::IamRole
         | ResourceKind::IamPolicy => "iam",
+        ResourceKind::Exception => "rdsiam",
         _ => "rds",
     }
 }

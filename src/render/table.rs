@@ -54,7 +54,10 @@ pub fn render_with(report: &Report, options: &TableOptions) -> String {
     scope_section(report, &mut out);
     // How the run was shaped (baseline diff, configuration, exceptions): issue #14's lines.
     for line in super::shaping::header_lines(report).lines() {
-        push_lines(&mut out, wrap::words(&clean(line), options.width, "", INDENT));
+        push_lines(
+            &mut out,
+            wrap::words(&clean(line), options.width, "", INDENT),
+        );
     }
     let shown: Vec<&Finding> = report
         .findings
@@ -215,7 +218,10 @@ fn finding_block(finding: &Finding, options: &TableOptions, out: &mut String) {
     );
     if let Some(e) = &finding.exception {
         let line = format!("excepted until {} ({}): {}", e.expires, e.owner, e.reason);
-        push_lines(out, wrap::words(&clean(&line), options.width, INDENT, INDENT));
+        push_lines(
+            out,
+            wrap::words(&clean(&line), options.width, INDENT, INDENT),
+        );
     }
     if !finding.fix.summary.is_empty() {
         push_lines(
