@@ -160,13 +160,21 @@ fn parse_variable(after: &str) -> Option<(TemplatePart, usize)> {
     Some((part, close + 1))
 }
 
-/// The closing `}` of a variable, skipping any inside a quoted default.
+/// Longest `${…}` read as a variable (key, default and braces). Context keys are at most a
+/// few hundred bytes (a tag key is 128 characters, a tag value 256); a longer `${…}` is
+/// literal text. The bound keeps parsing linear: without it, each of 100,000 unterminated
+/// `${` scanned to the end of the value (11.8 s). README "Bounds".
+pub const MAX_VARIABLE_BYTES: usize = 1024;
+
+/// The closing `}` of a variable, skipping any inside a quoted default; looks no further than
+/// [`MAX_VARIABLE_BYTES`].
 fn find_closing_brace(after: &str) -> Option<usize> {
     let mut quoted = false;
-    for (index, ch) in after.char_indices() {
-        match ch {
-            '\'' => quoted = !quoted,
-            '}' if !quoted => return Some(index),
+    // `'` and `}` are ASCII, so a byte scan finds them at character boundaries.
+    for (index, byte) in after.bytes().enumerate().take(MAX_VARIABLE_BYTES) {
+        match byte {
+            b'\'' => quoted = !quoted,
+            b'}' if !quoted => return Some(index),
             _ => {}
         }
     }
@@ -286,5 +294,21 @@ mod tests {
             .unwrap()
             .resolve(&ctx);
         assert_eq!(resolved, Resolved::Unknown("aws:username".into()));
+    }
+
+    #[test]
+    fn many_unterminated_variables_parse_in_linear_time() {
+        // Was quadratic: 100,000 `${` without `}` took 11.8 s.
+        let raw = format!("arn:aws:s3:::b/{}", "${".repeat(100_000));
+        let template = Template::parse(&raw, true);
+        assert!(
+            template.is_some_and(|t| t.parts == vec![TemplatePart::Text(raw.clone())]),
+            "unterminated variables stay literal text"
+        );
+        let long = format!("${{aws:username, '{}'}}", "x".repeat(MAX_VARIABLE_BYTES));
+        assert!(
+            Template::parse(&long, true).is_some_and(|t| t.keys().next().is_none()),
+            "a variable longer than the cap is literal"
+        );
     }
 }

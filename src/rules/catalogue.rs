@@ -284,6 +284,8 @@ pub const SOURCES: &[(&str, &str)] = rule_sources![
     "connection-refused",
     "dns-failure",
     "credentials-missing",
+    "server-timeout",
+    "server-protocol-error",
 ];
 
 /// Parses every source. Errors name the file; the catalogue test keeps them from shipping.
