@@ -154,7 +154,7 @@ fn cloudtrail_fifo_symlink_and_non_utf8_names_are_read_or_reported_never_hang() 
     let root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let trail = hazardous_trail(root.path());
     let started = Instant::now();
-    let outcome = scan_paths(&[trail.clone()], &ScanOptions::new(&[ROLE]))
+    let outcome = scan_paths(std::slice::from_ref(&trail), &ScanOptions::new(&[ROLE]))
         .unwrap_or_else(|e| panic!("{e:#}"));
     assert!(started.elapsed() < Duration::from_secs(10));
     let ids: Vec<&str> = outcome.events.iter().map(|e| e.event_id.as_str()).collect();
