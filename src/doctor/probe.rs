@@ -755,11 +755,12 @@ fn tls_failure(
                 connection,
             )
         }
-        TlsFailure::Timeout(after) => (
+        TlsFailure::Timeout(_) => (
             codes::SERVER_TIMEOUT,
             "the server agreed to TLS, then did not finish the handshake".into(),
             vec![format!(
-                "no complete TLS handshake within {after:?} after the server answered S; the token was not sent"
+                "the server answered S to the SSLRequest, then no complete TLS handshake within the step's {} deadline (--connect-timeout); the token was not sent",
+                humantime::format_duration(probe.options.connect_timeout)
             )],
             None,
         ),

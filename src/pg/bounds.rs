@@ -54,10 +54,14 @@ impl PgError {
             secret_sent: false,
         }
     }
-    pub fn timeout(step: &str, after: Duration) -> Self {
+    /// The step's deadline passed while `doing` ("waiting for the server", "sending").
+    pub fn timeout(doing: &str, after: Duration) -> Self {
         PgError::new(
             PgErrorKind::Timeout,
-            format!("{step}: no complete answer from the server within {after:?}"),
+            format!(
+                "the step did not finish within its {} deadline ({doing}; messages that keep arriving do not extend it)",
+                humantime::format_duration(after)
+            ),
         )
     }
     pub fn closed(io: &std::io::Error) -> Self {

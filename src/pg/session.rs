@@ -85,7 +85,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> PgStream<S> {
         match tokio::time::timeout_at(self.deadline, write).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(PgError::closed(&e)),
-            Err(_) => Err(PgError::timeout("send", self.timeout)),
+            Err(_) => Err(PgError::timeout("sending", self.timeout)),
         }
     }
 
@@ -105,7 +105,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> PgStream<S> {
         }
         match tokio::time::timeout_at(self.deadline, self.recv_untimed()).await {
             Ok(result) => result,
-            Err(_) => Err(PgError::timeout("receive", self.timeout)),
+            Err(_) => Err(PgError::timeout("waiting for the server", self.timeout)),
         }
     }
 
