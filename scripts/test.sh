@@ -42,6 +42,11 @@ ensure_pam_headers() {
     [ -f /usr/include/security/pam_modules.h ] || apt_install libpam0g-dev
 }
 
+# GNU time: tests/hostile_pg.rs measures the peak RSS of the doctor under hostile servers.
+ensure_gnu_time() {
+    [ -x /usr/bin/time ] || apt_install time
+}
+
 ensure_postgresql() {
     if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then
         apt_install postgresql
@@ -109,6 +114,7 @@ ensure_rust_components
 log "test prerequisites (PostgreSQL harness, Python venv with moto, differential-test oracle)"
 ensure_root
 ensure_pam_headers
+ensure_gnu_time
 ensure_postgresql
 ensure_python_venv
 ensure_moto

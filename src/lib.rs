@@ -30,6 +30,7 @@ pub mod dispose;
 pub mod doctor;
 pub mod exit;
 pub mod fast_hash;
+pub mod input;
 pub mod inventory;
 pub mod json_input;
 pub mod output;

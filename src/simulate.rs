@@ -420,14 +420,26 @@ fn load_requests(args: &SimulateArgs) -> Result<(Vec<SimulateRequest>, bool)> {
     Ok((vec![request_from_flags(args)?], false))
 }
 
+/// Reads `--input` (a file or `-`), at most [`crate::input::MAX_INPUT_BYTES`].
 fn read_input(path: &Path) -> Result<(String, String)> {
+    let cap = crate::input::MAX_INPUT_BYTES;
     if path == Path::new("-") {
-        let text =
-            std::io::read_to_string(std::io::stdin()).context("reading the request from stdin")?;
+        use std::io::Read;
+        let mut text = String::new();
+        std::io::stdin()
+            .take(cap + 1)
+            .read_to_string(&mut text)
+            .context("reading the request from stdin")?;
+        if text.len() as u64 > cap {
+            anyhow::bail!(
+                "<stdin>: larger than the input cap of {} (see README \"Bounds\")",
+                crate::input::human_bytes(cap)
+            );
+        }
         return Ok((text, "<stdin>".to_owned()));
     }
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text = crate::input::read_capped_text(path, cap)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     Ok((text, path.display().to_string()))
 }
 

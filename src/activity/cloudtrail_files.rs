@@ -145,6 +145,12 @@ pub fn scan_files(files: &[PathBuf], opts: &ScanOptions) -> Result<ScanOutcome> 
     outcome
         .events
         .sort_by(|a, b| (&a.event_time, &a.event_id).cmp(&(&b.event_time, &b.event_id)));
+    // The same event delivered twice (a file copied into two folders of the scanned tree,
+    // a re-delivery) has the same eventID and eventTime: count it once.
+    outcome
+        .events
+        .dedup_by(|a, b| a.event_id == b.event_id && a.event_time == b.event_time);
+    outcome.report.events = outcome.events.len() as u64;
     Ok(outcome)
 }
 
@@ -165,18 +171,53 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, report: &mut ScanReport) {
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
         let path = entry.path();
-        // file_type does not follow symlinks: a link loop cannot make the walk endless.
+        // file_type does not follow symlinks: a link loop cannot make the walk endless. Only
+        // regular files are read (a FIFO named `*.json` would block the scan forever); what
+        // is not read but may hold trail data is a coverage gap, never silence.
         match entry.file_type() {
             Ok(t) if t.is_dir() => walk(&path, files, report),
-            Ok(_) if is_trail_file(&path) => files.push(path),
-            _ => {}
+            Ok(t) if t.is_file() && is_trail_file(&path) => files.push(path),
+            Ok(t) if t.is_symlink() => {
+                let target = std::fs::metadata(&path);
+                if target.as_ref().is_ok_and(|m| m.is_dir()) || is_trail_file(&path) {
+                    report.problem(
+                        &path,
+                        ProblemKind::Unreadable,
+                        "symbolic link not followed (pass its target as a path to scan it)"
+                            .to_owned(),
+                    );
+                }
+            }
+            Ok(t) if is_trail_file(&path) => report.problem(
+                &path,
+                ProblemKind::Unreadable,
+                format!("not a regular file ({}): not read", describe_type(&t)),
+            ),
+            Ok(_) => {}
+            Err(e) => report.problem(&path, ProblemKind::Unreadable, format!("file type: {e}")),
         }
     }
 }
 
+fn describe_type(file_type: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if file_type.is_fifo() {
+        "a FIFO"
+    } else if file_type.is_socket() {
+        "a socket"
+    } else if file_type.is_char_device() || file_type.is_block_device() {
+        "a device"
+    } else {
+        "not a file"
+    }
+}
+
+/// `*.json` or `*.json.gz`, by the name's bytes: a name that is not UTF-8 is still a trail
+/// file (it used to be skipped without a word).
 fn is_trail_file(path: &Path) -> bool {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    name.ends_with(".json.gz") || name.ends_with(".json")
+    use std::os::unix::ffi::OsStrExt;
+    let name = path.file_name().map(|n| n.as_bytes()).unwrap_or_default();
+    name.ends_with(b".json.gz") || name.ends_with(b".json")
 }
 
 /// Whether a file is skipped, unopened, by what its path says.

@@ -104,6 +104,15 @@ impl RoleMatcher {
                 place,
             );
         };
+        if !is_event_time(&event_time) {
+            let shown: String = event_time.chars().take(40).collect();
+            return (
+                Verdict::Malformed(format!(
+                    "AssumeRole into {role_arn} with eventTime {shown:?}, not a UTC time like 2024-03-01T12:34:56Z"
+                )),
+                place,
+            );
+        }
         let event = AssumeRoleEvent {
             event_time,
             event_id,
@@ -120,6 +129,25 @@ impl RoleMatcher {
         };
         (Verdict::Event(Box::new(event)), place)
     }
+}
+
+/// CloudTrail's `eventTime`: `YYYY-MM-DDThh:mm:ssZ` (UTC, whole seconds), a real date and
+/// time. Anything else would become `first_seen`/`last_seen` as is and sort wrongly.
+pub(crate) fn is_event_time(text: &str) -> bool {
+    let b = text.as_bytes();
+    let two = |at: usize| -> Option<u8> {
+        let (h, l) = (*b.get(at)?, *b.get(at + 1)?);
+        (h.is_ascii_digit() && l.is_ascii_digit()).then(|| (h - b'0') * 10 + (l - b'0'))
+    };
+    b.len() == 20
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':'
+        && b[19] == b'Z'
+        && super::cloudtrail_layout::Day::of_timestamp(text).is_some()
+        && two(11).is_some_and(|h| h < 24)
+        && two(14).is_some_and(|m| m < 60)
+        && two(17).is_some_and(|s| s < 61)
 }
 
 /// The record fields the decision reads, whichever parse produced them.
@@ -378,7 +406,7 @@ mod tests {
     #[test]
     fn odd_types_fall_back_to_the_generic_parse_with_the_same_answer() {
         // requestParameters as a string and a numeric userAgent break the typed parse only.
-        let odd = br#"{"eventName":"AssumeRole","eventTime":"t","eventID":"e","userAgent":5,"requestParameters":"x","resources":[{"type":"AWS::IAM::Role","ARN":"arn:aws:iam::111122223333:role/app/rds-db-admin"}]}"#;
+        let odd = br#"{"eventName":"AssumeRole","eventTime":"2026-03-01T00:00:00Z","eventID":"e","userAgent":5,"requestParameters":"x","resources":[{"type":"AWS::IAM::Role","ARN":"arn:aws:iam::111122223333:role/app/rds-db-admin"}]}"#;
         assert!(serde_json::from_slice::<RawRecord>(odd).is_err());
         let (v, _) = m().confirm(odd);
         let Verdict::Event(e) = v else {
@@ -386,7 +414,7 @@ mod tests {
         };
         assert_eq!((e.role_arn.as_str(), e.user_agent), (ROLE, None));
         // Strings with escapes are unescaped on both paths.
-        let esc = br#"{"eventName":"AssumeRole","eventTime":"t","eventID":"e\u0031","userAgent":"a\"b","requestParameters":{"roleArn":"arn:aws:iam::111122223333:role/app/rds-db-admin"}}"#;
+        let esc = br#"{"eventName":"AssumeRole","eventTime":"2026-03-01T00:00:00Z","eventID":"e\u0031","userAgent":"a\"b","requestParameters":{"roleArn":"arn:aws:iam::111122223333:role/app/rds-db-admin"}}"#;
         let (v, _) = m().confirm(esc);
         let Verdict::Event(e) = v else {
             panic!("{v:?}")
@@ -405,5 +433,27 @@ mod tests {
         let no_time = br#"{"eventName":"AssumeRole","eventID":"e","requestParameters":{"roleArn":"arn:aws:iam::111122223333:role/app/rds-db-admin"}}"#;
         assert!(matches!(m().confirm(no_time).0, Verdict::Malformed(_)));
         assert!(matches!(m().confirm(b"{\"a\":").0, Verdict::Malformed(_)));
+    }
+
+    #[test]
+    fn an_event_time_that_is_not_a_utc_time_is_malformed() {
+        // Was: "not-a-time" became the role's last_seen as is.
+        for bad in [
+            "not-a-time",
+            "2026-03-01",
+            "2026-02-30T00:00:00Z",
+            "2026-03-01T24:00:00Z",
+            "2026-03-01 00:00:00Z",
+        ] {
+            let rec = format!(
+                r#"{{"eventName":"AssumeRole","eventTime":"{bad}","eventID":"e","requestParameters":{{"roleArn":"{ROLE}"}}}}"#
+            );
+            let (v, _) = m().confirm(rec.as_bytes());
+            assert!(
+                matches!(&v, Verdict::Malformed(why) if why.contains("eventTime")),
+                "{bad}: {v:?}"
+            );
+        }
+        assert!(is_event_time("2026-03-01T23:59:60Z"), "a leap second");
     }
 }

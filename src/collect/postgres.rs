@@ -76,7 +76,7 @@ pub async fn introspect(
         ));
     }
     let roots = TrustRoots::load(params.sslrootcert.as_deref())?;
-    let (tls_stream, _) = tls::handshake(tcp, &params.host, &roots)
+    let (tls_stream, _) = tls::handshake(tcp, &params.host, &roots, timeout)
         .await
         .map_err(|e| {
             format!(

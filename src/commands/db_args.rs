@@ -17,7 +17,7 @@ pub struct DbArgs {
     #[arg(long = "db", value_name = "CONNINFO")]
     pub conninfos: Vec<String>,
     /// Timeout of each database connection step.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = humantime::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = crate::pg::bounds::parse_timeout)]
     pub db_timeout: Duration,
 }
 

@@ -70,8 +70,9 @@ pub struct DoctorArgs {
     /// Skip the AWS-side steps (STS, RDS, IAM) even when credentials are available.
     #[arg(long, conflicts_with_all = ["region", "profile", "endpoint_url", "org_role_arn"])]
     pub no_aws: bool,
-    /// Timeout of each network step.
-    #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
+    /// Deadline of each network step (DNS, TCP, TLS, login, session; not per message); the
+    /// whole run gets 12 of them. More than 0, at most 1h.
+    #[arg(long, default_value = "5s", value_parser = crate::pg::bounds::parse_timeout)]
     pub connect_timeout: Duration,
     #[arg(long, value_enum, default_value_t = DoctorFormat::Table)]
     pub format: DoctorFormat,

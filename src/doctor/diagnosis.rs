@@ -37,6 +37,10 @@ pub mod codes {
     pub const CONNECTION_REFUSED: &str = "connection-refused";
     pub const DNS_FAILURE: &str = "dns-failure";
     pub const CREDENTIALS_MISSING: &str = "credentials-missing";
+    /// A protocol step after TCP did not finish within its deadline.
+    pub const SERVER_TIMEOUT: &str = "server-timeout";
+    /// The server closed the connection, sent a malformed message or exceeded a cap.
+    pub const SERVER_PROTOCOL_ERROR: &str = "server-protocol-error";
 
     /// Every code the doctor can report, in no particular order.
     pub const ALL: &[&str] = &[
@@ -65,6 +69,8 @@ pub mod codes {
         CONNECTION_REFUSED,
         DNS_FAILURE,
         CREDENTIALS_MISSING,
+        SERVER_TIMEOUT,
+        SERVER_PROTOCOL_ERROR,
     ];
 }
 
@@ -502,6 +508,33 @@ pub fn token_rejected_causes(said: String, ctx: &FixContext) -> Vec<Cause> {
         }
     }
     causes
+}
+
+/// The cause of a PostgreSQL exchange that failed without an answer from PostgreSQL itself
+/// (timeout, closed connection, malformed message, cap exceeded): a network or protocol cause,
+/// never a verdict on the token. The evidence says whether the token had been sent.
+pub fn causes_of_exchange_failure(
+    error: &crate::pg::bounds::PgError,
+    ctx: &FixContext,
+) -> Vec<Cause> {
+    use crate::pg::bounds::PgErrorKind;
+    let code = match error.kind {
+        PgErrorKind::Timeout => codes::SERVER_TIMEOUT,
+        PgErrorKind::Closed | PgErrorKind::Protocol | PgErrorKind::Cap | PgErrorKind::Other => {
+            codes::SERVER_PROTOCOL_ERROR
+        }
+    };
+    let sent = if error.secret_sent {
+        "the token had been sent over verified TLS, and no answer on it came back"
+    } else {
+        "the token was not sent"
+    };
+    vec![cause(
+        code,
+        vec![error.text.clone(), sent.to_owned()],
+        ctx,
+        None,
+    )]
 }
 
 #[cfg(test)]

@@ -84,7 +84,28 @@ pub async fn run(options: &DoctorOptions) -> DoctorReport {
         identity: None,
         tokens: TokenReport::default(),
     };
-    let ok = steps(&mut probe).await.is_some();
+    // The whole run's deadline: each step has its own (`--connect-timeout`), and a server that
+    // keeps every step just under it cannot stretch the run beyond this.
+    let budget = options
+        .connect_timeout
+        .saturating_mul(crate::pg::bounds::RUN_DEADLINE_STEPS);
+    let ok = match tokio::time::timeout(budget, steps(&mut probe)).await {
+        Ok(done) => done.is_some(),
+        Err(_) => {
+            let mut t = StepTimer::start("deadline");
+            let why = format!(
+                "the run did not finish within {budget:?} ({} × --connect-timeout; README \"Bounds\")",
+                crate::pg::bounds::RUN_DEADLINE_STEPS
+            );
+            t.evidence(why.clone());
+            let cause = probe.cause(codes::SERVER_TIMEOUT, vec![why], None);
+            probe.fail(
+                t.finish(StepStatus::Fail, "run deadline exceeded"),
+                vec![cause],
+            );
+            false
+        }
+    };
     if !ok && needs_fresh_token(&probe) {
         fresh_token(&mut probe).await;
     }
@@ -208,7 +229,7 @@ async fn login_once(probe: &Probe<'_>, token: &str) -> Result<(), String> {
         return Err("the server does not offer TLS".into());
     }
     let roots = TrustRoots::load(params.sslrootcert.as_deref())?;
-    let (tls, _) = tls::handshake(tcp, &params.host, &roots)
+    let (tls, _) = tls::handshake(tcp, &params.host, &roots, timeout)
         .await
         .map_err(|e| format!("TLS: {e:?}"))?;
     match session::login_over_tls(tls, &params.user, &params.dbname, token, timeout).await? {
@@ -806,6 +827,8 @@ async fn tls_handshake(
     let params = &probe.options.params;
     let mut t = StepTimer::start("tls");
     t.evidence(format!("trusting {}", roots.describe()));
+    // One deadline for the step: the SSLRequest answer and the handshake together.
+    let deadline = tokio::time::Instant::now() + probe.options.connect_timeout;
     match session::request_tls(&mut tcp, probe.options.connect_timeout).await {
         Ok(true) => {}
         Ok(false) => {
@@ -825,13 +848,14 @@ async fn tls_handshake(
             return None;
         }
         Err(e) => {
-            t.evidence(e.clone());
-            let cause = probe.cause(codes::TLS_NOT_OFFERED, vec![e], None);
-            probe.fail(t.finish(StepStatus::Fail, "SSLRequest failed"), vec![cause]);
+            t.evidence(e.text.clone());
+            let causes = diagnosis::causes_of_exchange_failure(&e, &probe.ctx);
+            probe.fail(t.finish(StepStatus::Fail, "SSLRequest failed"), causes);
             return None;
         }
     }
-    match tls::handshake(tcp, &params.host, roots).await {
+    let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+    match tls::handshake(tcp, &params.host, roots, left).await {
         Ok((stream, info)) => {
             t.evidence(format!(
                 "{} {}; certificate chain and name {} verified",
@@ -908,6 +932,24 @@ fn tls_failure(
                 connection,
             )
         }
+        TlsFailure::Timeout(_) => (
+            codes::SERVER_TIMEOUT,
+            "the server agreed to TLS, then did not finish the handshake".into(),
+            vec![format!(
+                "the server answered S to the SSLRequest, then no complete TLS handshake within the step's {} deadline (--connect-timeout); the token was not sent",
+                humantime::format_duration(probe.options.connect_timeout)
+            )],
+            None,
+        ),
+        TlsFailure::Closed(text) => (
+            codes::SERVER_PROTOCOL_ERROR,
+            "the connection broke during the TLS handshake".into(),
+            vec![
+                format!("during the TLS handshake: {text}; no certificate was judged"),
+                "the token was not sent".into(),
+            ],
+            None,
+        ),
         TlsFailure::Other(text) => (
             codes::TLS_UNKNOWN_CA,
             "TLS handshake failed".into(),
@@ -992,7 +1034,7 @@ async fn plaintext_check(probe: &mut Probe<'_>, addrs: &[IpAddr]) -> Option<()> 
             probe.steps.push(t.finish(StepStatus::Warn, "server accepts non-TLS connections: set rds.force_ssl=1 so tokens cannot be sent in clear"));
         }
         Err(e) => {
-            t.evidence(e);
+            t.evidence(e.text);
             probe
                 .steps
                 .push(t.finish(StepStatus::Warn, "plaintext check inconclusive"));
@@ -1054,13 +1096,11 @@ async fn login(
             }
             causes
         }
+        // No answer from PostgreSQL on the token (timeout, closed connection, malformed
+        // message, cap): a network or protocol cause, not a token verdict.
         Err(e) => {
-            t.evidence(e.clone());
-            vec![probe.cause(
-                codes::TOKEN_REJECTED,
-                vec![format!("login failed: {e}")],
-                None,
-            )]
+            t.evidence(e.text.clone());
+            diagnosis::causes_of_exchange_failure(&e, &probe.ctx)
         }
     };
     let summary = causes.first().map_or_else(
@@ -1102,7 +1142,7 @@ async fn list_databases(probe: &Probe<'_>, token: &str) -> Result<Vec<String>, S
         return Err("no TLS".into());
     }
     let roots = TrustRoots::load(params.sslrootcert.as_deref())?;
-    let (tls, _) = tls::handshake(tcp, &params.host, &roots)
+    let (tls, _) = tls::handshake(tcp, &params.host, &roots, timeout)
         .await
         .map_err(|e| format!("{e:?}"))?;
     match session::login_over_tls(tls, &params.user, "postgres", token, timeout).await? {
@@ -1128,7 +1168,7 @@ async fn after_login(
     let row = match rows {
         Ok(rows) => rows.into_iter().next().unwrap_or_default(),
         Err(e) => {
-            t.evidence(e);
+            t.evidence(e.text);
             probe
                 .steps
                 .push(t.finish(StepStatus::Warn, "logged in, but the session checks failed"));

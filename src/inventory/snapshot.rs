@@ -28,6 +28,16 @@ pub enum SnapshotError {
     Io { path: PathBuf, source: io::Error },
     #[error("{path}: directory holds none of {}", DIR_ENTRIES.join(", "))]
     EmptyDirectory { path: PathBuf },
+    #[error(
+        "{path}: the snapshot is larger than the cap of {} MiB {what} (set RDSIAM_MAX_SNAPSHOT_MIB to raise it; README \"Bounds\")",
+        cap / (1024 * 1024)
+    )]
+    TooLarge {
+        path: PathBuf,
+        cap: u64,
+        /// "on disk", "inflated", "inflated (gzip trailer)".
+        what: &'static str,
+    },
     #[error("{path}: not a valid gzip stream ({source}); the file may be truncated")]
     Gzip { path: PathBuf, source: io::Error },
     #[error("{path}: at {json_path} (line {line}, column {column}): {message}")]
@@ -158,23 +168,70 @@ fn probe_version(bytes: &[u8]) -> Option<u64> {
         .map(|v| v.schema_version)
 }
 
-/// Reads a snapshot file, gunzipping it when it starts with the gzip magic bytes.
+/// Default cap on a snapshot's size, on disk and inflated: 1 GiB, about five times the
+/// generated 500-account organization (211 MB of JSON). A gzip bomb stops here with an error
+/// naming the cap instead of exhausting memory.
+pub const MAX_SNAPSHOT_BYTES: u64 = 1024 * 1024 * 1024;
+
+/// The snapshot size cap: [`MAX_SNAPSHOT_BYTES`], or `RDSIAM_MAX_SNAPSHOT_MIB` when set.
+pub fn snapshot_cap() -> u64 {
+    std::env::var("RDSIAM_MAX_SNAPSHOT_MIB")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|mib| *mib > 0)
+        .map_or(MAX_SNAPSHOT_BYTES, |mib| mib.saturating_mul(1024 * 1024))
+}
+
+/// Reads a snapshot file, gunzipping it when it starts with the gzip magic bytes; both the
+/// file and its inflated content are capped by [`snapshot_cap`].
 pub fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>, SnapshotError> {
-    let raw = fs::read(path).map_err(|source| SnapshotError::Io {
+    read_maybe_gzip_capped(path, snapshot_cap())
+}
+
+/// [`read_maybe_gzip`] with an explicit cap.
+pub fn read_maybe_gzip_capped(path: &Path, cap: u64) -> Result<Vec<u8>, SnapshotError> {
+    let too_large = |what| SnapshotError::TooLarge {
+        path: path.to_path_buf(),
+        cap,
+        what,
+    };
+    let io = |source| SnapshotError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    let file = fs::File::open(path).map_err(io)?;
+    let mut raw = Vec::new();
+    file.take(cap + 1).read_to_end(&mut raw).map_err(io)?;
+    if raw.len() as u64 > cap {
+        return Err(too_large("on disk"));
+    }
     if !raw.starts_with(&GZIP_MAGIC) {
         return Ok(raw);
     }
-    let mut out = Vec::with_capacity(inflated_size_hint(&raw));
+    // A single-member file states its inflated size (mod 4 GiB) in its trailer: a bomb that
+    // says so is refused before inflating anything.
+    if stated_size(&raw).is_some_and(|stated| stated > cap) {
+        return Err(too_large("inflated (gzip trailer)"));
+    }
+    let hint = (inflated_size_hint(&raw) as u64).min(cap + 1);
+    let mut out = Vec::with_capacity(usize::try_from(hint).unwrap_or(0));
     MultiGzDecoder::new(raw.as_slice())
+        .take(cap + 1)
         .read_to_end(&mut out)
         .map_err(|source| SnapshotError::Gzip {
             path: path.to_path_buf(),
             source,
         })?;
+    if out.len() as u64 > cap {
+        return Err(too_large("inflated"));
+    }
     Ok(out)
+}
+
+fn stated_size(gzip: &[u8]) -> Option<u64> {
+    let start = gzip.len().checked_sub(4)?;
+    let bytes = <[u8; 4]>::try_from(&gzip[start..]).ok()?;
+    Some(u64::from(u32::from_le_bytes(bytes)))
 }
 
 /// The capacity to inflate `gzip` into. A single-member gzip file ends with the inflated size

@@ -6,12 +6,14 @@
 //! authentication), and must be able to probe without TLS *without* a password. sqlx
 //! resolves `hostaddr` into the TLS name and hides these steps.
 //!
+//! - [`bounds`]: every deadline and cap on what a server can make us spend.
 //! - [`params`]: libpq-style connection parameters (flags, conninfo/URI, `PG*` environment).
 //! - [`wire`]: protocol message framing.
 //! - [`tls`]: trust roots (embedded RDS CA bundle + `sslrootcert`) and the verifying handshake.
 //! - [`session`]: TCP, SSLRequest, plaintext probe, token login, read-only queries.
 //! - [`scram`]: SCRAM-SHA-256 for the collector's password logins.
 
+pub mod bounds;
 pub mod params;
 pub mod scram;
 pub mod session;

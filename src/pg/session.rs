@@ -6,10 +6,13 @@
 use std::io;
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
+use super::bounds::{self, PgError, PgErrorKind};
 use super::wire::{self, AuthRequest, BackendMessage, ServerError};
 
 /// Startup option making every transaction of the session read-only (defence in depth: the
@@ -42,67 +45,113 @@ pub async fn connect_tcp(
     }
 }
 
-/// A PostgreSQL message stream over any transport.
+/// A PostgreSQL message stream over any transport. Every receive is bounded by the current
+/// step's deadline (not a per-message timeout: a server trickling one notice a second cannot
+/// keep a step alive) and by the caps of [`super::bounds`].
 pub struct PgStream<S> {
     io: S,
     timeout: Duration,
+    deadline: Instant,
+    /// Messages received in the current step.
+    messages: usize,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> PgStream<S> {
+    /// A stream whose first step starts now and lasts at most `timeout`.
     pub fn new(io: S, timeout: Duration) -> Self {
-        PgStream { io, timeout }
+        PgStream {
+            io,
+            timeout,
+            deadline: Instant::now() + timeout,
+            messages: 0,
+        }
+    }
+
+    /// Starts a new step: a fresh deadline `timeout` from now and a fresh message count.
+    pub fn start_step(&mut self) {
+        self.deadline = Instant::now() + self.timeout;
+        self.messages = 0;
     }
 
     pub fn into_inner(self) -> S {
         self.io
     }
 
-    async fn send(&mut self, bytes: &[u8]) -> Result<(), String> {
+    async fn send(&mut self, bytes: &[u8]) -> Result<(), PgError> {
         let write = async {
             self.io.write_all(bytes).await?;
             self.io.flush().await
         };
-        match tokio::time::timeout(self.timeout, write).await {
+        match tokio::time::timeout_at(self.deadline, write).await {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(format!("send failed: {e}")),
-            Err(_) => Err(format!("send timed out after {:?}", self.timeout)),
+            Ok(Err(e)) => Err(PgError::closed(&e)),
+            Err(_) => Err(PgError::timeout("sending", self.timeout)),
         }
     }
 
-    /// The next backend message.
-    pub async fn recv(&mut self) -> Result<BackendMessage, String> {
-        match tokio::time::timeout(self.timeout, self.recv_untimed()).await {
+    /// The next backend message, within the step's deadline.
+    pub async fn recv(&mut self) -> Result<BackendMessage, PgError> {
+        self.recv_sized().await.map(|(message, _)| message)
+    }
+
+    /// The next message and its body length.
+    async fn recv_sized(&mut self) -> Result<(BackendMessage, usize), PgError> {
+        self.messages += 1;
+        if self.messages > bounds::MAX_MESSAGES_PER_STEP {
+            return Err(PgError::cap(format!(
+                "the server sent more than {} messages in one step (cap MAX_MESSAGES_PER_STEP)",
+                bounds::MAX_MESSAGES_PER_STEP
+            )));
+        }
+        match tokio::time::timeout_at(self.deadline, self.recv_untimed()).await {
             Ok(result) => result,
-            Err(_) => Err(format!(
-                "no answer from the server within {:?}",
-                self.timeout
-            )),
+            Err(_) => Err(PgError::timeout("waiting for the server", self.timeout)),
         }
     }
 
-    async fn recv_untimed(&mut self) -> Result<BackendMessage, String> {
+    async fn recv_untimed(&mut self) -> Result<(BackendMessage, usize), PgError> {
         let mut header = [0_u8; 5];
         self.io
             .read_exact(&mut header)
             .await
-            .map_err(|e| format!("server closed the connection ({e})"))?;
+            .map_err(|e| PgError::closed(&e))?;
         let len = i32::from_be_bytes([header[1], header[2], header[3], header[4]]);
         let body_len = usize::try_from(len)
             .ok()
             .and_then(|l| l.checked_sub(4))
-            .filter(|l| *l <= wire::MAX_MESSAGE_LEN)
-            .ok_or_else(|| format!("invalid message length {len}: is this PostgreSQL?"))?;
-        let mut body = vec![0_u8; body_len];
-        self.io
-            .read_exact(&mut body)
+            .ok_or_else(|| {
+                PgError::protocol(format!("invalid message length {len}: is this PostgreSQL?"))
+            })?;
+        if body_len > bounds::MAX_MESSAGE_BYTES {
+            return Err(PgError::cap(format!(
+                "the server announced a {body_len}-byte message (tag {:?}); the cap is {} bytes (MAX_MESSAGE_BYTES): is this PostgreSQL?",
+                char::from(header[0]),
+                bounds::MAX_MESSAGE_BYTES
+            )));
+        }
+        // Read what arrives rather than allocating the announced length up front.
+        let mut body = Vec::with_capacity(body_len.min(64 * 1024));
+        (&mut self.io)
+            .take(body_len as u64)
+            .read_to_end(&mut body)
             .await
-            .map_err(|e| format!("server closed the connection ({e})"))?;
-        wire::decode(header[0], &body)
+            .map_err(|e| PgError::closed(&e))?;
+        if body.len() < body_len {
+            return Err(PgError::new(
+                PgErrorKind::Closed,
+                format!(
+                    "server closed the connection in the middle of a message ({} of {body_len} bytes)",
+                    body.len()
+                ),
+            ));
+        }
+        let message = wire::decode(header[0], &body).map_err(PgError::protocol)?;
+        Ok((message, body_len))
     }
 
     /// Sends the StartupMessage and returns the server's first decisive answer: an
     /// authentication request or an error. Never sends a password.
-    async fn start(&mut self, user: &str, database: &str) -> Result<StartupAnswer, String> {
+    async fn start(&mut self, user: &str, database: &str) -> Result<StartupAnswer, PgError> {
         self.send(&wire::startup_with_options(
             user,
             database,
@@ -120,7 +169,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> PgStream<S> {
 
     /// After AuthenticationOk: waits for ReadyForQuery, or the error that ends the session
     /// (`database does not exist`, `not permitted to log in`).
-    async fn finish_startup(&mut self) -> Result<Result<ServerParams, ServerError>, String> {
+    async fn finish_startup(&mut self) -> Result<Result<ServerParams, ServerError>, PgError> {
         let mut params = ServerParams::default();
         loop {
             match self.recv().await? {
@@ -137,21 +186,43 @@ impl<S: AsyncRead + AsyncWrite + Unpin> PgStream<S> {
     }
 
     /// A simple query; rows as text. Only ever called with SELECT/BEGIN READ ONLY/ROLLBACK
-    /// (see [`crate::pg::READ_ONLY_STATEMENTS`] and the safety tests).
-    pub async fn query_rows(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, String> {
+    /// (see [`crate::pg::READ_ONLY_STATEMENTS`] and the safety tests). Each query is a step
+    /// (its own deadline), and its result is capped ([`bounds::MAX_RESULT_ROWS`],
+    /// [`bounds::MAX_RESULT_BYTES`]).
+    pub async fn query_rows(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, PgError> {
+        self.start_step();
         self.send(&wire::query(sql)).await?;
         let mut rows = Vec::new();
+        let mut bytes = 0_usize;
         let mut failure = None;
         loop {
-            match self.recv().await? {
-                BackendMessage::DataRow(values) => rows.push(values),
-                BackendMessage::Error(error) => failure = Some(error),
-                BackendMessage::ReadyForQuery => break,
+            match self.recv_sized().await? {
+                (BackendMessage::DataRow(values), size) => {
+                    bytes += size;
+                    if rows.len() >= bounds::MAX_RESULT_ROWS {
+                        return Err(PgError::cap(format!(
+                            "the query returned more than {} rows (cap MAX_RESULT_ROWS)",
+                            bounds::MAX_RESULT_ROWS
+                        )));
+                    }
+                    if bytes > bounds::MAX_RESULT_BYTES {
+                        return Err(PgError::cap(format!(
+                            "the query returned more than {} bytes of rows (cap MAX_RESULT_BYTES)",
+                            bounds::MAX_RESULT_BYTES
+                        )));
+                    }
+                    rows.push(values);
+                }
+                (BackendMessage::Error(error), _) => failure = Some(error),
+                (BackendMessage::ReadyForQuery, _) => break,
                 _ => {}
             }
         }
         match failure {
-            Some(error) => Err(format!("query failed: {error}")),
+            Some(error) => Err(PgError::new(
+                PgErrorKind::Other,
+                format!("query failed: {error}"),
+            )),
             None => Ok(rows),
         }
     }
@@ -177,7 +248,7 @@ pub enum StartupAnswer {
 }
 
 /// Sends an SSLRequest on `tcp`; `true` when the server agrees to TLS (`S`).
-pub async fn request_tls(tcp: &mut TcpStream, timeout: Duration) -> Result<bool, String> {
+pub async fn request_tls(tcp: &mut TcpStream, timeout: Duration) -> Result<bool, PgError> {
     let exchange = async {
         tcp.write_all(&wire::ssl_request()).await?;
         let mut answer = [0_u8; 1];
@@ -185,14 +256,20 @@ pub async fn request_tls(tcp: &mut TcpStream, timeout: Duration) -> Result<bool,
         Ok::<u8, io::Error>(answer[0])
     };
     match tokio::time::timeout(timeout, exchange).await {
-        Err(_) => Err(format!("no answer to SSLRequest within {timeout:?}")),
-        Ok(Err(e)) => Err(format!("SSLRequest failed: {e}")),
+        Err(_) => Err(PgError::new(
+            PgErrorKind::Timeout,
+            format!("no answer to SSLRequest within {timeout:?}"),
+        )),
+        Ok(Err(e)) => Err(PgError::new(
+            PgErrorKind::Closed,
+            format!("SSLRequest failed: the server closed the connection ({e})"),
+        )),
         Ok(Ok(b'S')) => Ok(true),
         Ok(Ok(b'N')) => Ok(false),
-        Ok(Ok(other)) => Err(format!(
+        Ok(Ok(other)) => Err(PgError::protocol(format!(
             "unexpected answer {:?} to SSLRequest: is this PostgreSQL?",
             char::from(other)
-        )),
+        ))),
     }
 }
 
@@ -203,7 +280,7 @@ pub async fn plaintext_probe(
     user: &str,
     database: &str,
     timeout: Duration,
-) -> Result<StartupAnswer, String> {
+) -> Result<StartupAnswer, PgError> {
     let mut stream = PgStream::new(tcp, timeout);
     let answer = stream.start(user, database).await;
     let _ = stream.into_inner().shutdown().await;
@@ -240,7 +317,7 @@ pub async fn login_over_tls(
     database: &str,
     token: &str,
     timeout: Duration,
-) -> Result<LoginOutcome, String> {
+) -> Result<LoginOutcome, PgError> {
     login(tls, user, database, token, false, timeout).await
 }
 
@@ -252,26 +329,31 @@ pub async fn login_over_tls_with_password(
     database: &str,
     password: &str,
     timeout: Duration,
-) -> Result<LoginOutcome, String> {
+) -> Result<LoginOutcome, PgError> {
     login(tls, user, database, password, true, timeout).await
 }
 
 async fn scram(
     stream: &mut PgStream<TlsStream<TcpStream>>,
     password: &str,
-) -> Result<Option<ServerError>, String> {
+) -> Result<Option<ServerError>, PgError> {
     let mut client = super::scram::ScramClient::new(password, super::scram::random_nonce()?);
+    stream.start_step();
     stream
         .send(&wire::sasl_initial("SCRAM-SHA-256", &client.client_first()))
         .await?;
     loop {
         match stream.recv().await? {
             BackendMessage::Authentication(AuthRequest::SaslContinue(server_first)) => {
-                let reply = client.client_final(&server_first)?;
+                let reply = client
+                    .client_final(&server_first)
+                    .map_err(PgError::protocol)?;
                 stream.send(&wire::sasl_response(&reply)).await?;
             }
             BackendMessage::Authentication(AuthRequest::SaslFinal(server_final)) => {
-                client.verify_server(&server_final)?;
+                client
+                    .verify_server(&server_final)
+                    .map_err(PgError::protocol)?;
             }
             BackendMessage::Authentication(AuthRequest::Ok) => return Ok(None),
             BackendMessage::Error(error) => return Ok(Some(error)),
@@ -287,7 +369,7 @@ async fn login(
     secret: &str,
     allow_scram: bool,
     timeout: Duration,
-) -> Result<LoginOutcome, String> {
+) -> Result<LoginOutcome, PgError> {
     let mut stream = PgStream::new(tls, timeout);
     let request = match stream.start(user, database).await? {
         StartupAnswer::Refused(error) => return Ok(LoginOutcome::RefusedBeforeAuth(error)),
@@ -303,9 +385,14 @@ async fn login(
             }
         }
         AuthRequest::CleartextPassword => {
-            stream.send(&wire::password(token)).await?;
+            // From here on a failure happened after the secret left (over verified TLS).
+            let sent = |mut error: PgError| {
+                error.secret_sent = true;
+                error
+            };
+            stream.send(&wire::password(token)).await.map_err(sent)?;
             loop {
-                match stream.recv().await? {
+                match stream.recv().await.map_err(sent)? {
                     BackendMessage::Authentication(AuthRequest::Ok) => break,
                     BackendMessage::Error(error) => return Ok(LoginOutcome::AuthFailed(error)),
                     _ => continue,
@@ -318,7 +405,11 @@ async fn login(
             return Ok(LoginOutcome::NotPam(other));
         }
     }
-    Ok(match stream.finish_startup().await? {
+    let finished = stream.finish_startup().await.map_err(|mut error| {
+        error.secret_sent = true;
+        error
+    })?;
+    Ok(match finished {
         Ok(params) => LoginOutcome::LoggedIn(Box::new(stream), params),
         Err(error) => LoginOutcome::AfterAuth(error),
     })

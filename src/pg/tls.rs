@@ -41,13 +41,14 @@ impl TrustRoots {
         let (bundled, _) = store.add_parsable_certificates(bundle);
         let mut extra_count = 0;
         if let Some(path) = extra {
-            let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
+            let pem = crate::input::read_capped(path, super::bounds::MAX_SSLROOTCERT_BYTES)
                 .map_err(|e| {
                     format!(
-                        "sslrootcert {}: cannot read ({e}); give a PEM file of CA certificates",
+                        "sslrootcert {}: {e}; give a PEM file of CA certificates",
                         path.display()
                     )
-                })?
+                })?;
+            let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&pem)
                 .collect::<Result<_, _>>()
                 .map_err(|e| format!("sslrootcert {}: not valid PEM ({e})", path.display()))?;
             let (added, _) = store.add_parsable_certificates(certs);
@@ -96,6 +97,11 @@ pub enum TlsFailure {
     HostnameMismatch { presented: Vec<String> },
     /// The certificate (or a CA) expired or is not yet valid.
     Expired,
+    /// No complete handshake within the step's timeout (a server silent after `S`).
+    Timeout(std::time::Duration),
+    /// The server closed or reset the connection during the handshake: a network or protocol
+    /// fault, not a certificate problem.
+    Closed(String),
     /// Anything else, with rustls' text.
     Other(String),
 }
@@ -109,17 +115,20 @@ pub struct TlsInfo {
 
 /// Verifying handshake over `tcp` for `server_name` (the endpoint name, even when TCP goes to
 /// a tunnel).
+/// The handshake as a whole must finish within `timeout`.
 pub async fn handshake(
     tcp: TcpStream,
     server_name: &str,
     roots: &TrustRoots,
+    timeout: std::time::Duration,
 ) -> Result<(TlsStream<TcpStream>, TlsInfo), TlsFailure> {
     let config = roots.client_config().map_err(TlsFailure::Other)?;
     let name = ServerName::try_from(server_name.to_owned())
         .map_err(|e| TlsFailure::Other(format!("{server_name:?} is not a valid TLS name: {e}")))?;
-    let stream = TlsConnector::from(config)
-        .connect(name, tcp)
+    let connect = TlsConnector::from(config).connect(name, tcp);
+    let stream = tokio::time::timeout(timeout, connect)
         .await
+        .map_err(|_| TlsFailure::Timeout(timeout))?
         .map_err(|e| classify(&e))?;
     let connection = stream.get_ref().1;
     let info = TlsInfo {
@@ -149,7 +158,8 @@ fn classify(err: &std::io::Error) -> TlsFailure {
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
     else {
-        return TlsFailure::Other(err.to_string());
+        // No rustls error inside: the transport failed (EOF, reset) during the handshake.
+        return TlsFailure::Closed(err.to_string());
     };
     match rustls_error {
         rustls::Error::InvalidCertificate(cert_error) => match cert_error {

@@ -329,6 +329,8 @@ pub const SOURCES: &[(&str, &str)] = rule_sources![
     // accepted risks (`[[exceptions]]` of rdsiam.toml), judged after every other rule
     "exception-expired",
     "exception-unused",
+    "server-timeout",
+    "server-protocol-error",
 ];
 
 /// Parses every source. Errors name the file; the catalogue test keeps them from shipping.

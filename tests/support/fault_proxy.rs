@@ -46,10 +46,29 @@ pub struct Canned {
     pub body: String,
 }
 
+/// How a forwarded answer is damaged (a hostile or broken AWS endpoint, a middlebox).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mangling {
+    /// HTTP 200 whose XML body is cut and unbalanced (`<Response><Result><broken`).
+    MalformedXml,
+    /// HTTP 200 whose body is not XML at all (binary garbage).
+    Garbage,
+    /// The real answer's headers (full Content-Length) and half its body, then a close.
+    Truncated,
+}
+
+/// Damage the answers to `operation` (any account) this way.
+#[derive(Debug, Clone)]
+pub struct Mangle {
+    pub operation: String,
+    pub how: Mangling,
+}
+
 #[derive(Default)]
 struct State {
     faults: Vec<Fault>,
     canned: Vec<Canned>,
+    mangles: Vec<Mangle>,
     /// (operation, request body) of every request.
     bodies: Vec<(String, String)>,
     /// access key id → account id.
@@ -78,6 +97,7 @@ impl FaultProxy {
         let state = Arc::new(Mutex::new(State {
             faults,
             canned: Vec::new(),
+            mangles: Vec::new(),
             bodies: Vec::new(),
             keys: HashMap::from([(base_key.to_owned(), base_account.to_owned())]),
             seen: Vec::new(),
@@ -124,6 +144,13 @@ impl FaultProxy {
     pub fn set_date_header(&self, date: &str) {
         if let Ok(mut state) = self.state.lock() {
             state.date = Some(date.to_owned());
+        }
+    }
+
+    /// Damages the answers to these operations (checked after canned answers and faults).
+    pub fn add_mangles(&self, mangles: Vec<Mangle>) {
+        if let Ok(mut state) = self.state.lock() {
+            state.mangles.extend(mangles);
         }
     }
 
@@ -246,7 +273,7 @@ fn serve(stream: TcpStream, upstream_port: u16, state: &Mutex<State>) -> Result<
             .then(|| form_value(&body, "RoleArn"))
             .flatten()
             .and_then(|arn| arn.split(':').nth(4).map(str::to_owned));
-        let (account, fault, canned) = {
+        let (account, fault, canned, mangle) = {
             let state = state.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
             let account = role_account
                 .clone()
@@ -264,7 +291,12 @@ fn serve(stream: TcpStream, upstream_port: u16, state: &Mutex<State>) -> Result<
                 .iter()
                 .find(|c| c.operation == operation && body.contains(&c.request_contains))
                 .map(|c| c.body.clone());
-            (account, fault, canned)
+            let mangle = state
+                .mangles
+                .iter()
+                .find(|m| m.operation == operation)
+                .map(|m| m.how);
+            (account, fault, canned, mangle)
         };
         if let Ok(mut state) = state.lock() {
             state
@@ -299,7 +331,41 @@ fn serve(stream: TcpStream, upstream_port: u16, state: &Mutex<State>) -> Result<
                 }
             }
         };
-        writer.write_all(&response)?;
+        let Some(how) = mangle else {
+            writer.write_all(&response)?;
+            writer.flush()?;
+            continue;
+        };
+        let ok = |body: &[u8]| {
+            let mut out = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nx-amzn-RequestId: fault-proxy\r\nContent-Length: {}\r\n\r\n",
+                body.len()
+            )
+            .into_bytes();
+            out.extend_from_slice(body);
+            out
+        };
+        match how {
+            Mangling::MalformedXml => {
+                let body = format!("<{operation}Response><{operation}Result><broken");
+                writer.write_all(&ok(body.as_bytes()))?;
+            }
+            Mangling::Garbage => {
+                let body: Vec<u8> = (0..512_u32).map(|i| (i * 7 + 3) as u8).collect();
+                writer.write_all(&ok(&body))?;
+            }
+            Mangling::Truncated => {
+                let split = response
+                    .windows(4)
+                    .position(|w| w == b"\r\n\r\n")
+                    .map_or(response.len(), |at| at + 4);
+                let body_len = response.len() - split;
+                writer.write_all(&response[..split + body_len / 2])?;
+                writer.flush()?;
+                // Close: the client holds a Content-Length it will never get.
+                return Ok(());
+            }
+        }
         writer.flush()?;
     }
     Ok(())
