@@ -208,8 +208,12 @@ fn findings_are_sorted_and_counted() {
 fn table_output() {
     let text = render::render(&sample_report(), Format::Table);
     for line in text.lines() {
+        // A fix command now carries the corrected policy document, whose ARNs can be longer
+        // than a line by themselves; such a line holds that one token and nothing else (a
+        // newline inside a JSON string would change the command).
+        let one_token = line.trim().trim_end_matches(" \\").split(' ').count() == 1;
         assert!(
-            line.chars().count() <= 100,
+            line.chars().count() <= 100 || one_token,
             "line wider than 100 columns: {line}"
         );
     }
