@@ -15,6 +15,7 @@ const ORDERS_AURORA: &str = "arn:aws:rds:us-east-1:222222222222:cluster:orders-a
 const BILLING_PG: &str = "arn:aws:rds:us-east-1:222222222222:db:billing-pg";
 const ANALYTICS_AURORA: &str = "arn:aws:rds:us-east-1:333333333333:cluster:analytics-aurora";
 const ORDERS_PROXY: &str = "arn:aws:rds:us-east-1:222222222222:db-proxy:prx-0a1b2c3d4e5f6a7b8";
+const BILLING_PROXY: &str = "arn:aws:rds:us-east-1:222222222222:db-proxy:prx-0b2c3d4e5f6a7b8c9";
 const LEGACY_DB_ACCESS: &str = "arn:aws:iam::222222222222:policy/LegacyDbAccess";
 
 fn demo_findings() -> Vec<Finding> {
@@ -229,6 +230,30 @@ const PLANTED: &[Planted] = &[
     Planted {
         rule: "assume-role-failed",
         resources: &[("arn:aws:iam::222222222222:role/partner-etl-role", None)],
+    },
+    Planted {
+        rule: "auth-log-not-authorized",
+        resources: &[(ORDERS_AURORA, Some("dba_iam"))],
+    },
+    Planted {
+        rule: "auth-log-token-reuse-or-truncation",
+        resources: &[(ORDERS_AURORA, Some("dba_iam"))],
+    },
+    Planted {
+        rule: "auth-log-throttling",
+        resources: &[(ORDERS_AURORA, None)],
+    },
+    Planted {
+        rule: "auth-log-unknown-caller",
+        resources: &[(ORDERS_AURORA, None)],
+    },
+    Planted {
+        rule: "proxy-e2e-iam-role-cannot-connect",
+        resources: &[(BILLING_PROXY, Some("billing_ops"))],
+    },
+    Planted {
+        rule: "proxy-e2e-user-lacks-rds-iam",
+        resources: &[(BILLING_PG, Some("billing_audit"))],
     },
     Planted {
         rule: "assume-role-first-seen",
