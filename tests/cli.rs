@@ -36,7 +36,9 @@ fn explain_prints_fixed_headings() {
                 .and(predicate::str::contains("## Why it matters"))
                 .and(predicate::str::contains("## Example"))
                 .and(predicate::str::contains("## Fix"))
-                .and(predicate::str::contains("GRANT rds_iam TO {db_user_ident};"))
+                .and(predicate::str::contains(
+                    "GRANT rds_iam TO {db_user_ident};",
+                ))
                 .and(predicate::str::contains("## References")),
         );
 }
