@@ -103,6 +103,8 @@ ensure_oracle() {
 # Supply-chain checks (deny.toml). From crates.io, built once per machine (~4 min on 2 cores).
 ensure_cargo_deny() {
     command -v cargo-deny >/dev/null || cargo install --locked cargo-deny
+}
+
 # Headless Chromium for the HTML report test (tests/html_report.rs: screenshot, DOM checks).
 ensure_chromium() {
     command -v chromium >/dev/null || apt_install chromium
