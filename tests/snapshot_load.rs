@@ -167,6 +167,7 @@ fn duplicates_and_dangling_references_are_listed() {
     inv.accounts[1].regions[0].db_proxies[0].targets[0].identifier = "nowhere".into();
     inv.databases[0].target.identifier = "renamed".into();
     let dup_role = inv.databases[1].roles[4].clone();
+    let dup_at = inv.databases[1].roles.len();
     inv.databases[1].roles.push(dup_role);
     if let Some(org) = inv.organization.as_mut() {
         org.policies[2].targets.push("ou-unknown".into());
@@ -179,13 +180,16 @@ fn duplicates_and_dangling_references_are_listed() {
         .err()
         .map(|e| e.to_string())
         .unwrap_or_default();
+    let dup_role_error = format!(
+        "databases[1].roles[{dup_at}]: duplicate PostgreSQL role \"postgres\" (first at databases[1].roles[4])"
+    );
     for expected in [
         "accounts[3]: duplicate account \"222222222222\" (first at accounts[1])",
         "accounts[1].iam.roles[1].attached_policies[1]: managed policy \"arn:aws:iam::222222222222:policy/Gone\"",
         "accounts[1].regions[0].db_instances[0].cluster_identifier: cluster_identifier \"no-such-cluster\"",
         "accounts[1].regions[0].db_proxies[0].targets[0]: target \"nowhere\"",
         "databases[0].target: target 222222222222/us-east-1/cluster/renamed",
-        "databases[1].roles[9]: duplicate PostgreSQL role \"postgres\" (first at databases[1].roles[4])",
+        dup_role_error.as_str(),
         "organization.policies[2].targets[1]: target \"ou-unknown\"",
     ] {
         assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
