@@ -11,6 +11,23 @@ use rdsiam::collect::aws::auth_log::add_line;
 use rdsiam::inventory::DbTargetKind;
 use rdsiam::inventory::auth_log::{AuthLog, ParsedLine, parse_line};
 
+/// The shapes `benches/auth_log_lines.py` writes (kept in step with its `SHAPES`).
+const SHAPES: &[&str] = &[
+    r#"{t} [ERROR] Failed to authenticate the connection request for user 'app_user_{i}' because the provided token is malformed or otherwise invalid. (Status Code: 400, Error Code: InvalidToken)"#,
+    r#"{t} [ERROR] Failed to authenticate the connection request for user app_user_{i} because the provided token has expired. (Status Code:400, Error Code:ExpiredToken)"#,
+    r#"{t} [ERROR] Failed to authorize the connection request for user 'reporting' because the IAM principal 'arn:aws:sts::123456789012:assumed-role/Role{i}/i-0abc{i}' is not authorized to perform rds-db:connect. (Status Code: 403, Error Code: NotAuthorized)"#,
+    r#"{t} [ERROR] Failed to authenticate the connection request for user 'batch' because the request rate exceeded the limit. (Status Code: 429, Error Code: ThrottlingException)"#,
+    r#"{t} [ERROR] Failed to authenticate the connection request for user 'batch' because of an internal error. (Status Code: 500, Error Code: InternalError)"#,
+    r#"{t} [ERROR] Failed to authenticate the connection request for user 'app_user' because the provided token has expired. (Status Code: 400, Error Code: ExpiredToken)"#,
+    r#"{t} [ERROR] Failed to authenticate the connection request for user 'app_user' because the provided token is malformed or otherwise invalid. (Status Code: 400, Error Code: InvalidToken)"#,
+    r#"{t} [ERROR] Failed to authorize the connection request for user app_admin because arn:aws:iam::123456789012:user/alice{i} is not authorized. (Status Code: 403, Error Code:NotAuthorized)"#,
+    r#"{t} [ERROR] Failed to authenticate the connection request for user 'svc' because the provided token has expired. (Status Code: 400, Error Code: ExpiredToken)"#,
+    r#"something RDS might write one day {i}"#,
+];
+
+/// The lines `benches/auth_log_parse.sh` wrote (the same file the Python peer reads), or, when
+/// that file is absent (`cargo test --benches` on a fresh clone), 10,000 lines made here from
+/// the same shapes.
 fn lines() -> Vec<String> {
     let path = std::env::var("AUTH_LOG_LINES").unwrap_or_else(|_| {
         concat!(
@@ -19,9 +36,17 @@ fn lines() -> Vec<String> {
         )
         .to_owned()
     });
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{path}: {e} (run benches/auth_log_parse.sh, which writes it)"));
-    text.lines().map(str::to_owned).collect()
+    match std::fs::read_to_string(&path) {
+        Ok(text) => text.lines().map(str::to_owned).collect(),
+        Err(_) if std::env::var_os("AUTH_LOG_LINES").is_none() => (0..10_000)
+            .map(|i| {
+                SHAPES[i % SHAPES.len()]
+                    .replace("{t}", "2025-08-11T04:00:05,804")
+                    .replace("{i}", &i.to_string())
+            })
+            .collect(),
+        Err(e) => panic!("{path}: {e}"),
+    }
 }
 
 fn empty_log() -> AuthLog {
