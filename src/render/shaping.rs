@@ -3,22 +3,17 @@
 //! (evaluation time, configuration, overrides, exceptions, scope, baseline) and the summary
 //! of excepted findings.
 
-use std::fmt::Write as _;
-
 use crate::report::{ExceptionState, Report, TimeSource};
 
-/// The header lines, each ending in a newline (empty when nothing shaped the report but
-/// the evaluation time, which is always said).
-pub fn header_lines(report: &Report) -> String {
-    let mut out = String::new();
-    if let Some(line) = diff_line(report) {
-        let _ = writeln!(out, "{line}");
-    }
-    let _ = writeln!(out, "{}", shaped_line(report));
-    if let Some(line) = excepted_line(report) {
-        let _ = writeln!(out, "{line}");
-    }
-    out
+/// The header lines: the baseline diff when there is one, the "shaped by" line (always: it
+/// says the evaluation time), the excepted findings when there are some. Each line is one
+/// paragraph; the caller wraps it to its width.
+pub fn header_lines(report: &Report) -> Vec<String> {
+    diff_line(report)
+        .into_iter()
+        .chain([shaped_line(report)])
+        .chain(excepted_line(report))
+        .collect()
 }
 
 /// `3 new, 2 resolved, 40 unchanged since 2026-11-13T09:00:00Z (last-week.json)`.

@@ -53,10 +53,10 @@ pub fn render_with(report: &Report, options: &TableOptions) -> String {
     let mut out = String::new();
     scope_section(report, &mut out);
     // How the run was shaped (baseline diff, configuration, exceptions): issue #14's lines.
-    for line in super::shaping::header_lines(report).lines() {
+    for line in super::shaping::header_lines(report) {
         push_lines(
             &mut out,
-            wrap::words(&clean(line), options.width, "", INDENT),
+            wrap::words(&clean(&line), options.width, "", INDENT),
         );
     }
     let shown: Vec<&Finding> = report
