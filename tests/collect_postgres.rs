@@ -66,6 +66,13 @@ fn introspection_reads_roles_memberships_and_databases() -> Result<()> {
     );
     ensure!(role("collect_inherited")?.rds_iam == Membership::Inherited);
     ensure!(role(roles::PASSWORD_USER)?.rds_iam == Membership::No);
+    // A superuser is a member of every role for `pg_has_role`; membership is read from the
+    // grants, so RDS's own rdsadmin is not "in" rds_iam (it was a false positive).
+    let admin = role(roles::ADMIN)?;
+    ensure!(
+        admin.superuser_like && admin.rds_iam == Membership::No,
+        "rdsadmin: {admin:?}"
+    );
     ensure!(
         role(roles::MASTER)?.superuser_like,
         "master is in rds_superuser"
@@ -133,7 +140,10 @@ fn collector_statements_are_read_only() {
     for sql in STATEMENTS.iter().chain(rdsiam::pg::DOCTOR_STATEMENTS) {
         let upper = sql.to_ascii_uppercase();
         assert!(
+            // A recursive query that only reads (the grant chain of role memberships); a
+            // data-modifying CTE would hold one of the words refused below.
             upper.starts_with("SELECT ")
+                || upper.starts_with("WITH RECURSIVE ")
                 || upper == "BEGIN TRANSACTION READ ONLY"
                 || upper == "ROLLBACK",
             "not a read-only statement: {sql}"

@@ -299,7 +299,8 @@ fn prune_policy_versions(cli: &AwsCli, fix: &str) -> Result<()> {
 /// SQL fixes on the RDS-like PostgreSQL harness behind moto's `mydb` (IAM on), reached with
 /// `collect --db`: grants (set up with the AWS CLI) to a missing role, to a LOGIN role
 /// outside `rds_iam`, to a NOLOGIN `rds_iam` role, to a password user put in `rds_iam`, to a
-/// superuser-like role; `iam_app` is an `rds_iam` role nobody is granted (orphan).
+/// superuser-like role, and `rds_iam` on the master user; `iam_app` is an `rds_iam` role nobody
+/// is granted (orphan).
 #[test]
 fn sql_fixes_clear_their_findings_on_the_harness() -> Result<()> {
     let moto_server = MotoServer::start()?;
@@ -342,7 +343,7 @@ fn sql_fixes_clear_their_findings_on_the_harness() -> Result<()> {
         ]})
     ))?;
     server.admin_sql(
-        "GRANT rds_iam TO app_password; CREATE ROLE iam_admin LOGIN IN ROLE rds_iam, rds_superuser;",
+        "GRANT rds_iam TO app_password, postgres; CREATE ROLE iam_admin LOGIN IN ROLE rds_iam, rds_superuser;",
     )?;
     let mut master = server.conn(roles::MASTER).password(roles::MASTER_PASSWORD);
     master.host = endpoint.clone();
@@ -373,23 +374,38 @@ fn sql_fixes_clear_their_findings_on_the_harness() -> Result<()> {
         if unprovable.contains(rule) {
             return None;
         }
-        // rdsadmin is the harness's (and RDS's) bootstrap superuser: PostgreSQL reports a
-        // superuser as a member of every role, so rules see it "in" rds_iam and
-        // rds_superuser, and no SQL the master user may run changes that. Left out here and
-        // reported as a rule defect (a false positive, not a fix problem).
-        if finding["resource"]["db_user"] == roles::ADMIN {
-            return None;
-        }
         finding["fix"]["sql"].as_str().map(str::to_owned)
     };
+    let master_revoke = format!("REVOKE rds_iam FROM {};", roles::MASTER);
     let apply = |sql: &str| -> Result<()> {
+        if sql.trim() == master_revoke {
+            // The defect itself locks the master out: in rds_iam, PAM refuses its password,
+            // as RDS does. This one fix runs as the bootstrap superuser (on RDS: another
+            // rds_superuser member, or the master with an IAM token).
+            server.admin_sql(sql)?;
+            return Ok(());
+        }
         let out = server.psql(&master, sql)?;
         if !out.success {
             bail!("psql as the master user failed:\n{sql}\n{}", out.stderr);
         }
         Ok(())
     };
-    let proven = prove_each(audit()?, fix_proof::PROVEN_SQL, pick, apply, audit)?;
+    let first = audit()?;
+    // rdsadmin is the harness's (and RDS's) bootstrap superuser: `pg_has_role` says a
+    // superuser is a member of every role, and the collector once read membership that way,
+    // so rules reported rdsadmin "in" rds_iam. Nobody granted it anything: no finding.
+    let on_admin: Vec<String> = findings(&first)?
+        .values()
+        .filter(|f| f["resource"]["db_user"] == roles::ADMIN)
+        .map(describe)
+        .collect();
+    ensure!(
+        on_admin.is_empty(),
+        "findings on {} (a superuser nobody granted rds_iam): {on_admin:?}",
+        roles::ADMIN
+    );
+    let proven = prove_each(first, fix_proof::PROVEN_SQL, pick, apply, audit)?;
     assert_proved(&proven, fix_proof::PROVEN_SQL)
 }
 

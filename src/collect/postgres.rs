@@ -25,13 +25,21 @@ const ROLLBACK: &str = "ROLLBACK";
 /// One row per role (system `pg_*` roles excluded): name, LOGIN, superuser, direct
 /// memberships (JSON array), direct rds_iam, inherited rds_iam, rds_superuser, direct rds_ad,
 /// inherited rds_ad, role oid.
-const ROLES_SQL: &str = "SELECT r.rolname, r.rolcanlogin, r.rolsuper, \
+///
+/// Inherited membership follows the grant chain in `pg_auth_members` (a recursive query), not
+/// `pg_has_role`: PostgreSQL answers `pg_has_role` with true for a superuser and *every*
+/// role, so RDS's own `rdsadmin` (and any superuser) would look like a member of `rds_iam`
+/// and `rds_superuser` although nobody granted it, and the rules would report it.
+const ROLES_SQL: &str = "WITH RECURSIVE chain(member, roleid) AS ( \
+ SELECT member, roleid FROM pg_auth_members \
+ UNION SELECT c.member, m.roleid FROM chain c JOIN pg_auth_members m ON m.member = c.roleid) \
+ SELECT r.rolname, r.rolcanlogin, r.rolsuper, \
  COALESCE((SELECT json_agg(g.rolname ORDER BY g.rolname) FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid WHERE m.member = r.oid), '[]'::json), \
  EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid WHERE m.member = r.oid AND g.rolname = 'rds_iam'), \
- COALESCE(pg_has_role(r.oid, (SELECT oid FROM pg_roles WHERE rolname = 'rds_iam'), 'member'), false), \
- COALESCE(pg_has_role(r.oid, (SELECT oid FROM pg_roles WHERE rolname = 'rds_superuser'), 'member'), false), \
+ EXISTS (SELECT 1 FROM chain c JOIN pg_roles g ON g.oid = c.roleid WHERE c.member = r.oid AND g.rolname = 'rds_iam'), \
+ EXISTS (SELECT 1 FROM chain c JOIN pg_roles g ON g.oid = c.roleid WHERE c.member = r.oid AND g.rolname = 'rds_superuser'), \
  EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid WHERE m.member = r.oid AND g.rolname = 'rds_ad'), \
- COALESCE(pg_has_role(r.oid, (SELECT oid FROM pg_roles WHERE rolname = 'rds_ad'), 'member'), false), \
+ EXISTS (SELECT 1 FROM chain c JOIN pg_roles g ON g.oid = c.roleid WHERE c.member = r.oid AND g.rolname = 'rds_ad'), \
  r.oid::bigint \
  FROM pg_roles r WHERE r.rolname NOT LIKE 'pg\\_%' ORDER BY r.oid";
 

@@ -21,6 +21,10 @@ pub const PROVEN_AWS: &[&str] = &[
 /// Rules whose `sql` fix is run as the master user on the RDS-like PostgreSQL harness, in
 /// the order the fixes are applied.
 pub const PROVEN_SQL: &[&str] = &[
+    // First: the master user in rds_iam cannot log in with its password, so no other fix
+    // can be applied as the master until this one is; and it must be this rule's own fix,
+    // not rds-iam-superuser's, that clears the master's findings.
+    "rds-iam-on-master-or-password-user",
     "db-user-missing",
     "db-user-lacks-rds-iam",
     "rds-iam-nologin",
