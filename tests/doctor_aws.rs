@@ -11,11 +11,15 @@
 
 mod support;
 
+#[path = "support/fix_proof.rs"]
+mod fix_proof;
+
 use anyhow::{Context, Result, ensure};
 use assert_cmd::Command;
 use serde_json::Value;
+use support::aws_cli::AwsCli;
 use support::fault_proxy::FaultProxy;
-use support::moto::{MOTO_POSTGRES_PORT, MotoServer};
+use support::moto::{self, MOTO_POSTGRES_PORT, MotoServer};
 use support::pg_harness::{HarnessOptions, KnownKey, RdsLikePostgres, TestCredentials, roles};
 
 /// What `moto_seed.py doctor VARIANT` made.
@@ -526,5 +530,42 @@ fn client_token_for_the_tunnel_port_is_named_against_the_port_rds_reports() -> R
         "the fix signs for RDS's port:\n{stdout}"
     );
     ensure!(!stdout.contains(&seeded.fact("session_token")?));
+    Ok(())
+}
+
+/// The policy causes' fix, run as printed with the real AWS CLI against moto: the doctor,
+/// run again, finds the grant, logs in (the harness lets the key in as any user; IAM's
+/// answer is moto's, read by the doctor's own steps) and exits 0.
+#[test]
+fn policy_fixes_run_with_the_aws_cli_make_the_login_work() -> Result<()> {
+    let mut proven = Vec::new();
+    for (variant, code) in [
+        ("no-allow", "policy-no-allow"),
+        ("wrong-resource-id", "policy-resource-mismatch"),
+    ] {
+        let seeded = seed(variant, None)?;
+        let run = doctor(&seeded, &[])?;
+        ensure!(run.code == 1, "exit {}:\n{}", run.code, run.output);
+        run.first_cause(code)?;
+        let fix = run.json["verdict"]["fixes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|f| f["kind"] == "aws-cli")
+            .and_then(|f| f["command"].as_str())
+            .with_context(|| format!("no aws-cli fix in the verdict:\n{}", run.output))?;
+        let endpoint = seeded.moto.endpoint();
+        AwsCli::new(&endpoint, moto::env_for(&endpoint))?.run(fix)?;
+        let after = doctor(&seeded, &[])?;
+        ensure!(
+            after.code == 0 && !after.codes().iter().any(|c| c == code),
+            "after the fix of {code} ({fix}): exit {}, causes {:?}:\n{}",
+            after.code,
+            after.codes(),
+            after.output
+        );
+        proven.push(code);
+    }
+    ensure!(proven == fix_proof::PROVEN_DOCTOR_AWS, "{proven:?}");
     Ok(())
 }

@@ -12,10 +12,16 @@
 
 mod support;
 
-use anyhow::{Context, Result, ensure};
+#[path = "support/fix_proof.rs"]
+mod fix_proof;
+
+use std::collections::BTreeSet;
+
+use anyhow::{Context, Result, bail, ensure};
 use assert_cmd::Command;
 use serde_json::Value;
-use support::pg_harness::{RDS_HOST_NAME, RdsLikePostgres, TestCredentials, roles};
+use support::aws_cli::AwsCli;
+use support::pg_harness::{HarnessOptions, RDS_HOST_NAME, RdsLikePostgres, TestCredentials, roles};
 
 const TOKEN_VAR: &str = "RDSIAM_TEST_TOKEN";
 
@@ -575,5 +581,160 @@ fn colour_follows_the_flag_and_no_color() -> Result<()> {
     ensure!(!auto.stdout.contains('\x1b'), "{}", auto.stdout);
     let never = doctor(&args, Some(&token), Aws::None, &["--color", "never"], &[])?;
     ensure!(!never.stdout.contains('\x1b'));
+    Ok(())
+}
+
+/// The verdict's first fix of `kind` (`aws-cli`, `sql`), and the outcome it is for.
+fn verdict_fix<'a>(json: &'a Value, kind: &str, when: Option<&str>) -> Result<&'a str> {
+    json["verdict"]["fixes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|fix| fix["kind"] == kind)
+        .find(|fix| when.is_none_or(|w| fix["when"].as_str().is_some_and(|f| f.contains(w))))
+        .and_then(|fix| fix["command"].as_str())
+        .with_context(|| format!("no {kind} fix (when {when:?}) in the verdict: {json:#}"))
+}
+
+/// Each token cause's fix, run as printed with the real AWS CLI (it signs locally with the
+/// key the harness knows), gives a token that logs in: the doctor, run again with it as the
+/// client's token, prints `✓ login works`.
+#[test]
+fn token_fixes_run_as_printed_give_a_token_that_logs_in() -> Result<()> {
+    let server = server()?;
+    // No AWS call is made: generate-db-auth-token signs locally. A closed port as endpoint.
+    let cli = AwsCli::new(
+        "http://127.0.0.1:9",
+        TestCredentials::long_term().env_vars("us-east-1"),
+    )?;
+    let mint = |user: &str| server.token_request(user);
+    let cases: Vec<(&str, Option<String>, Vec<&str>)> = vec![
+        (
+            "token-expired",
+            Some(mint(roles::IAM_USER).signed_offset_seconds(-1000).mint()?),
+            vec![],
+        ),
+        (
+            "token-host-mismatch",
+            Some(mint(roles::IAM_USER).port(5432).mint()?),
+            vec![],
+        ),
+        (
+            "token-region-mismatch",
+            Some(mint(roles::IAM_USER).region("eu-west-1").mint()?),
+            vec![],
+        ),
+        (
+            "token-user-mismatch",
+            Some(mint(roles::IAM_USER_2).mint()?),
+            vec![],
+        ),
+        ("token-malformed", Some("not-a-token".to_owned()), vec![]),
+        (
+            "token-missing",
+            None,
+            vec!["--token-env", "RDSIAM_TEST_TOKEN_NOT_SET"],
+        ),
+    ];
+    let mut proven = BTreeSet::new();
+    for (code, token, mut extra) in cases {
+        extra.extend(["--format", "json"]);
+        let args = tunnel_args(server, roles::IAM_USER);
+        let run = doctor(&args, token.as_deref(), Aws::SignOnly, &extra, &[])?;
+        let json = run.json()?;
+        ensure!(
+            run.code == 1 && json["verdict"]["code"] == code,
+            "expected {code}, exit 1:\n{}",
+            run.stdout
+        );
+        let fix = verdict_fix(&json, "aws-cli", None)?;
+        // As printed; an `export PGPASSWORD=…` fix leaves the token in the variable.
+        let script = if fix.starts_with("export PGPASSWORD=") {
+            format!("{fix}\nprintf %s \"$PGPASSWORD\"")
+        } else {
+            fix.to_owned()
+        };
+        let fresh = cli.run(&script)?.trim().to_owned();
+        let after = doctor(&args, Some(&fresh), Aws::None, &[], &[])?;
+        after
+            .expect(
+                0,
+                "✓ login works: your client's token logged in as pgmonitor",
+            )
+            .with_context(|| format!("after the fix of {code}:\n{fix}"))?;
+        proven.insert(code);
+    }
+    let expected: BTreeSet<&str> = fix_proof::PROVEN_DOCTOR_HARNESS
+        .iter()
+        .copied()
+        .filter(|c| c.starts_with("token-"))
+        .collect();
+    ensure!(proven == expected, "proven {proven:?}, listed {expected:?}");
+    Ok(())
+}
+
+/// The database-side causes: when the doctor cannot tell them apart it prints a read-only
+/// check; run as the master user, its outcome picks the fix, which is run as the master
+/// user too; the doctor then logs in. On an instance of its own: the fixes change roles.
+#[test]
+fn role_fixes_applied_as_the_master_make_the_login_work() -> Result<()> {
+    let server = RdsLikePostgres::start(HarnessOptions::default())?;
+    let mut master = server.conn(roles::MASTER).password(roles::MASTER_PASSWORD);
+    master.dbname = Some(roles::DATABASE.into());
+    let as_master = |sql: &str| -> Result<String> {
+        let out = server.psql(&master, sql)?;
+        ensure!(out.success, "as the master user:\n{sql}\n{}", out.stderr);
+        Ok(out.stdout)
+    };
+    let mut proven: BTreeSet<String> = BTreeSet::new();
+    for (user, expected) in [
+        ("ghost", "role-missing"),
+        (roles::NO_IAM_USER, "user-not-in-rds-iam"),
+        (roles::IAM_NOLOGIN, "role-nologin"),
+    ] {
+        let args = tunnel_args(&server, user);
+        let token = server.token_request(user).mint()?;
+        let run = doctor(&args, Some(&token), Aws::None, &["--format", "json"], &[])?;
+        ensure!(run.code == 1, "{user}: expected exit 1:\n{}", run.stdout);
+        let json = run.json()?;
+        let (code, fix) = match json["verdict"]["check"]["command"].as_str() {
+            Some(check) => {
+                let row = as_master(check)?;
+                let cells: Vec<&str> = row.trim().split('|').collect();
+                let code = match cells.as_slice() {
+                    [""] => "role-missing",
+                    [_, "f", _] => "role-nologin",
+                    [_, _, "f"] => "user-not-in-rds-iam",
+                    _ => bail!("{user}: the check's row {row:?} names no cause"),
+                };
+                (code, verdict_fix(&json, "sql", Some(&format!("({code})")))?)
+            }
+            None => (
+                json["verdict"]["code"].as_str().unwrap_or_default(),
+                verdict_fix(&json, "sql", None)?,
+            ),
+        };
+        ensure!(
+            code == expected,
+            "{user}: the doctor's check says {code}, expected {expected}:\n{}",
+            run.stdout
+        );
+        as_master(fix)?;
+        let token = server.token_request(user).mint()?;
+        let after = doctor(&args, Some(&token), Aws::None, &[], &[])?;
+        after
+            .expect(
+                0,
+                &format!("✓ login works: your client's token logged in as {user}"),
+            )
+            .with_context(|| format!("after the fix of {code}:\n{fix}"))?;
+        proven.insert(code.to_owned());
+    }
+    let expected: BTreeSet<String> = fix_proof::PROVEN_DOCTOR_HARNESS
+        .iter()
+        .filter(|c| !c.starts_with("token-"))
+        .map(|c| (*c).to_owned())
+        .collect();
+    ensure!(proven == expected, "proven {proven:?}, listed {expected:?}");
     Ok(())
 }

@@ -19,69 +19,15 @@ mod fix_proof;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::Command as Process;
 
 use anyhow::{Context, Result, bail, ensure};
 use assert_cmd::Command;
 use serde_json::Value;
+use support::aws_cli::AwsCli;
 use support::moto::{self, MotoServer};
 use support::pg_harness::{HarnessOptions, KnownKey, RdsLikePostgres, TestCredentials, roles};
 
 const REGIONS: &str = "us-east-1,us-west-2,eu-west-1";
-
-/// A directory holding an `aws` that is the venv's AWS CLI pointed at moto, put first on
-/// `PATH` so a fix runs exactly as rendered (`aws rds …`).
-struct AwsCli {
-    dir: tempfile::TempDir,
-    env: Vec<(&'static str, String)>,
-}
-
-impl AwsCli {
-    fn new(endpoint: &str, env: Vec<(&'static str, String)>) -> Result<AwsCli> {
-        let cli = moto::repo().join(".venv/bin/aws");
-        ensure!(
-            cli.exists(),
-            "{} is missing: run scripts/test.sh (awscli is in tests/support/requirements.txt), or .venv/bin/pip install awscli",
-            cli.display()
-        );
-        let dir = tempfile::tempdir()?;
-        let wrapper = dir.path().join("aws");
-        std::fs::write(
-            &wrapper,
-            format!(
-                "#!/bin/sh\nexec '{}' --endpoint-url '{endpoint}' \"$@\"\n",
-                cli.display()
-            ),
-        )?;
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755))?;
-        Ok(AwsCli { dir, env })
-    }
-
-    /// Runs `script` (a rendered fix, or a setup step) with `bash -euo pipefail`.
-    fn run(&self, script: &str) -> Result<String> {
-        let path = format!(
-            "{}:{}",
-            self.dir.path().display(),
-            std::env::var("PATH").unwrap_or_default()
-        );
-        let out = Process::new("bash")
-            .args(["-euo", "pipefail", "-c", script])
-            .env_clear()
-            .env("PATH", path)
-            .env("HOME", self.dir.path())
-            .envs(self.env.iter().map(|(k, v)| (*k, v.as_str())))
-            .env_remove("AWS_ENDPOINT_URL")
-            .output()?;
-        ensure!(
-            out.status.success(),
-            "command failed ({}):\n{script}\n--- stderr:\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        );
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    }
-}
 
 /// A report's findings by fingerprint.
 fn findings(report: &Value) -> Result<BTreeMap<String, Value>> {
@@ -413,11 +359,7 @@ fn sql_fixes_clear_their_findings_on_the_harness() -> Result<()> {
 /// CI log shows the list, and checked to be exactly the command fixes not in the proven lists.
 #[test]
 fn fix_proofs_are_listed() {
-    let proven: BTreeSet<&str> = fix_proof::PROVEN_AWS
-        .iter()
-        .chain(fix_proof::PROVEN_SQL)
-        .copied()
-        .collect();
+    let proven: BTreeSet<&str> = fix_proof::all_proven().collect();
     let mut listed = Vec::new();
     for meta in rdsiam::rules::catalogue() {
         if let Some(why) = &meta.fix_proof {

@@ -329,11 +329,7 @@ mod fix_proof;
 /// words; a `fix_proof` on a rule without a command is a mistake too.
 #[test]
 fn every_command_fix_is_proven_or_says_why_not() {
-    let proven: BTreeSet<&str> = fix_proof::PROVEN_AWS
-        .iter()
-        .chain(fix_proof::PROVEN_SQL)
-        .copied()
-        .collect();
+    let proven: BTreeSet<&str> = fix_proof::all_proven().collect();
     let mut problems = Vec::new();
     for meta in rules::catalogue() {
         let id = meta.id.as_str();
@@ -362,7 +358,7 @@ fn every_command_fix_is_proven_or_says_why_not() {
             _ => {}
         }
     }
-    for id in fix_proof::PROVEN_AWS.iter().chain(fix_proof::PROVEN_SQL) {
+    for id in fix_proof::all_proven() {
         if rules::lookup(id).is_none() {
             problems.push(format!(
                 "tests/support/fix_proof.rs lists unknown rule {id}"

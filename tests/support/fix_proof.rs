@@ -3,6 +3,9 @@
 //! in its TOML `fix_proof`). Included by path, not through `mod support`, so rules_meta does
 //! not compile the harnesses.
 
+// Each including test binary uses its own part of the lists.
+#![allow(dead_code)]
+
 /// Rules whose `aws_cli` fix is run with the real AWS CLI against moto, in the order the
 /// fixes are applied.
 pub const PROVEN_AWS: &[&str] = &[
@@ -31,3 +34,33 @@ pub const PROVEN_SQL: &[&str] = &[
     "rds-iam-superuser",
     "rds-iam-orphan",
 ];
+
+/// Doctor causes whose fix (the verdict's first fix lines) tests/doctor_verdict.rs proves on
+/// the RDS-like PostgreSQL harness: the doctor fails with the cause, the fix is run as
+/// printed (the AWS CLI signs a token; SQL as the master user), and the doctor, run again
+/// with what the fix produced, prints `✓ login works`.
+pub const PROVEN_DOCTOR_HARNESS: &[&str] = &[
+    "token-expired",
+    "token-host-mismatch",
+    "token-region-mismatch",
+    "token-user-mismatch",
+    "token-malformed",
+    "token-missing",
+    "role-missing",
+    "user-not-in-rds-iam",
+    "role-nologin",
+];
+
+/// Doctor causes whose AWS CLI fix tests/doctor_aws.rs runs against moto, then runs the
+/// doctor again and asserts the cause is gone and the login works.
+pub const PROVEN_DOCTOR_AWS: &[&str] = &["policy-no-allow", "policy-resource-mismatch"];
+
+/// Every rule or cause proven by applying its fix.
+pub fn all_proven() -> impl Iterator<Item = &'static str> {
+    PROVEN_AWS
+        .iter()
+        .chain(PROVEN_SQL)
+        .chain(PROVEN_DOCTOR_HARNESS)
+        .chain(PROVEN_DOCTOR_AWS)
+        .copied()
+}

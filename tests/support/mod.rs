@@ -4,6 +4,7 @@
 //! - [`rds_token`]: real RDS IAM auth tokens from botocore's signer.
 //! - [`moto`]: a moto server (AWS API emulator) per test, seeded with boto3 scenarios.
 //! - [`fault_proxy`]: an HTTP proxy in front of moto that injects AWS errors.
+//! - [`aws_cli`]: the real AWS CLI against moto, to run rendered fix commands.
 //! - [`fake_pg`]: a scriptable hostile PostgreSQL server (silence, trickles, floods).
 //!
 //! See `tests/support/README.md` for how the harness works and its traps.
@@ -12,6 +13,7 @@
 // every unused helper would be a dead-code error under `clippy -D warnings`.
 #![allow(dead_code)]
 
+pub mod aws_cli;
 pub mod fake_pg;
 pub mod fault_proxy;
 pub mod moto;
