@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use rdsiam::access::Analysis;
 use rdsiam::inventory::snapshot;
-use rdsiam::rules::{REGISTRY, RuleContext};
+use rdsiam::rules::{RuleContext, table};
 
 /// Current and peak resident memory from /proc (Linux), in MB.
 fn memory() -> String {
@@ -71,9 +71,9 @@ fn main() {
     );
     let context = RuleContext::new(&inventory, &analysis, "2026-11-21T00:00:00Z");
     let mut total = 0;
-    for rule in REGISTRY {
+    for (rule, check) in table::audit_rules() {
         let t = Instant::now();
-        let findings = (rule.check)(&context);
+        let findings = check(&context, rule.meta());
         total += findings.len();
         let secs = t.elapsed().as_secs_f64();
         if secs > 0.01 {

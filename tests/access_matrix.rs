@@ -549,7 +549,7 @@ fn side(inventory: &Inventory, arn: &str) -> Side {
             false,
         );
     }
-    for key in rdsiam::access::NEVER_IN_CONNECT {
+    for key in rdsiam::policy::rds_db::NEVER_IN_CONNECT {
         context = context.with_absent(key);
     }
     Side {

@@ -1,6 +1,6 @@
-//! The rule meta-test: a rule is four things — `rules/<id>.toml` (catalogue), a `RuleLogic`
-//! in `rules::REGISTRY` (or, for the rules about accepted risks, an id in
-//! `rules::exceptions::EXCEPTION_RULES`), `fixtures/rules/<id>/{fail,pass}.json` (each with
+//! The rule meta-test: a rule is four things — `rules/<id>.toml` (catalogue), its entry in
+//! the rule table `rules::RULES` with audit logic (or, for the rules about accepted risks,
+//! marked as judged by `rules::exceptions`), `fixtures/rules/<id>/{fail,pass}.json` (each with
 //! an optional `<name>.rdsiam.toml` configuration beside it), and a findings snapshot
 //! (`tests/snapshots/rules_meta__rule__<id>.snap`). Each test here fails, naming the rule
 //! and the missing or wrong part, when one of the four is absent, when ids collide, or when a
@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use rdsiam::inventory::{Inventory, snapshot};
 use rdsiam::report::Finding;
-use rdsiam::rules::{self, REGISTRY};
+use rdsiam::rules::{self, RULES};
 use serde::Serialize;
 
 /// The report time every fixture is evaluated at (rules use no other clock).
@@ -80,19 +80,19 @@ fn registry_and_catalogue_name_the_same_rules_once() {
     let catalogue = catalogue_ids();
     let mut problems = Vec::new();
     let mut seen = BTreeMap::new();
-    let ids = REGISTRY
+    let ids = RULES
         .iter()
-        .map(|logic| logic.id)
-        .chain(rules::exceptions::EXCEPTION_RULES.iter().copied());
+        .filter(|rule| rule.check.is_some() || rule.exceptions)
+        .map(|rule| rule.id);
     for (index, id) in ids.enumerate() {
         if let Some(first) = seen.insert(id, index) {
             problems.push(format!(
-                "rule {id}: registered twice in rules::REGISTRY / EXCEPTION_RULES (entries {first} and {index})"
+                "rule {id}: registered twice in rules::RULES (entries {first} and {index})"
             ));
         }
         if !catalogue.contains(&id) {
             problems.push(format!(
-                "rule {id}: in rules::REGISTRY but rules/{id}.toml is not in the catalogue (SOURCES)"
+                "rule {id}: in rules::RULES with audit logic but rules/{id}.toml is not an audit rule of the catalogue"
             ));
         }
     }
@@ -103,7 +103,7 @@ fn registry_and_catalogue_name_the_same_rules_once() {
         }
         if !seen.contains_key(id) {
             problems.push(format!(
-                "rule {id}: rules/{id}.toml has no RuleLogic in rules::REGISTRY (src/rules/)"
+                "rule {id}: rules/{id}.toml has no audit logic in rules::RULES (src/rules/table.rs)"
             ));
         }
     }

@@ -11,10 +11,28 @@ use rayon::prelude::*;
 use crate::policy::Decision;
 use crate::report::{AccessDecision, AccessEntry, Hop, IamVerdict, PathShape, Reach};
 
+use super::Analysis;
 use super::login::{self, IamSide};
 use super::matrix::Grant;
 use super::paths::{self, Arrival, Caller};
-use super::{Analysis, access_decision};
+
+impl Analysis<'_> {
+    /// The access matrix: direct grants, and grants reached through every path into a
+    /// DB-connect role, each with its login verdict (this module).
+    pub fn access_entries(&self) -> Vec<AccessEntry> {
+        access_entries(self)
+    }
+}
+
+/// The report's form of a policy decision.
+pub fn access_decision(decision: Decision) -> AccessDecision {
+    match decision {
+        Decision::Allowed => AccessDecision::Allowed,
+        Decision::ImplicitlyDenied => AccessDecision::ImplicitlyDenied,
+        Decision::ExplicitlyDenied => AccessDecision::ExplicitlyDenied,
+        Decision::Depends => AccessDecision::Depends,
+    }
+}
 
 /// Every entry of the matrix, sorted by database, DB user and principal.
 pub fn access_entries(analysis: &Analysis<'_>) -> Vec<AccessEntry> {

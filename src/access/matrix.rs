@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use crate::policy::rds_db::lint_resource;
+use crate::policy::rds_db::{CONNECT, NEVER_IN_CONNECT, lint_resource};
 use crate::policy::wildcard::{Flavour, Wildcard};
 use crate::policy::{
     Decision, Effect, Evaluation, Layer, ReasonKind, Request, RequestContext, Truth,
@@ -17,20 +17,6 @@ use crate::policy::{
 use super::policies::PolicyIndex;
 use super::principals::{OrgChain, Principal};
 use super::targets::Target;
-
-pub const CONNECT: &str = "rds-db:connect";
-
-/// Condition keys that `rds-db:connect` requests never carry (the token is checked by the
-/// database, not by an AWS endpoint the caller talks to): an Allow conditioned on them never
-/// matches, a negated Deny on them always does.
-pub const NEVER_IN_CONNECT: [&str; 6] = [
-    "aws:SourceIp",
-    "aws:SourceVpc",
-    "aws:SourceVpce",
-    "aws:VpcSourceIp",
-    "aws:UserAgent",
-    "aws:Referer",
-];
 
 /// What cancelled a grant the identity policies allow.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,7 +95,7 @@ impl Grant {
 /// A user literally named by an Allow pattern, with the pattern.
 struct NamedUser<'p> {
     user: String,
-    pattern: &'p crate::policy::document::ResourcePattern,
+    pattern: &'p crate::policy::statement::ResourcePattern,
 }
 
 /// What one identity policy's Allow statements say about `rds-db:connect`, read once per

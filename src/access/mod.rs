@@ -18,10 +18,8 @@ use std::collections::{HashMap, HashSet};
 
 use crate::fast_hash::FastMap;
 use crate::inventory::Inventory;
-use crate::policy::Decision;
-use crate::report::{AccessDecision, AccessEntry};
 
-pub use matrix::{Blocker, CONNECT, Grant, NEVER_IN_CONNECT};
+pub use matrix::{Blocker, Grant};
 pub use policies::{PolicyId, PolicyIndex, PolicyOwner, UnparseablePolicy};
 pub use principals::{OrgChain, Principal, PrincipalKind};
 pub use reach::{AssumePath, TrustEntry, TrustedParty};
@@ -129,7 +127,15 @@ impl<'i> Analysis<'i> {
     }
 
     fn with_paths(mut self) -> Self {
-        self.paths = paths::paths(&self);
+        self.paths = paths::paths(&paths::PathInputs {
+            inventory: self.inventory,
+            principals: &self.principals,
+            connect_roles: &self.connect_roles,
+            trust: &self.trust,
+            assume_paths: &self.assume_paths,
+            index: &self.index,
+            chains: &self.chains,
+        });
         crate::phases::mark("paths into DB-connect roles");
         self
     }
@@ -266,20 +272,5 @@ impl<'i> Analysis<'i> {
             .into_iter()
             .flatten()
             .map(|&position| &self.grants[position])
-    }
-
-    /// The access matrix: direct grants, and grants reached through every path into a
-    /// DB-connect role, each with its login verdict ([`entries`]).
-    pub fn access_entries(&self) -> Vec<AccessEntry> {
-        entries::access_entries(self)
-    }
-}
-
-pub fn access_decision(decision: Decision) -> AccessDecision {
-    match decision {
-        Decision::Allowed => AccessDecision::Allowed,
-        Decision::ImplicitlyDenied => AccessDecision::ImplicitlyDenied,
-        Decision::ExplicitlyDenied => AccessDecision::ExplicitlyDenied,
-        Decision::Depends => AccessDecision::Depends,
     }
 }

@@ -13,10 +13,11 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use crate::fast_hash::{FastMap, FastSet};
+use crate::inventory::Inventory;
 use crate::report::{Hop, IamVerdict};
 
-use super::Analysis;
 use super::login::{iam_blocks, iam_verdict};
+use super::policies::PolicyIndex;
 use super::principals::{OrgChain, Principal, PrincipalKind};
 use super::reach::{self, AssumePath, TrustEntry, TrustedParty};
 
@@ -97,23 +98,41 @@ impl Paths {
     }
 }
 
-/// The paths into the analysis' DB-connect roles (its trust entries and assume paths),
-/// then into the roles that can assume them, level by level.
-pub fn paths(analysis: &Analysis<'_>) -> Paths {
-    let inventory_accounts: FastSet<&str> = analysis
+/// What the paths are computed from: the parts of the analysis built before them (the
+/// analysis holds the paths, so they take its parts rather than the analysis itself).
+pub struct PathInputs<'a, 'i> {
+    pub inventory: &'i Inventory,
+    pub principals: &'a [Principal<'i>],
+    /// Roles (indices into `principals`) whose identity policies grant `rds-db:connect`.
+    pub connect_roles: &'a [usize],
+    pub trust: &'a [TrustEntry],
+    pub assume_paths: &'a [AssumePath],
+    pub index: &'a PolicyIndex,
+    pub chains: &'a HashMap<String, OrgChain>,
+}
+
+/// The paths into the DB-connect roles (their trust entries and assume paths), then into
+/// the roles that can assume them, level by level.
+pub fn paths(inputs: &PathInputs<'_, '_>) -> Paths {
+    let inventory_accounts: FastSet<&str> = inputs
         .inventory
         .accounts
         .iter()
         .map(|a| a.account_id.as_str())
         .collect();
+    let organization_id = inputs
+        .inventory
+        .organization
+        .as_ref()
+        .map(|o| o.id.as_str());
     let mut out = Paths::default();
-    let principals = &analysis.principals;
-    let mut covered: FastSet<usize> = analysis.connect_roles.iter().copied().collect();
+    let principals = inputs.principals;
+    let mut covered: FastSet<usize> = inputs.connect_roles.iter().copied().collect();
     let mut level = add_level(
         &mut out,
         principals,
-        &analysis.trust,
-        &analysis.assume_paths,
+        inputs.trust,
+        inputs.assume_paths,
         &inventory_accounts,
     );
     for _ in 1..MAX_HOPS {
@@ -130,9 +149,9 @@ pub fn paths(analysis: &Analysis<'_>) -> Paths {
         let (trust, assume_paths) = reach::reach(
             &next,
             principals,
-            &analysis.index,
-            &analysis.chains,
-            analysis.organization_id(),
+            inputs.index,
+            inputs.chains,
+            organization_id,
         );
         level = add_level(
             &mut out,

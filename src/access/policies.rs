@@ -10,9 +10,8 @@ use std::sync::Arc;
 use hashbrown::HashTable;
 use rayon::prelude::*;
 
-use super::matrix::{CONNECT, NEVER_IN_CONNECT};
 use crate::inventory::{Inventory, PolicyText};
-use crate::policy::rds_db::{is_connect_mistake, names_connect};
+use crate::policy::rds_db::{CONNECT, NEVER_IN_CONNECT, is_connect_mistake, names_connect};
 use crate::policy::{Effect, Policy, PolicyDocument};
 
 /// Index of a policy in [`PolicyIndex::policies`].

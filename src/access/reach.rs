@@ -85,7 +85,7 @@ pub struct TrustConditions {
 }
 
 impl TrustConditions {
-    pub fn of(statement: &crate::policy::document::Statement, context: &RequestContext) -> Self {
+    pub fn of(statement: &crate::policy::statement::Statement, context: &RequestContext) -> Self {
         let mut out = TrustConditions::default();
         for condition in &statement.conditions {
             match condition.evaluate(context) {
@@ -298,7 +298,7 @@ fn assume_path(
     index: &PolicyIndex,
     chains: &HashMap<String, OrgChain>,
     organization_id: Option<&str>,
-    statement: &crate::policy::document::Statement,
+    statement: &crate::policy::statement::Statement,
 ) -> Option<AssumePath> {
     let source = &principals[source_index];
     let role = &principals[role_index];

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use crate::doctor::aws::target::{self, TargetKind};
+use crate::inventory::endpoint_target::{self, TargetKind};
 use crate::inventory::{DbTarget, DbTargetKind, Gap, Inventory};
 use crate::pg::params::{ConnParams, ParamSource};
 
@@ -97,7 +97,7 @@ pub fn introspect_all(
 fn locate(inventory: &Inventory, host: &str) -> Option<(DbTarget, String, Option<String>)> {
     for account in &inventory.accounts {
         for region in &account.regions {
-            let Some(found) = target::find(region, &account.account_id, host) else {
+            let Some(found) = endpoint_target::find(region, &account.account_id, host) else {
                 continue;
             };
             let cluster = match found.kind {

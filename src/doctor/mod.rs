@@ -3,102 +3,26 @@
 //! - [`probe`]: the steps, in the order PostgreSQL and RDS apply them, stopping at the first
 //!   hard failure.
 //! - [`diagnosis`]: cause codes (documented in the rule catalogue) with evidence and fixes.
+//! - [`findings`]: those causes as the audit's `Finding`s, for every renderer.
 //! - [`step`]: a timed step with its evidence.
 //! - [`aws`]: the AWS-side steps (identity and clock, target, RDS settings, IAM decision).
+//! - [`options`]: what one run is asked to check; [`report`]: what it found.
 //! - [`render`]: table and JSON output.
 //!
 //! The token is only ever sent over a verified TLS connection and never printed whole.
 
 pub mod aws;
 pub mod diagnosis;
+pub mod findings;
+pub mod options;
 pub mod probe;
 pub mod render;
+pub mod report;
 pub mod step;
 pub mod verdict;
 
-use std::time::Duration;
-
-use serde::Serialize;
-
-use crate::pg::params::ConnParams;
-
-/// Where the token comes from.
-#[derive(Clone)]
-pub enum TokenSource {
-    /// Given by the user (`--token -`, `--token-env VAR`, `PGPASSWORD`, conninfo password).
-    Given { token: String, from: String },
-    /// Asked for but absent.
-    Missing { tried: String },
-    /// Signed here with the AWS SDK.
-    Generate,
-}
-
-impl std::fmt::Debug for TokenSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            TokenSource::Given { from, .. } => write!(f, "Given(from {from}, token redacted)"),
-            TokenSource::Missing { tried } => write!(f, "Missing({tried})"),
-            TokenSource::Generate => f.write_str("Generate"),
-        }
-    }
-}
-
-/// Everything one doctor run needs.
-#[derive(Debug, Clone)]
-pub struct DoctorOptions {
-    pub params: ConnParams,
-    pub token: TokenSource,
-    pub region: Option<String>,
-    pub profile: Option<String>,
-    pub connect_timeout: Duration,
-    /// Run the AWS-side steps (identity, target, RDS settings, IAM decision).
-    pub aws_checks: bool,
-    /// `--endpoint-url` (or `AWS_ENDPOINT_URL`, read by the SDK itself).
-    pub endpoint_url: Option<String>,
-    /// A role that can read the organization (management or delegated administrator
-    /// account), assumed to read the signer's SCP chain when its own credentials cannot.
-    pub org_role_arn: Option<String>,
-}
-
-/// What was probed.
-#[derive(Debug, Clone, Serialize)]
-pub struct Target {
-    pub host: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hostaddr: Option<String>,
-    pub port: u16,
-    pub user: String,
-    pub dbname: String,
-    pub dbname_defaulted: bool,
-    pub sslmode: &'static str,
-}
-
-impl Target {
-    pub fn of(params: &ConnParams) -> Self {
-        Target {
-            host: params.host.clone(),
-            hostaddr: params.hostaddr.clone(),
-            port: params.port,
-            user: params.user.clone(),
-            dbname: params.dbname.clone(),
-            dbname_defaulted: params.dbname_defaulted,
-            sslmode: params.sslmode.as_str(),
-        }
-    }
-}
-
-/// The result: `ok` when the login works; otherwise `diagnosis` holds ranked causes.
-#[derive(Debug, Clone, Serialize)]
-pub struct DoctorReport {
-    pub ok: bool,
-    pub target: Target,
-    pub steps: Vec<step::Step>,
-    pub diagnosis: Vec<diagnosis::Cause>,
-    /// Which token was tested (the client's or one the doctor signed) and what it showed.
-    pub token: verdict::TokenReport,
-    /// What the first lines of the table say, as data.
-    pub verdict: verdict::Verdict,
-}
+pub use options::{DoctorOptions, Target, TokenSource};
+pub use report::DoctorReport;
 
 /// Runs the probe on a small single-threaded runtime.
 pub fn run(options: &DoctorOptions) -> Result<DoctorReport, String> {

@@ -10,9 +10,10 @@ use tokio::net::TcpStream;
 use super::aws::steps as aws_steps;
 use super::aws::{AwsSession, Identity};
 use super::diagnosis::{self, AwsFacts, Cause, FixContext, codes};
+use super::options::{DoctorOptions, Target, TokenSource};
+use super::report::DoctorReport;
 use super::step::{Step, StepStatus, StepTimer, skipped};
 use super::verdict::{self, FreshToken, TokenReport};
-use super::{DoctorOptions, DoctorReport, TokenSource};
 use crate::pg::session::{self, LoginOutcome, NetFailure, StartupAnswer};
 use crate::pg::tls::{self, TlsFailure, TrustRoots};
 use crate::token::{self, TokenFacts};
@@ -111,13 +112,19 @@ pub async fn run(options: &DoctorOptions) -> DoctorReport {
     }
     let mut report = DoctorReport {
         ok,
-        target: super::Target::of(params),
+        target: Target::of(params),
         steps: probe.steps,
         diagnosis: probe.causes,
         token: probe.tokens,
         verdict: verdict::Verdict::default(),
     };
-    report.verdict = verdict::build(&report, &probe.ctx);
+    report.verdict = verdict::build(
+        report.ok,
+        &report.target,
+        &report.diagnosis,
+        &report.token,
+        &probe.ctx,
+    );
     report
 }
 

@@ -7,7 +7,7 @@
 //! JSON carries the same facts (`verdict`, `token`) next to `ok`, `target`, `steps`,
 //! `diagnosis`.
 
-use super::DoctorReport;
+use super::report::DoctorReport;
 use super::step::StepStatus;
 use super::verdict::VerdictFix;
 

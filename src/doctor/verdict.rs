@@ -9,8 +9,8 @@
 
 use serde::Serialize;
 
-use super::DoctorReport;
 use super::diagnosis::{self, Cause, FixContext, codes};
+use super::options::Target;
 use crate::token::{self, TokenFacts};
 
 /// What a token the doctor signed itself showed, when it tried one after the client's failed.
@@ -87,16 +87,21 @@ pub struct Verdict {
     pub not_checked: Vec<NotChecked>,
 }
 
-/// Builds the verdict of a finished probe.
-pub fn build(report: &DoctorReport, ctx: &FixContext) -> Verdict {
-    let tokens = &report.token;
+/// Builds the verdict of a finished probe: whether the login worked, what was probed, the
+/// ranked causes and the tokens tested.
+pub fn build(
+    ok: bool,
+    t: &Target,
+    causes: &[Cause],
+    tokens: &TokenReport,
+    ctx: &FixContext,
+) -> Verdict {
     let token_tested = if tokens.tested.is_empty() {
         "none (the probe stopped before a token was needed)".to_owned()
     } else {
         tokens.tested.clone()
     };
-    let t = &report.target;
-    if report.ok {
+    if ok {
         let line = if tokens.client.is_some() {
             format!(
                 "login works: your client's token logged in as {} to {}",
@@ -112,7 +117,6 @@ pub fn build(report: &DoctorReport, ctx: &FixContext) -> Verdict {
             ..Verdict::default()
         };
     }
-    let causes = &report.diagnosis;
     let Some(first) = causes.first() else {
         return Verdict {
             line: "login fails: no cause was found".into(),

@@ -8,6 +8,7 @@
 
 pub mod auth_log;
 mod coverage;
+pub mod endpoint_target;
 mod iam;
 mod index;
 mod json_scan;

@@ -20,7 +20,7 @@ use std::net::IpAddr;
 use serde_json::Value;
 
 use super::context::{ContextValue, RequestContext, ValueList};
-use super::document::ParseError;
+use super::parse_error::ParseError;
 use super::truth::Truth;
 use super::variables::{Resolved, Template};
 use super::wildcard::{Flavour, Wildcard};

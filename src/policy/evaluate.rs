@@ -21,8 +21,8 @@ use std::fmt;
 use serde::Serialize;
 
 use super::context::RequestContext;
-use super::document::{Effect, Policy, Statement};
 use super::principal::RequestPrincipal;
+use super::statement::{Effect, Policy, Statement};
 use super::truth::{Truth, merge};
 
 /// The outcome of evaluating a request.

@@ -15,8 +15,8 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::condition::{Condition, Operator};
-use super::document::{Effect, PolicyDocument, PrincipalBlock, assemble_statement};
 use super::principal::Principals;
+use super::statement::{Effect, PolicyDocument, PrincipalBlock, Statement, assemble_statement};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -81,11 +81,7 @@ pub(crate) fn parse_fast(text: &str) -> Option<PolicyDocument> {
     })
 }
 
-fn build_statement(
-    index: usize,
-    raw: RawStatement<'_>,
-    version_2012: bool,
-) -> Option<super::document::Statement> {
+fn build_statement(index: usize, raw: RawStatement<'_>, version_2012: bool) -> Option<Statement> {
     let effect = match raw.effect.as_ref() {
         "Allow" => Effect::Allow,
         "Deny" => Effect::Deny,

@@ -1,7 +1,9 @@
 //! The IAM policy language and evaluation engine. A pure library: no I/O, no clock, no
 //! network — every answer is a function of the documents and the request given.
 //!
-//! - [`document`]: parse JSON / URL-encoded JSON into statements with compiled matchers.
+//! - [`parse_error`]: why a document did not parse (the JSON path), shared by every parser.
+//! - [`statement`]: the statement model with compiled matchers, and its one assembly.
+//! - [`document`]: parse JSON / URL-encoded JSON into that model.
 //! - [`wildcard`]: `*` / `?` matching (plain, and ARN-segment-aware).
 //! - [`variables`]: `${…}` policy variables.
 //! - [`condition`]: every condition operator, `…IfExists`, `ForAllValues:`/`ForAnyValue:`.
@@ -15,14 +17,17 @@ pub mod context;
 pub mod document;
 pub mod evaluate;
 mod fast_parse;
+pub mod parse_error;
 pub mod principal;
 pub mod rds_db;
+pub mod statement;
 pub mod truth;
 pub mod variables;
 pub mod wildcard;
 
 pub use context::{ContextValue, RequestContext};
-pub use document::{Effect, ParseError, Policy, PolicyDocument, Statement};
 pub use evaluate::{Decision, Evaluation, Layer, PolicySet, Reason, ReasonKind, Request, evaluate};
+pub use parse_error::ParseError;
 pub use principal::{PrincipalMatch, RequestPrincipal};
+pub use statement::{Effect, Policy, PolicyDocument, Statement};
 pub use truth::Truth;

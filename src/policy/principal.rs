@@ -9,7 +9,7 @@
 
 use serde_json::Value;
 
-use super::document::{ParseError, string_or_array};
+use super::parse_error::{ParseError, string_or_array};
 
 /// The principals a `Principal` element names.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -8,6 +8,21 @@
 
 use std::fmt;
 
+/// The one action of IAM database authentication.
+pub const CONNECT: &str = "rds-db:connect";
+
+/// Condition keys that `rds-db:connect` requests never carry (the token is checked by the
+/// database, not by an AWS endpoint the caller talks to): an Allow conditioned on them never
+/// matches, a negated Deny on them always does.
+pub const NEVER_IN_CONNECT: [&str; 6] = [
+    "aws:SourceIp",
+    "aws:SourceVpc",
+    "aws:SourceVpce",
+    "aws:VpcSourceIp",
+    "aws:UserAgent",
+    "aws:Referer",
+];
+
 /// A parsed `rds-db` resource pattern (parts may hold `*` / `?`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DbUserArn {

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use super::short_name;
+use super::names::short_name;
 use crate::report::{AccessEntry, LoginVerdict, Report};
 
 /// A DOT string literal.

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::short_name;
+use super::names::short_name;
 use crate::report::{Finding, Report, Severity};
 
 /// Text safe inside a GFM table cell: pipes escaped, line breaks as `<br>`, HTML inert.

@@ -10,6 +10,7 @@ pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod matrix_table;
+mod names;
 pub mod ocsf;
 mod pretty_parallel;
 pub mod sarif;
@@ -100,9 +101,4 @@ pub fn write(
         Format::Html => html::write(report, out),
         Format::Dot => out.write_all(dot::render(report).as_bytes()),
     }
-}
-
-/// The last segment of an ARN (`role/pg-monitor-role` → `pg-monitor-role`), for display.
-pub(crate) fn short_name(arn: &str) -> &str {
-    arn.rsplit([':', '/']).next().unwrap_or(arn)
 }

@@ -111,7 +111,7 @@ pub fn finding(report: &Report, finding: &Finding) -> Value {
     }
     let mut resource = json!({
         "uid": r.arn,
-        "name": super::short_name(&r.arn),
+        "name": super::names::short_name(&r.arn),
         "type": resource_type(r.kind),
         "cloud_partition": partition(&r.arn),
         "group": { "name": service(r.kind) },

@@ -69,7 +69,7 @@ fn result(finding: &Finding, rule_index: Option<usize>) -> Value {
         "locations": [{
             "logicalLocations": [{
                 "fullyQualifiedName": r.arn,
-                "name": r.db_user.as_deref().unwrap_or(super::short_name(&r.arn)),
+                "name": r.db_user.as_deref().unwrap_or(super::names::short_name(&r.arn)),
                 "kind": r.kind.as_str(),
             }],
         }],

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::short_name;
+use super::names::short_name;
 use super::term::{self, DEFAULT_WIDTH};
 use super::wrap;
 use crate::report::{Finding, Report, Severity};

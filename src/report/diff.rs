@@ -5,25 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Finding;
+use super::finding::{DiffStatus, Finding};
 use crate::fast_hash::FastSet;
-
-/// A finding compared with the baseline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DiffStatus {
-    New,
-    Unchanged,
-}
-
-impl DiffStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DiffStatus::New => "new",
-            DiffStatus::Unchanged => "unchanged",
-        }
-    }
-}
 
 /// The baseline a report was compared with, as the report names it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,4 +1,5 @@
-//! One finding: which rule, which resource, the evidence that proves it and the fix. Built
+//! One finding: which rule, which resource, the evidence that proves it, the fix, and its
+//! status against a baseline ([`DiffStatus`]; the comparison itself is `diff`'s). Built
 //! only through [`FindingBuilder`], whose `build()` refuses a finding without a resource or
 //! without evidence, and computes the stable fingerprint.
 
@@ -104,6 +105,23 @@ pub struct Fix {
     pub sql: Option<String>,
 }
 
+/// A finding compared with the baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DiffStatus {
+    New,
+    Unchanged,
+}
+
+impl DiffStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DiffStatus::New => "new",
+            DiffStatus::Unchanged => "unchanged",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     /// Rule id (kebab-case, matches `rules/<id>.toml`).
@@ -123,7 +141,7 @@ pub struct Finding {
     pub exception: Option<std::sync::Arc<super::Exception>>,
     /// Compared with a `--baseline` report: new or unchanged (`None` without a baseline).
     #[serde(skip)]
-    pub status: Option<super::DiffStatus>,
+    pub status: Option<DiffStatus>,
 }
 
 impl Finding {

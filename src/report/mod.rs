@@ -13,11 +13,11 @@ pub use access::{
     AccessDecision, AccessEntry, BlockReason, DbSide, Hop, IamVerdict, Login, LoginVerdict,
     MissingFact, PathShape, Reach,
 };
-pub use diff::{Baseline, BaselineRef, DiffStatus, apply as apply_baseline};
+pub use diff::{Baseline, BaselineRef, apply as apply_baseline};
 pub use exception::{Exception, ExceptionOutcome, ExceptionState};
 pub use finding::{
-    Evidence, Finding, FindingBuilder, FindingError, Fix, Resource, ResourceKind, fingerprint,
-    statement_identity,
+    DiffStatus, Evidence, Finding, FindingBuilder, FindingError, Fix, Resource, ResourceKind,
+    fingerprint, statement_identity,
 };
 pub use severity::Severity;
 pub use summary::{

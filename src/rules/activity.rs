@@ -17,15 +17,10 @@ use crate::activity::{AssumeRoleEvent, PrincipalType};
 use crate::policy::condition::parse_date;
 use crate::report::{Finding, Resource, ResourceKind, Severity};
 
-use super::RuleContext;
+use super::catalogue::RuleMeta;
+use super::context::RuleContext;
 
 const DAY_MILLIS: i64 = 86_400_000;
-/// `assume-role-first-seen`: a caller is new when its first successful AssumeRole falls in
-/// this many days before the report time...
-pub const FIRST_SEEN_DAYS: u32 = 14;
-/// ...and the trail was read for at least this many days before that, so "first" means
-/// something (on the first scan of a fresh trail every caller would look new).
-pub const FIRST_SEEN_BASELINE_DAYS: u32 = 30;
 /// How many distinct source IPs evidence lists before summarizing.
 const MAX_LISTED: usize = 5;
 
@@ -352,8 +347,8 @@ fn day_before(timestamp: &str, days: u32) -> String {
         .unwrap_or_else(|| format!("{days} days before"))
 }
 
-pub fn connect_role_unused(cx: &RuleContext<'_>) -> Vec<Finding> {
-    let id = "connect-role-unused";
+pub fn connect_role_unused(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
+    let id = rule.id.as_str();
     let mut out = Vec::new();
     let Some(now) = now_or_skip(cx, id) else {
         return out;
@@ -394,7 +389,7 @@ pub fn connect_role_unused(cx: &RuleContext<'_>) -> Vec<Finding> {
         if !trail_read {
             continue;
         }
-        cx.emit(unused_finding(cx, index, days, last_used), &mut out);
+        cx.emit(unused_finding(cx, rule, index, days, last_used), &mut out);
     }
     out
 }
@@ -423,11 +418,11 @@ impl<'i> LastUsed<'i> {
 
 fn unused_finding(
     cx: &RuleContext<'_>,
+    rule: &RuleMeta,
     index: usize,
     days: u32,
     last_used: Option<&str>,
 ) -> crate::report::FindingBuilder {
-    let id = "connect-role-unused";
     let role = &cx.analysis.principals[index];
     let last_assumed = cx
         .inventory
@@ -441,7 +436,7 @@ fn unused_finding(
         .unwrap_or_default();
     let grants = role_grants(cx, index);
     let (policy, remove) = removal(cx, index);
-    cx.finding(id)
+    rule.finding()
         .message(format!(
             "DB-connect role {} has had no successful AssumeRole in the {days} days before {} (CloudTrail of account {} read {span}); AWS advises considering revoking rds-db:connect access that nobody uses.",
             role.arn, cx.evaluated_at, role.account
@@ -465,8 +460,7 @@ fn unused_finding(
             format!("{policy} grants rds-db:connect: {grants}"),
             "rds-db:connect only on roles in use",
         )
-        .fix(cx.fix(
-            id,
+        .fix(rule.fix(
             &[
                 ("role_name", role.name),
                 ("unused_days", &days.to_string()),
@@ -535,8 +529,7 @@ fn removal(cx: &RuleContext<'_>, index: usize) -> (String, String) {
     }
 }
 
-pub fn from_outside_org(cx: &RuleContext<'_>) -> Vec<Finding> {
-    let id = "assume-role-from-outside-org";
+pub fn from_outside_org(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
     let mut out = Vec::new();
     for activity in by_caller(cx, |e| !e.failed()) {
         // AWS services act for the role's own account (EC2, Lambda, ECS): no caller account.
@@ -563,8 +556,8 @@ pub fn from_outside_org(cx: &RuleContext<'_>) -> Vec<Finding> {
                 "the role's current trust policy does not admit this caller: the trust changed since, or the inventory is stale".to_owned(),
             )
         };
-        let builder = cx
-            .finding(id)
+        let builder = rule
+            .finding()
             .severity(severity)
             .message(format!(
                 "{} successfully assumed DB-connect role {} ({why}); it could mint database tokens.",
@@ -582,8 +575,7 @@ pub fn from_outside_org(cx: &RuleContext<'_>) -> Vec<Finding> {
                 format!("admits {} only if intended", activity.caller.id),
             )
             .key(activity.caller.id.clone())
-            .fix(cx.fix(
-                id,
+            .fix(rule.fix(
                 &[
                     ("role_name", role.name),
                     ("role_arn", role.arn),
@@ -597,8 +589,7 @@ pub fn from_outside_org(cx: &RuleContext<'_>) -> Vec<Finding> {
     out
 }
 
-pub fn failed(cx: &RuleContext<'_>) -> Vec<Finding> {
-    let id = "assume-role-failed";
+pub fn failed(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
     let mut out = Vec::new();
     for activity in by_caller(cx, AssumeRoleEvent::failed) {
         let role = &cx.analysis.principals[activity.role];
@@ -619,8 +610,8 @@ pub fn failed(cx: &RuleContext<'_>) -> Vec<Finding> {
             (false, false) => "not admitted by the trust policy".to_owned(),
             (false, true) => "admitted by the trust policy: a guardrail or the caller's own policy denies the call".to_owned(),
         };
-        let builder = cx
-            .finding(id)
+        let builder = rule
+            .finding()
             .severity(severity)
             .message(format!(
                 "{} failed to assume DB-connect role {} {} time(s) ({}); caller {who}.",
@@ -648,22 +639,19 @@ pub fn failed(cx: &RuleContext<'_>) -> Vec<Finding> {
                 format!("admits {} only if intended", activity.caller.id),
             )
             .key(activity.caller.id.clone())
-            .fix(cx.fix(
-                id,
-                &[
-                    ("role_arn", role.arn),
-                    ("role_name", role.name),
-                    ("source_principal", &activity.caller.id),
-                    ("first_seen", activity.first()),
-                ],
-            ));
+            .fix(rule.fix(&[
+                ("role_arn", role.arn),
+                ("role_name", role.name),
+                ("source_principal", &activity.caller.id),
+                ("first_seen", activity.first()),
+            ]));
         cx.emit(builder, &mut out);
     }
     out
 }
 
-pub fn first_seen(cx: &RuleContext<'_>) -> Vec<Finding> {
-    let id = "assume-role-first-seen";
+pub fn first_seen(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
+    let id = rule.id.as_str();
     let mut out = Vec::new();
     let Some(now) = now_or_skip(cx, id) else {
         return out;
@@ -692,8 +680,8 @@ pub fn first_seen(cx: &RuleContext<'_>) -> Vec<Finding> {
         let since = span_of(&cx.inventory.activity_scope, role.account)
             .map(|(since, _)| since.to_string())
             .unwrap_or_default();
-        let builder = cx
-            .finding(id)
+        let builder = rule
+            .finding()
             .message(format!(
                 "New caller: {} first assumed DB-connect role {} at {} (none since {since}, when account {}'s trail was first read). Confirm it is expected.",
                 activity.caller.id,
@@ -708,8 +696,7 @@ pub fn first_seen(cx: &RuleContext<'_>) -> Vec<Finding> {
                 format!("callers seen before the last {window_days} days, or confirmed by the role's owners"),
             )
             .key(activity.caller.id.clone())
-            .fix(cx.fix(
-                id,
+            .fix(rule.fix(
                 &[
                     ("role_arn", role.arn),
                     ("role_name", role.name),

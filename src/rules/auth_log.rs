@@ -8,13 +8,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::access::{Analysis, CONNECT, PrincipalKind, Target, TargetKind, matrix::Blocker};
+use crate::access::{Analysis, PrincipalKind, Target, TargetKind, matrix::Blocker};
 use crate::inventory::auth_log::IAM_CONNECTIONS_PER_SECOND_LIMIT;
 use crate::inventory::{AuthErrorEvent, AuthErrorKind, AuthLog, DbTargetKind};
+use crate::policy::rds_db::CONNECT;
 use crate::policy::{Decision, Request};
 use crate::report::{Finding, Resource, ResourceKind, Severity};
 
-use super::RuleContext;
+use super::catalogue::RuleMeta;
+use super::context::RuleContext;
 
 /// Refusals of one DB user as expired or invalid before the pattern counts as repeated.
 pub const REPEATED_TOKEN_REFUSALS: usize = 3;
@@ -208,8 +210,8 @@ fn source(log: &AuthLog) -> String {
     format!("logs:FilterLogEvents {}", log.log_group)
 }
 
-pub fn not_authorized(cx: &RuleContext<'_>) -> Vec<Finding> {
-    let id = "auth-log-not-authorized";
+pub fn not_authorized(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
+    let id = rule.id.as_str();
     let mut out = Vec::new();
     for (log, target) in logs(cx, id) {
         let refused = log
@@ -256,8 +258,8 @@ pub fn not_authorized(cx: &RuleContext<'_>) -> Vec<Finding> {
                 db_user.as_str()
             };
             let dbuser_arn = target.map(|t| t.connect_arn(user)).unwrap_or_default();
-            let mut builder = cx
-                .finding(id)
+            let mut builder = rule
+                .finding()
                 .message(format!(
                     "RDS refused {who} as {user} on {} {} time(s) with NotAuthorized (last {}): {explanation}.",
                     log.identifier,
@@ -281,24 +283,21 @@ pub fn not_authorized(cx: &RuleContext<'_>) -> Vec<Finding> {
             if disagree {
                 builder = builder.severity(Severity::High);
             }
-            builder = builder.fix(cx.fix(
-                id,
-                &[
-                    ("caller_arn", who),
-                    ("db_user", user),
-                    ("dbuser_arn", &dbuser_arn),
-                    ("log_group", &log.log_group),
-                    ("region", &log.region),
-                ],
-            ));
+            builder = builder.fix(rule.fix(&[
+                ("caller_arn", who),
+                ("db_user", user),
+                ("dbuser_arn", &dbuser_arn),
+                ("log_group", &log.log_group),
+                ("region", &log.region),
+            ]));
             cx.emit(builder, &mut out);
         }
     }
     out
 }
 
-pub fn token_reuse_or_truncation(cx: &RuleContext<'_>) -> Vec<Finding> {
-    let id = "auth-log-token-reuse-or-truncation";
+pub fn token_reuse_or_truncation(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
+    let id = rule.id.as_str();
     let mut out = Vec::new();
     for (log, target) in logs(cx, id) {
         let token_errors = log.events.iter().filter(|e| {
@@ -325,8 +324,8 @@ pub fn token_reuse_or_truncation(cx: &RuleContext<'_>) -> Vec<Finding> {
                 }
                 _ => "both token reuse (expired) and mangling (invalid)",
             };
-            let builder = cx
-                .finding(id)
+            let builder = rule
+                .finding()
                 .message(format!(
                     "RDS refused {db_user} on {} {} time(s) ({expired} ExpiredToken, {invalid} InvalidToken; last {}): likely {likely}.",
                     log.identifier,
@@ -343,8 +342,7 @@ pub fn token_reuse_or_truncation(cx: &RuleContext<'_>) -> Vec<Finding> {
                     ),
                     format!("fewer than {REPEATED_TOKEN_REFUSALS} token refusals per DB user"),
                 )
-                .fix(cx.fix(
-                    id,
+                .fix(rule.fix(
                     &[
                         ("db_user", &db_user),
                         ("log_group", &log.log_group),
@@ -357,8 +355,8 @@ pub fn token_reuse_or_truncation(cx: &RuleContext<'_>) -> Vec<Finding> {
     out
 }
 
-pub fn throttling(cx: &RuleContext<'_>) -> Vec<Finding> {
-    let id = "auth-log-throttling";
+pub fn throttling(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
+    let id = rule.id.as_str();
     let near = IAM_CONNECTIONS_PER_SECOND_LIMIT * NEAR_LIMIT_SHARE;
     let mut out = Vec::new();
     for (log, target) in logs(cx, id) {
@@ -398,8 +396,8 @@ pub fn throttling(cx: &RuleContext<'_>) -> Vec<Finding> {
             DbTargetKind::Instance => "DBInstanceIdentifier",
             DbTargetKind::Cluster => "DBClusterIdentifier",
         };
-        let builder = cx
-            .finding(id)
+        let builder = rule
+            .finding()
             .message(format!(
                 "{}: {}. Past 200 new IAM connections per second RDS refuses logins.",
                 log.identifier,
@@ -414,8 +412,7 @@ pub fn throttling(cx: &RuleContext<'_>) -> Vec<Finding> {
                 ),
                 format!("below {near:.0}/s and no throttling"),
             )
-            .fix(cx.fix(
-                id,
+            .fix(rule.fix(
                 &[
                     ("db_identifier", &log.identifier),
                     ("dimension", dimension),
@@ -429,8 +426,8 @@ pub fn throttling(cx: &RuleContext<'_>) -> Vec<Finding> {
     out
 }
 
-pub fn unknown_caller(cx: &RuleContext<'_>) -> Vec<Finding> {
-    let id = "auth-log-unknown-caller";
+pub fn unknown_caller(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
+    let id = rule.id.as_str();
     let collected: BTreeSet<&str> = cx
         .inventory
         .accounts
@@ -473,8 +470,8 @@ pub fn unknown_caller(cx: &RuleContext<'_>) -> Vec<Finding> {
                 .filter_map(|e| e.db_user.as_deref())
                 .collect();
             let users = users.into_iter().collect::<Vec<_>>().join(", ");
-            let builder = cx
-                .finding(id)
+            let builder = rule
+                .finding()
                 .severity(severity)
                 .message(format!(
                     "{caller} tried to log in to {} as {users} {} time(s) (last {}): {why}.",
@@ -494,15 +491,12 @@ pub fn unknown_caller(cx: &RuleContext<'_>) -> Vec<Finding> {
                     ),
                     "callers that are principals of the collected organization",
                 )
-                .fix(cx.fix(
-                    id,
-                    &[
-                        ("caller_arn", &caller),
-                        ("db_identifier", &log.identifier),
-                        ("log_group", &log.log_group),
-                        ("region", &log.region),
-                    ],
-                ));
+                .fix(rule.fix(&[
+                    ("caller_arn", &caller),
+                    ("db_identifier", &log.identifier),
+                    ("log_group", &log.log_group),
+                    ("region", &log.region),
+                ]));
             cx.emit(builder, &mut out);
         }
     }

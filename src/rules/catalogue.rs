@@ -1,9 +1,6 @@
-//! The rule catalogue: one `rules/<id>.toml` per rule, compiled into the binary with
-//! `include_str!` and listed explicitly in [`SOURCES`] (adding a rule is one visible line;
-//! nothing walks directories at run time). Owns the metadata and documentation of rules, not
-//! their logic.
-
-use std::sync::OnceLock;
+//! The schema of the rule catalogue: what a `rules/<id>.toml` file says (metadata and
+//! documentation of one rule), the placeholders its fix templates may use, and how a template
+//! is filled. Which rules exist, with which logic, is the rule table's ([`super::table`]).
 
 use serde::Deserialize;
 
@@ -245,222 +242,22 @@ pub fn fill(template: &str, vars: &[(&str, &str)]) -> String {
     out
 }
 
-macro_rules! rule_sources {
-    ($($id:literal),* $(,)?) => {
-        &[$(($id, include_str!(concat!("../../rules/", $id, ".toml")))),*]
-    };
-}
-
-/// (file stem, TOML text) of every rule, in catalogue order.
-pub const SOURCES: &[(&str, &str)] = rule_sources![
-    // policy ARNs and statements
-    "arn-missing-dbuser",
-    "arn-wrong-service",
-    "arn-db-identifier-not-resource-id",
-    "arn-resource-id-dangling",
-    "arn-region-account-mismatch",
-    "arn-instance-id-for-cluster",
-    "arn-user-name-whitespace-or-case",
-    "arn-overbroad-wildcard",
-    "action-misspelt",
-    "condition-key-never-present",
-    "policy-unparseable",
-    // guardrails
-    "grant-blocked-by-scp",
-    "grant-blocked-by-rcp",
-    "grant-blocked-by-boundary",
-    "scp-blocks-assume-role",
-    // database side
-    "db-user-missing",
-    "db-user-lacks-rds-iam",
-    "rds-iam-on-master-or-password-user",
-    "rds-iam-superuser",
-    "rds-iam-orphan",
-    "rds-iam-nologin",
-    "rds-iam-with-rds-ad",
-    // RDS side
-    "iam-auth-disabled",
-    "force-ssl-off",
-    "ca-certificate-expiring",
-    "iam-auth-error-log-not-exported",
-    "proxy-iam-mode-inconsistent",
-    // cross-account
-    "role-assumable-outside-org",
-    "trust-external-without-condition",
-    // activity (CloudTrail AssumeRole)
-    "connect-role-unused",
-    "assume-role-from-outside-org",
-    "assume-role-failed",
-    "assume-role-first-seen",
-    // RDS's own verdict: the iam-db-auth-error log and IamDbAuth* metrics (issue #16)
-    "auth-log-not-authorized",
-    "auth-log-token-reuse-or-truncation",
-    "auth-log-throttling",
-    "auth-log-unknown-caller",
-    // RDS Proxy with end-to-end IAM (DefaultAuthScheme = IAM_AUTH)
-    "proxy-e2e-iam-role-cannot-connect",
-    "proxy-e2e-user-lacks-rds-iam",
-    // doctor: causes of a failing live login (`rdsiam doctor`); no audit logic.
-    // `iam-auth-disabled` above is shared with the doctor.
-    "token-expired",
-    "token-user-mismatch",
-    "token-host-mismatch",
-    "token-region-mismatch",
-    "token-malformed",
-    "token-missing",
-    "clock-skew",
-    "token-rejected",
-    "user-not-in-rds-iam",
-    "role-missing",
-    "role-nologin",
-    "database-missing",
-    "ssl-required",
-    "tls-unknown-ca",
-    "tls-hostname-mismatch",
-    "tls-not-offered",
-    "policy-resource-mismatch",
-    "policy-no-allow",
-    "scp-deny",
-    "boundary-deny",
-    "network-timeout",
-    "connection-refused",
-    "dns-failure",
-    "credentials-missing",
-    // accepted risks (`[[exceptions]]` of rdsiam.toml), judged after every other rule
-    "exception-expired",
-    "exception-unused",
-    "server-timeout",
-    "server-protocol-error",
-];
-
-/// Parses every source. Errors name the file; the catalogue test keeps them from shipping.
-pub fn parse_all() -> Result<Vec<RuleMeta>, String> {
-    SOURCES
-        .iter()
-        .map(|(stem, text)| {
-            let meta: RuleMeta =
-                toml::from_str(text).map_err(|e| format!("rules/{stem}.toml: {e}"))?;
-            if meta.id != *stem {
-                return Err(format!(
-                    "rules/{stem}.toml: id {:?} differs from the file name",
-                    meta.id
-                ));
-            }
-            Ok(meta)
-        })
-        .collect()
-}
-
-/// The whole catalogue, parsed once.
-pub fn catalogue() -> &'static [RuleMeta] {
-    static CATALOGUE: OnceLock<Vec<RuleMeta>> = OnceLock::new();
-    CATALOGUE.get_or_init(|| {
-        // The TOML is compiled in and checked by `catalogue_parses`: failure is a build defect.
-        parse_all().unwrap_or_else(|e| panic!("rule catalogue is broken: {e}"))
-    })
-}
-
-/// One rule by id.
-pub fn lookup(id: &str) -> Option<&'static RuleMeta> {
-    catalogue().iter().find(|r| r.id == id)
+/// Parses the TOML text of `rules/<stem>.toml`. Errors name the file; the table's tests keep
+/// them from shipping.
+pub fn parse(stem: &str, text: &str) -> Result<RuleMeta, String> {
+    let meta: RuleMeta = toml::from_str(text).map_err(|e| format!("rules/{stem}.toml: {e}"))?;
+    if meta.id != stem {
+        return Err(format!(
+            "rules/{stem}.toml: id {:?} differs from the file name",
+            meta.id
+        ));
+    }
+    Ok(meta)
 }
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashSet;
-
     use super::*;
-
-    #[test]
-    fn catalogue_parses_and_ids_match_file_stems() {
-        let rules = parse_all().unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(rules.len(), SOURCES.len());
-    }
-
-    #[test]
-    fn ids_are_unique_and_kebab_case() {
-        let mut seen = HashSet::new();
-        for (stem, _) in SOURCES {
-            assert!(seen.insert(*stem), "duplicate rule id {stem}");
-            assert!(
-                stem.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
-                "rule id {stem} is not kebab-case"
-            );
-        }
-    }
-
-    #[test]
-    fn every_toml_in_rules_dir_is_registered() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/rules");
-        let registered: HashSet<&str> = SOURCES.iter().map(|(stem, _)| *stem).collect();
-        for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{dir}: {e}")) {
-            let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
-            if path.extension().is_some_and(|e| e == "toml") {
-                let stem = path
-                    .file_stem()
-                    .and_then(|s| s.to_str())
-                    .unwrap_or_default();
-                assert!(
-                    registered.contains(stem),
-                    "{} is not listed in SOURCES",
-                    path.display()
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn references_are_urls_and_docs_are_filled() {
-        for rule in parse_all().unwrap_or_else(|e| panic!("{e}")) {
-            assert!(!rule.references.is_empty(), "{} has no references", rule.id);
-            for r in &rule.references {
-                assert!(
-                    r.starts_with("https://"),
-                    "{}: reference {r} is not a URL",
-                    rule.id
-                );
-            }
-            for (field, text) in [
-                ("summary", &rule.summary),
-                ("risk", &rule.risk),
-                ("doc", &rule.doc),
-                ("example", &rule.example),
-            ] {
-                assert!(!text.trim().is_empty(), "{}: empty {field}", rule.id);
-            }
-        }
-    }
-
-    #[test]
-    fn fix_placeholders_are_known() {
-        let known: HashSet<&str> = PLACEHOLDERS.iter().map(|(name, _)| *name).collect();
-        for rule in parse_all().unwrap_or_else(|e| panic!("{e}")) {
-            let f = &rule.fix;
-            let texts = [
-                Some(&f.summary),
-                f.aws_cli.as_ref(),
-                f.sql.as_ref(),
-                f.terraform.as_ref(),
-            ];
-            for text in texts.into_iter().flatten() {
-                for piece in text.split('{').skip(1) {
-                    let Some(name) = piece.split('}').next() else {
-                        continue;
-                    };
-                    let is_name = !name.is_empty()
-                        && name.chars().all(|c| c.is_ascii_lowercase() || c == '_');
-                    if is_name {
-                        assert!(
-                            known.contains(name),
-                            "{}: unknown placeholder {{{name}}}",
-                            rule.id
-                        );
-                    }
-                }
-            }
-        }
-    }
 
     #[test]
     fn fill_replaces_known_placeholders_only() {

@@ -6,9 +6,10 @@ use std::sync::{Mutex, OnceLock};
 
 use crate::access::{Analysis, PolicyOwner, Target};
 use crate::inventory::Inventory;
-use crate::report::{Finding, FindingBuilder, Fix, NotEvaluated, Resource, ResourceKind, Severity};
+use crate::report::{Finding, FindingBuilder, NotEvaluated, Resource, ResourceKind};
 
-use super::{RuleSettings, catalogue};
+use super::connect_patterns::{ConnectPattern, connect_patterns};
+use super::params::RuleSettings;
 
 pub struct RuleContext<'a> {
     pub inventory: &'a Inventory,
@@ -20,7 +21,7 @@ pub struct RuleContext<'a> {
     /// Thresholds the user may tune (`rdsiam audit --unused-days`).
     pub settings: RuleSettings,
     not_evaluated: Mutex<Vec<NotEvaluated>>,
-    connect_patterns: OnceLock<Vec<super::policy_arns::ConnectPattern<'a>>>,
+    connect_patterns: OnceLock<Vec<ConnectPattern<'a>>>,
 }
 
 impl<'a> RuleContext<'a> {
@@ -48,25 +49,9 @@ impl<'a> RuleContext<'a> {
 
     /// Every rds-db resource pattern of the Allow statements meant to grant DB access,
     /// linted once and shared by the policy-ARN rules.
-    pub fn connect_patterns(&self) -> &[super::policy_arns::ConnectPattern<'a>] {
+    pub fn connect_patterns(&self) -> &[ConnectPattern<'a>] {
         self.connect_patterns
-            .get_or_init(|| super::policy_arns::connect_patterns(self.analysis))
-    }
-
-    /// A finding for rule `id`, with the catalogue's severity and title.
-    pub fn finding(&self, id: &str) -> FindingBuilder {
-        match catalogue::lookup(id) {
-            Some(meta) => meta.finding(),
-            // The meta-test keeps registry and catalogue in step; stay total regardless.
-            None => Finding::builder(id, Severity::Medium, id),
-        }
-    }
-
-    /// The catalogue fix of rule `id` with its placeholders filled.
-    pub fn fix(&self, id: &str, vars: &[(&str, &str)]) -> Fix {
-        catalogue::lookup(id)
-            .map(|meta| meta.fix(vars))
-            .unwrap_or_default()
+            .get_or_init(|| connect_patterns(self.analysis))
     }
 
     /// Records that rule `id` could not be evaluated for a scope.

@@ -5,15 +5,15 @@
 use crate::access::TrustedParty;
 use crate::report::{Finding, Resource, ResourceKind};
 
-use super::RuleContext;
+use super::catalogue::RuleMeta;
+use super::context::RuleContext;
 
 fn role_resource(cx: &RuleContext<'_>, role: usize) -> Resource {
     let principal = &cx.analysis.principals[role];
     Resource::new(ResourceKind::IamRole, principal.arn).account(principal.account)
 }
 
-pub fn assumable_outside_org(cx: &RuleContext<'_>) -> Vec<Finding> {
-    let id = "role-assumable-outside-org";
+pub fn assumable_outside_org(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
     let mut out = Vec::new();
     for entry in &cx.analysis.trust {
         // An RCP that stops the call makes the role not assumable (grant-blocked-by-rcp).
@@ -46,8 +46,8 @@ pub fn assumable_outside_org(cx: &RuleContext<'_>) -> Vec<Finding> {
                     .is_none_or(|a| e.source_account.as_deref() == Some(a))
             })
             .count();
-        let mut builder = cx
-            .finding(id)
+        let mut builder = rule
+            .finding()
             .message(format!(
                 "DB-connect role {} can be assumed by {who}{conditions}.",
                 role.arn
@@ -59,7 +59,7 @@ pub fn assumable_outside_org(cx: &RuleContext<'_>) -> Vec<Finding> {
                 "principals of the organization only",
             )
             .key(entry.party.describe())
-            .fix(cx.fix(id, &[("role_name", role.name)]));
+            .fix(rule.fix(&[("role_name", role.name)]));
         if used > 0 {
             builder = builder.evidence(
                 "cloudtrail AssumeRole",
@@ -72,8 +72,7 @@ pub fn assumable_outside_org(cx: &RuleContext<'_>) -> Vec<Finding> {
     out
 }
 
-pub fn external_without_condition(cx: &RuleContext<'_>) -> Vec<Finding> {
-    let id = "trust-external-without-condition";
+pub fn external_without_condition(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
     let mut out = Vec::new();
     for entry in &cx.analysis.trust {
         let role = &cx.analysis.principals[entry.role];
@@ -87,8 +86,8 @@ pub fn external_without_condition(cx: &RuleContext<'_>) -> Vec<Finding> {
         if !external || entry.conditioned {
             continue;
         }
-        let builder = cx
-            .finding(id)
+        let builder = rule
+            .finding()
             .message(format!(
                 "DB-connect role {} trusts {} with no condition: any principal that account lets call sts:AssumeRole can become it.",
                 role.arn,
@@ -101,7 +100,7 @@ pub fn external_without_condition(cx: &RuleContext<'_>) -> Vec<Finding> {
                 "the exact source role ARN, and a condition such as sts:ExternalId or aws:PrincipalOrgID",
             )
             .key(entry.party.describe())
-            .fix(cx.fix(id, &[("role_name", role.name)]));
+            .fix(rule.fix(&[("role_name", role.name)]));
         cx.emit(builder, &mut out);
     }
     out

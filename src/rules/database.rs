@@ -9,7 +9,8 @@ use crate::access::{Grant, Target};
 use crate::inventory::{Database, PgRole};
 use crate::report::Finding;
 
-use super::RuleContext;
+use super::catalogue::RuleMeta;
+use super::context::RuleContext;
 
 /// The connect target whose roles `database` describes (not proxies: they reach it).
 fn target_of<'a>(cx: &'a RuleContext<'_>, database: &Database) -> Option<&'a Target<'a>> {
@@ -54,8 +55,7 @@ fn name_is_malformed(user: &str) -> bool {
     user.trim() != user || user.chars().any(char::is_uppercase)
 }
 
-pub fn user_missing(cx: &RuleContext<'_>) -> Vec<Finding> {
-    let id = "db-user-missing";
+pub fn user_missing(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
     let mut out = Vec::new();
     for grant in cx
         .analysis
@@ -71,8 +71,8 @@ pub fn user_missing(cx: &RuleContext<'_>) -> Vec<Finding> {
             continue;
         }
         let principal = &cx.analysis.principals[grant.principal];
-        let builder = cx
-            .finding(id)
+        let builder = rule
+            .finding()
             .message(format!(
                 "{} is granted rds-db:connect as {} on {}, but no PostgreSQL role {} exists there: the login fails with \"password authentication failed\".",
                 principal.arn, grant.db_user, target.identifier, grant.db_user
@@ -85,14 +85,13 @@ pub fn user_missing(cx: &RuleContext<'_>) -> Vec<Finding> {
             )
             .evidence("postgres:pg_roles", format!("no role {}", grant.db_user), format!("role {} with LOGIN and rds_iam", grant.db_user))
             .key(principal.arn)
-            .fix(cx.fix(id, &[("db_user", grant.db_user.as_str()), ("db_user_ident", sql_ident(&grant.db_user).as_str())]));
+            .fix(rule.fix(&[("db_user", grant.db_user.as_str()), ("db_user_ident", sql_ident(&grant.db_user).as_str())]));
         cx.emit(builder, &mut out);
     }
     out
 }
 
-pub fn user_lacks_rds_iam(cx: &RuleContext<'_>) -> Vec<Finding> {
-    let id = "db-user-lacks-rds-iam";
+pub fn user_lacks_rds_iam(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
     let mut out = Vec::new();
     for grant in cx
         .analysis
@@ -108,8 +107,8 @@ pub fn user_lacks_rds_iam(cx: &RuleContext<'_>) -> Vec<Finding> {
             continue;
         }
         let principal = &cx.analysis.principals[grant.principal];
-        let builder = cx
-            .finding(id)
+        let builder = rule
+            .finding()
             .message(format!(
                 "{} is granted rds-db:connect as {} on {}, but {} is not a member of rds_iam: PostgreSQL checks the token as a password and the login fails with \"password authentication failed\".",
                 principal.arn, grant.db_user, target.identifier, grant.db_user
@@ -121,7 +120,7 @@ pub fn user_lacks_rds_iam(cx: &RuleContext<'_>) -> Vec<Finding> {
                 format!("{} allows {}", grant.allowed_by.as_deref().unwrap_or("a policy"), target.connect_arn(&grant.db_user)),
                 "a grant for an rds_iam role",
             )
-            .fix(cx.fix(id, &[("db_user", grant.db_user.as_str()), ("db_user_ident", sql_ident(&grant.db_user).as_str())]));
+            .fix(rule.fix(&[("db_user", grant.db_user.as_str()), ("db_user_ident", sql_ident(&grant.db_user).as_str())]));
         cx.emit(builder, &mut out);
     }
     out
@@ -129,34 +128,31 @@ pub fn user_lacks_rds_iam(cx: &RuleContext<'_>) -> Vec<Finding> {
 
 fn simple_role_rule(
     cx: &RuleContext<'_>,
-    id: &str,
+    rule: &RuleMeta,
     select: impl Fn(&Database, &PgRole) -> bool + 'static,
     describe: impl Fn(&Database, &PgRole) -> (String, String),
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     for (target, database, role) in roles_where(cx, select) {
         let (message, expected) = describe(database, role);
-        let builder = cx
-            .finding(id)
+        let builder = rule
+            .finding()
             .message(format!("{} on {}: {message}", role.name, target.identifier))
             .resource(cx.target_resource(target, Some(&role.name)))
             .evidence("postgres:pg_roles", role_flags(role), expected)
-            .fix(cx.fix(
-                id,
-                &[
-                    ("db_user", role.name.as_str()),
-                    ("db_user_ident", sql_ident(&role.name).as_str()),
-                ],
-            ));
+            .fix(rule.fix(&[
+                ("db_user", role.name.as_str()),
+                ("db_user_ident", sql_ident(&role.name).as_str()),
+            ]));
         cx.emit(builder, &mut out);
     }
     out
 }
 
-pub fn on_master_or_password_user(cx: &RuleContext<'_>) -> Vec<Finding> {
+pub fn on_master_or_password_user(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
     simple_role_rule(
         cx,
-        "rds-iam-on-master-or-password-user",
+        rule,
         |database, role| {
             role.has_rds_iam() && (role.name == database.master_username || role.has_password)
         },
@@ -176,10 +172,10 @@ pub fn on_master_or_password_user(cx: &RuleContext<'_>) -> Vec<Finding> {
     )
 }
 
-pub fn superuser(cx: &RuleContext<'_>) -> Vec<Finding> {
+pub fn superuser(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
     simple_role_rule(
         cx,
-        "rds-iam-superuser",
+        rule,
         |_, role| role.has_rds_iam() && role.superuser_like,
         |_, _| {
             (
@@ -190,10 +186,10 @@ pub fn superuser(cx: &RuleContext<'_>) -> Vec<Finding> {
     )
 }
 
-pub fn with_rds_ad(cx: &RuleContext<'_>) -> Vec<Finding> {
+pub fn with_rds_ad(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
     simple_role_rule(
         cx,
-        "rds-iam-with-rds-ad",
+        rule,
         |_, role| role.has_rds_iam() && role.rds_ad.is_member(),
         |_, _| {
             (
@@ -204,8 +200,7 @@ pub fn with_rds_ad(cx: &RuleContext<'_>) -> Vec<Finding> {
     )
 }
 
-pub fn nologin(cx: &RuleContext<'_>) -> Vec<Finding> {
-    let id = "rds-iam-nologin";
+pub fn nologin(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
     let mut out = Vec::new();
     for (target, database, role) in roles_where(cx, |_, role| role.has_rds_iam() && !role.can_login)
     {
@@ -213,8 +208,8 @@ pub fn nologin(cx: &RuleContext<'_>) -> Vec<Finding> {
             continue;
         };
         let principal = &cx.analysis.principals[grant.principal];
-        let builder = cx
-            .finding(id)
+        let builder = rule
+            .finding()
             .message(format!(
                 "{} on {} is in rds_iam and {} is granted to connect as it, but the role is NOLOGIN (created with CREATE ROLE): every login fails with \"role \\\"{}\\\" is not permitted to log in\" after a valid token.",
                 role.name, target.identifier, principal.arn, role.name
@@ -222,26 +217,25 @@ pub fn nologin(cx: &RuleContext<'_>) -> Vec<Finding> {
             .resource(cx.target_resource(target, Some(&role.name)))
             .evidence("postgres:pg_roles", role_flags(role), "LOGIN")
             .evidence(format!("identity policies of {}", principal.arn), target.connect_arn(&role.name), "a grant for a LOGIN role")
-            .fix(cx.fix(id, &[("db_user", role.name.as_str()), ("db_user_ident", sql_ident(&role.name).as_str())]));
+            .fix(rule.fix(&[("db_user", role.name.as_str()), ("db_user_ident", sql_ident(&role.name).as_str())]));
         cx.emit(builder, &mut out);
     }
     out
 }
 
-pub fn orphan(cx: &RuleContext<'_>) -> Vec<Finding> {
-    let id = "rds-iam-orphan";
+pub fn orphan(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
     // Every rds_iam role of every database: the largest rule by far in an organization
     // (50,000 findings at 500 accounts), so its roles are spread over every core too.
     let roles = roles_where(cx, |_, role| role.has_rds_iam() && role.can_login);
     roles
         .par_iter()
-        .filter_map(|&(target, database, role)| orphan_finding(cx, id, target, database, role))
+        .filter_map(|&(target, database, role)| orphan_finding(cx, rule, target, database, role))
         .collect()
 }
 
 fn orphan_finding(
     cx: &RuleContext<'_>,
-    id: &str,
+    rule: &RuleMeta,
     target: &Target<'_>,
     database: &Database,
     role: &PgRole,
@@ -249,14 +243,14 @@ fn orphan_finding(
     {
         // Without the whole IAM picture of the account, "nobody" cannot be claimed.
         if let Some(gap) = cx.gap(target.account, None, "iam:") {
-            cx.skip(id, Some(target.account), None, gap);
+            cx.skip(&rule.id, Some(target.account), None, gap);
             return None;
         }
         if grants_reaching(cx, database, &role.name).next().is_some() {
             return None;
         }
-        let builder = cx
-            .finding(id)
+        let builder = rule
+            .finding()
             .message(format!(
                 "{} on {} can log in with IAM (rds_iam) but no IAM principal of account {} is granted rds-db:connect as it: a leftover, or a grant with a typo.",
                 role.name, target.identifier, target.account
@@ -268,7 +262,7 @@ fn orphan_finding(
                 format!("no grant reaches {}", target.connect_arn(&role.name)),
                 "a grant, or no rds_iam membership",
             )
-            .fix(cx.fix(id, &[("db_user", role.name.as_str()), ("db_user_ident", sql_ident(&role.name).as_str())]));
+            .fix(rule.fix(&[("db_user", role.name.as_str()), ("db_user_ident", sql_ident(&role.name).as_str())]));
         builder.build().ok()
     }
 }

@@ -10,15 +10,17 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::catalogue;
+use super::table::codes::{EXCEPTION_EXPIRED, EXCEPTION_UNUSED};
+use super::table::lookup;
 use crate::fast_hash::FastMap;
 use crate::policy::wildcard::{Flavour, Wildcard};
 use crate::report::{
     Exception, ExceptionOutcome, ExceptionState, Finding, Resource, ResourceKind, Severity,
 };
 
-/// The rules of this module, in the order they run (after [`super::REGISTRY`]).
-pub const EXCEPTION_RULES: &[&str] = &["exception-expired", "exception-unused"];
+/// The rules of this module (registered in [`super::table`]), in the order they run, after
+/// every audit rule.
+pub const EXCEPTION_RULES: &[&str] = &[EXCEPTION_EXPIRED, EXCEPTION_UNUSED];
 
 const DAY_MILLIS: i64 = 86_400_000;
 
@@ -181,10 +183,10 @@ pub fn apply(
             ExceptionState::Applied
         };
         let finding = match state {
-            ExceptionState::Expired if enabled("exception-expired") => {
+            ExceptionState::Expired if enabled(EXCEPTION_EXPIRED) => {
                 expired_finding(exception, evaluated_at)
             }
-            ExceptionState::Unused if enabled("exception-unused") => {
+            ExceptionState::Unused if enabled(EXCEPTION_UNUSED) => {
                 unused_finding(exception, evaluated_at)
             }
             _ => None,
@@ -211,7 +213,7 @@ fn resource(exception: &Exception) -> Resource {
 }
 
 fn builder(id: &str) -> crate::report::FindingBuilder {
-    match catalogue::lookup(id) {
+    match lookup(id) {
         Some(meta) => meta.finding(),
         None => Finding::builder(id, Severity::Low, id),
     }
@@ -220,13 +222,13 @@ fn builder(id: &str) -> crate::report::FindingBuilder {
 fn fix(id: &str, exception: &Exception) -> crate::report::Fix {
     let source = exception.source.as_str();
     let owner = exception.owner.as_str();
-    catalogue::lookup(id)
+    lookup(id)
         .map(|meta| meta.fix(&[("exception_source", source), ("owner", owner)]))
         .unwrap_or_default()
 }
 
 fn expired_finding(exception: &Exception, evaluated_at: &str) -> Option<Finding> {
-    let id = "exception-expired";
+    let id = EXCEPTION_EXPIRED;
     builder(id)
         .message(format!(
             "The exception at {} ({}) expired on {} (owner {}): the findings it accepted count again. Reason given: {}",
@@ -248,7 +250,7 @@ fn expired_finding(exception: &Exception, evaluated_at: &str) -> Option<Finding>
 }
 
 fn unused_finding(exception: &Exception, evaluated_at: &str) -> Option<Finding> {
-    let id = "exception-unused";
+    let id = EXCEPTION_UNUSED;
     builder(id)
         .message(format!(
             "The exception at {} ({}, owner {}) covers no finding as of {evaluated_at}: the risk it accepted is gone, or the exception no longer names it.",

@@ -6,7 +6,8 @@ use crate::access::{Blocker, Grant, Principal, TrustedParty};
 use crate::policy::{Decision, Layer};
 use crate::report::{Finding, Resource, ResourceKind};
 
-use super::RuleContext;
+use super::catalogue::RuleMeta;
+use super::context::RuleContext;
 
 fn principal_resource(principal: &Principal<'_>) -> Resource {
     let kind = match principal.kind {
@@ -51,8 +52,7 @@ fn grant_evidence(cx: &RuleContext<'_>, grant: &Grant) -> (String, String) {
     )
 }
 
-pub fn blocked_by_scp(cx: &RuleContext<'_>) -> Vec<Finding> {
-    let id = "grant-blocked-by-scp";
+pub fn blocked_by_scp(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
     let mut out = Vec::new();
     for (grant, blocker) in blocked_grants(cx, |layer| matches!(layer, Layer::Scp(_))) {
         let principal = &cx.analysis.principals[grant.principal];
@@ -69,8 +69,8 @@ pub fn blocked_by_scp(cx: &RuleContext<'_>) -> Vec<Finding> {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        let builder = cx
-            .finding(id)
+        let builder = rule
+            .finding()
             .message(format!(
                 "{} may connect to {} as {} by its own policies, but {}; the login fails with \"PAM authentication failed\". Principal tags: {tags}.",
                 principal.arn, target.identifier, grant.db_user, blocker.describe()
@@ -83,14 +83,13 @@ pub fn blocked_by_scp(cx: &RuleContext<'_>) -> Vec<Finding> {
                 "every SCP level from the root to the account allows rds-db:connect",
             )
             .key(target.arn)
-            .fix(cx.fix(id, &[("scp_id", scp_id.as_str()), ("role_name", principal.name)]));
+            .fix(rule.fix(&[("scp_id", scp_id.as_str()), ("role_name", principal.name)]));
         cx.emit(builder, &mut out);
     }
     out
 }
 
-pub fn blocked_by_boundary(cx: &RuleContext<'_>) -> Vec<Finding> {
-    let id = "grant-blocked-by-boundary";
+pub fn blocked_by_boundary(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
     let mut out = Vec::new();
     for (grant, blocker) in blocked_grants(cx, |layer| layer == Layer::PermissionBoundary) {
         let principal = &cx.analysis.principals[grant.principal];
@@ -100,8 +99,8 @@ pub fn blocked_by_boundary(cx: &RuleContext<'_>) -> Vec<Finding> {
             .boundary
             .map(|b| cx.analysis.index.owner(b).resource_arn().to_owned())
             .unwrap_or_default();
-        let builder = cx
-            .finding(id)
+        let builder = rule
+            .finding()
             .message(format!(
                 "{} may connect to {} as {} by its identity policies, but its permissions boundary {} does not allow rds-db:connect: the effective permission is the intersection, so the grant never works.",
                 principal.arn, target.identifier, grant.db_user, boundary_arn
@@ -110,8 +109,7 @@ pub fn blocked_by_boundary(cx: &RuleContext<'_>) -> Vec<Finding> {
             .evidence(source, observed, "allowed")
             .evidence(format!("iam:GetPolicyVersion {boundary_arn}"), blocker.describe(), "the boundary allows rds-db:connect on this ARN")
             .key(target.arn)
-            .fix(cx.fix(
-                id,
+            .fix(rule.fix(
                 &[
                     ("boundary_arn", boundary_arn.as_str()),
                     ("account", target.account),
@@ -125,8 +123,7 @@ pub fn blocked_by_boundary(cx: &RuleContext<'_>) -> Vec<Finding> {
     out
 }
 
-pub fn blocked_by_rcp(cx: &RuleContext<'_>) -> Vec<Finding> {
-    let id = "grant-blocked-by-rcp";
+pub fn blocked_by_rcp(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
     let mut out = Vec::new();
     for entry in &cx.analysis.trust {
         let Some(blocker) = &entry.rcp_block else {
@@ -135,8 +132,8 @@ pub fn blocked_by_rcp(cx: &RuleContext<'_>) -> Vec<Finding> {
         let role = &cx.analysis.principals[entry.role];
         let rcp_id = org_policy_id(blocker);
         let failed = failed_assume_attempts(cx, role.arn, &entry.party);
-        let mut builder = cx
-            .finding(id)
+        let mut builder = rule
+            .finding()
             .message(format!(
                 "{} trusts {} to assume it (and it can connect to databases), but the resource control policies of account {} deny that AssumeRole: {}.",
                 role.arn,
@@ -148,7 +145,7 @@ pub fn blocked_by_rcp(cx: &RuleContext<'_>) -> Vec<Finding> {
             .evidence(format!("iam:GetRole {} trust policy {}", role.arn, entry.statement), entry.party.describe(), "a caller the RCPs allow")
             .evidence(format!("organizations:ListPoliciesForTarget {}", blocker.layer), blocker.describe(), "every RCP level allows sts:AssumeRole for this caller")
             .key(entry.party.describe())
-            .fix(cx.fix(id, &[("rcp_id", rcp_id.as_str())]));
+            .fix(rule.fix(&[("rcp_id", rcp_id.as_str())]));
         if failed > 0 {
             builder = builder.evidence(
                 "cloudtrail AssumeRole",
@@ -164,8 +161,7 @@ pub fn blocked_by_rcp(cx: &RuleContext<'_>) -> Vec<Finding> {
     out
 }
 
-pub fn scp_blocks_assume_role(cx: &RuleContext<'_>) -> Vec<Finding> {
-    let id = "scp-blocks-assume-role";
+pub fn scp_blocks_assume_role(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
     let mut out = Vec::new();
     for path in &cx.analysis.assume_paths {
         let Some(blocker) = path
@@ -186,8 +182,8 @@ pub fn scp_blocks_assume_role(cx: &RuleContext<'_>) -> Vec<Finding> {
             account: source.account.to_owned(),
         };
         let failed = failed_assume_attempts(cx, role.arn, &party);
-        let mut builder = cx
-            .finding(id)
+        let mut builder = rule
+            .finding()
             .message(format!(
                 "{} is trusted by and allowed to assume DB-connect role {}, but an SCP of account {} blocks the call: {}.",
                 source.arn, role.arn, source.account, blocker.describe()
@@ -196,7 +192,7 @@ pub fn scp_blocks_assume_role(cx: &RuleContext<'_>) -> Vec<Finding> {
             .evidence(format!("identity policies of {}", source.arn), format!("allow sts:AssumeRole on {}", role.arn), "allowed")
             .evidence(format!("organizations:ListPoliciesForTarget {}", blocker.layer), blocker.describe(), "every SCP level allows sts:AssumeRole on the role")
             .key(role.arn)
-            .fix(cx.fix(id, &[("scp_id", scp_id.as_str()), ("role_arn", role.arn)]));
+            .fix(rule.fix(&[("scp_id", scp_id.as_str()), ("role_arn", role.arn)]));
         if failed > 0 {
             builder = builder.evidence(
                 "cloudtrail AssumeRole",

@@ -1,5 +1,5 @@
-//! Rules: the catalogue of rule metadata (`rules/<id>.toml`, compiled in), the explicit
-//! registry of rule logic (one file per rule family), and the entry point the audit calls.
+//! Rules: the rule table ([`table`]: each rule's id, logic and `rules/<id>.toml`, registered
+//! once), the logic (one file per rule family), and the entry point the audit calls.
 //! A rule is a pure function of the inventory and its [`Analysis`]: no network, no clock
 //! except the report's `evaluated_at`, which is the snapshot's collection time or `--at`.
 //! `settings` (from `rdsiam.toml`) tunes parameters, turns rules off, overrides severities,
@@ -8,6 +8,7 @@
 mod activity;
 pub mod auth_log;
 pub mod catalogue;
+mod connect_patterns;
 mod context;
 mod cross_account;
 mod database;
@@ -19,10 +20,13 @@ pub mod policy_fix;
 mod proxy_e2e;
 mod rds;
 pub mod settings;
+pub mod table;
 
-pub use catalogue::{Category, FixTemplate, RuleMeta, catalogue, lookup};
+pub use catalogue::{Category, FixTemplate, RuleMeta};
 pub use context::RuleContext;
+pub use params::RuleSettings;
 pub use settings::{AuditSettings, RuleConfig, ScopeFilter};
+pub use table::{RULES, Rule, catalogue, lookup};
 
 use rayon::prelude::*;
 
@@ -30,205 +34,9 @@ use crate::access::Analysis;
 use crate::inventory::Inventory;
 use crate::report::{AccessEntry, ExceptionOutcome, Finding, NotEvaluated};
 
-/// One rule's logic.
-pub struct RuleLogic {
-    pub id: &'static str,
-    pub check: fn(&RuleContext<'_>) -> Vec<Finding>,
-}
-
-/// Every rule, in catalogue order. Adding a rule is visible in this one list.
-pub const REGISTRY: &[RuleLogic] = &[
-    RuleLogic {
-        id: "arn-missing-dbuser",
-        check: policy_arns::missing_dbuser,
-    },
-    RuleLogic {
-        id: "arn-wrong-service",
-        check: policy_arns::wrong_service,
-    },
-    RuleLogic {
-        id: "arn-db-identifier-not-resource-id",
-        check: policy_arns::identifier_not_resource_id,
-    },
-    RuleLogic {
-        id: "arn-resource-id-dangling",
-        check: policy_arns::resource_id_dangling,
-    },
-    RuleLogic {
-        id: "arn-region-account-mismatch",
-        check: policy_arns::region_account_mismatch,
-    },
-    RuleLogic {
-        id: "arn-instance-id-for-cluster",
-        check: policy_arns::instance_id_for_cluster,
-    },
-    RuleLogic {
-        id: "arn-user-name-whitespace-or-case",
-        check: policy_arns::user_name_whitespace_or_case,
-    },
-    RuleLogic {
-        id: "arn-overbroad-wildcard",
-        check: policy_arns::overbroad_wildcard,
-    },
-    RuleLogic {
-        id: "action-misspelt",
-        check: policy_arns::action_misspelt,
-    },
-    RuleLogic {
-        id: "condition-key-never-present",
-        check: policy_arns::condition_key_never_present,
-    },
-    RuleLogic {
-        id: "policy-unparseable",
-        check: policy_arns::policy_unparseable,
-    },
-    RuleLogic {
-        id: "grant-blocked-by-scp",
-        check: guardrails::blocked_by_scp,
-    },
-    RuleLogic {
-        id: "grant-blocked-by-rcp",
-        check: guardrails::blocked_by_rcp,
-    },
-    RuleLogic {
-        id: "grant-blocked-by-boundary",
-        check: guardrails::blocked_by_boundary,
-    },
-    RuleLogic {
-        id: "scp-blocks-assume-role",
-        check: guardrails::scp_blocks_assume_role,
-    },
-    RuleLogic {
-        id: "db-user-missing",
-        check: database::user_missing,
-    },
-    RuleLogic {
-        id: "db-user-lacks-rds-iam",
-        check: database::user_lacks_rds_iam,
-    },
-    RuleLogic {
-        id: "rds-iam-on-master-or-password-user",
-        check: database::on_master_or_password_user,
-    },
-    RuleLogic {
-        id: "rds-iam-superuser",
-        check: database::superuser,
-    },
-    RuleLogic {
-        id: "rds-iam-orphan",
-        check: database::orphan,
-    },
-    RuleLogic {
-        id: "rds-iam-nologin",
-        check: database::nologin,
-    },
-    RuleLogic {
-        id: "rds-iam-with-rds-ad",
-        check: database::with_rds_ad,
-    },
-    RuleLogic {
-        id: "iam-auth-disabled",
-        check: rds::iam_auth_disabled,
-    },
-    RuleLogic {
-        id: "force-ssl-off",
-        check: rds::force_ssl_off,
-    },
-    RuleLogic {
-        id: "ca-certificate-expiring",
-        check: rds::ca_certificate_expiring,
-    },
-    RuleLogic {
-        id: "iam-auth-error-log-not-exported",
-        check: rds::error_log_not_exported,
-    },
-    RuleLogic {
-        id: "proxy-iam-mode-inconsistent",
-        check: rds::proxy_iam_mode_inconsistent,
-    },
-    RuleLogic {
-        id: "role-assumable-outside-org",
-        check: cross_account::assumable_outside_org,
-    },
-    RuleLogic {
-        id: "trust-external-without-condition",
-        check: cross_account::external_without_condition,
-    },
-    RuleLogic {
-        id: "connect-role-unused",
-        check: activity::connect_role_unused,
-    },
-    RuleLogic {
-        id: "assume-role-from-outside-org",
-        check: activity::from_outside_org,
-    },
-    RuleLogic {
-        id: "assume-role-failed",
-        check: activity::failed,
-    },
-    RuleLogic {
-        id: "assume-role-first-seen",
-        check: activity::first_seen,
-    },
-    RuleLogic {
-        id: "auth-log-not-authorized",
-        check: auth_log::not_authorized,
-    },
-    RuleLogic {
-        id: "auth-log-token-reuse-or-truncation",
-        check: auth_log::token_reuse_or_truncation,
-    },
-    RuleLogic {
-        id: "auth-log-throttling",
-        check: auth_log::throttling,
-    },
-    RuleLogic {
-        id: "auth-log-unknown-caller",
-        check: auth_log::unknown_caller,
-    },
-    RuleLogic {
-        id: "proxy-e2e-iam-role-cannot-connect",
-        check: proxy_e2e::role_cannot_connect,
-    },
-    RuleLogic {
-        id: "proxy-e2e-user-lacks-rds-iam",
-        check: proxy_e2e::user_lacks_rds_iam,
-    },
-];
-
-/// Thresholds of the rules that a user may tune (`rdsiam.toml` `[rules.<id>]`, some also
-/// from the command line). [`params::PARAMETERS`] documents each one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RuleSettings {
-    /// `connect-role-unused`: days without a successful AssumeRole before a DB-connect role
-    /// counts as unused (`rdsiam audit --unused-days`).
-    pub unused_days: u32,
-    /// `assume-role-first-seen`: a caller is new when first seen within this many days.
-    pub first_seen_days: u32,
-    /// `assume-role-first-seen`: days of trail before that window that must have been read.
-    pub first_seen_baseline_days: u32,
-    /// `ca-certificate-expiring`: days before the CA's expiry the rule starts reporting.
-    pub ca_expiry_days: u32,
-}
-
-impl RuleSettings {
-    pub const DEFAULT_UNUSED_DAYS: u32 = 90;
-}
-
-impl Default for RuleSettings {
-    fn default() -> Self {
-        RuleSettings {
-            unused_days: Self::DEFAULT_UNUSED_DAYS,
-            first_seen_days: activity::FIRST_SEEN_DAYS,
-            first_seen_baseline_days: activity::FIRST_SEEN_BASELINE_DAYS,
-            ca_expiry_days: 30,
-        }
-    }
-}
-
 /// Rules that judge PostgreSQL roles (and need them read).
 fn is_database_rule(id: &str) -> bool {
-    catalogue::lookup(id).is_some_and(|meta| meta.category == Category::Database)
+    lookup(id).is_some_and(|meta| meta.category == Category::Database)
 }
 
 /// What the rules concluded about an inventory.
@@ -273,9 +81,8 @@ pub fn evaluate_configured(
         RuleContext::new(inventory, &analysis, evaluated_at).with_settings(settings.params);
     for database in inventory.databases.iter().filter(|db| db.roles.is_empty()) {
         let target = &database.target;
-        for rule in REGISTRY
-            .iter()
-            .filter(|r| is_database_rule(r.id) && settings.enabled(r.id))
+        for (rule, _) in
+            table::audit_rules().filter(|(r, _)| is_database_rule(r.id) && settings.enabled(r.id))
         {
             context.skip(
                 rule.id,
@@ -293,10 +100,12 @@ pub fn evaluate_configured(
     context.connect_patterns();
     // Rules are independent pure functions: run them on every core. Collecting keeps
     // registry order, so the output does not depend on scheduling.
-    let per_rule: Vec<Vec<Finding>> = REGISTRY
+    let rules: Vec<_> = table::audit_rules()
+        .filter(|(rule, _)| settings.enabled(rule.id))
+        .collect();
+    let per_rule: Vec<Vec<Finding>> = rules
         .par_iter()
-        .filter(|rule| settings.enabled(rule.id))
-        .map(|rule| crate::phases::timed(rule.id, || (rule.check)(&context)))
+        .map(|(rule, check)| crate::phases::timed(rule.id, || check(&context, rule.meta())))
         .collect();
     crate::phases::mark("rules");
     let mut findings: Vec<Finding> = per_rule.into_iter().flatten().collect();

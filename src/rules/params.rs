@@ -1,8 +1,6 @@
 //! The tunable parameters of the rules: for each, the rule, the key in `[rules.<id>]` of
 //! `rdsiam.toml`, the default, the allowed range and what it means. `rdsiam explain <id>`
-//! lists them; `config` validates against them.
-
-use super::RuleSettings;
+//! lists them; `config` validates against them. [`RuleSettings`] holds their values.
 
 /// One parameter of one rule. Values are whole days today.
 pub struct Parameter {
@@ -19,6 +17,43 @@ pub struct Parameter {
 impl Parameter {
     pub fn default_value(&self) -> u32 {
         (self.get)(&RuleSettings::default())
+    }
+}
+
+/// `assume-role-first-seen`: a caller is new when its first successful AssumeRole falls in
+/// this many days before the report time...
+pub const FIRST_SEEN_DAYS: u32 = 14;
+/// ...and the trail was read for at least this many days before that, so "first" means
+/// something (on the first scan of a fresh trail every caller would look new).
+pub const FIRST_SEEN_BASELINE_DAYS: u32 = 30;
+
+/// Thresholds of the rules that a user may tune (`rdsiam.toml` `[rules.<id>]`, some also
+/// from the command line), with their defaults. [`PARAMETERS`] documents each one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleSettings {
+    /// `connect-role-unused`: days without a successful AssumeRole before a DB-connect role
+    /// counts as unused (`rdsiam audit --unused-days`).
+    pub unused_days: u32,
+    /// `assume-role-first-seen`: a caller is new when first seen within this many days.
+    pub first_seen_days: u32,
+    /// `assume-role-first-seen`: days of trail before that window that must have been read.
+    pub first_seen_baseline_days: u32,
+    /// `ca-certificate-expiring`: days before the CA's expiry the rule starts reporting.
+    pub ca_expiry_days: u32,
+}
+
+impl RuleSettings {
+    pub const DEFAULT_UNUSED_DAYS: u32 = 90;
+}
+
+impl Default for RuleSettings {
+    fn default() -> Self {
+        RuleSettings {
+            unused_days: Self::DEFAULT_UNUSED_DAYS,
+            first_seen_days: FIRST_SEEN_DAYS,
+            first_seen_baseline_days: FIRST_SEEN_BASELINE_DAYS,
+            ca_expiry_days: 30,
+        }
     }
 }
 
@@ -74,7 +109,7 @@ mod tests {
     fn every_parameter_names_a_catalogue_rule_and_round_trips() {
         for parameter in PARAMETERS {
             assert!(
-                super::super::lookup(parameter.rule).is_some(),
+                super::super::table::lookup(parameter.rule).is_some(),
                 "{}",
                 parameter.rule
             );

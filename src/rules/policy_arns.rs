@@ -3,31 +3,21 @@
 //! carries, and documents that do not parse. Each finding points at the policy (managed
 //! policy ARN, or the user/role holding the inline policy) and quotes the statement.
 
-use crate::access::{NEVER_IN_CONNECT, PolicyOwner, Target, TargetKind};
+use crate::access::{PolicyOwner, Target, TargetKind};
 use crate::policy::condition::BaseOperator;
 use crate::policy::rds_db::{
-    ActionProblem, Breadth, ResourceLint, ResourceProblem, lint_action, lint_resource,
-    names_connect,
+    ActionProblem, Breadth, NEVER_IN_CONNECT, ResourceProblem, lint_action,
 };
 use crate::policy::{Effect, Statement};
 use crate::report::Finding;
 
-use rayon::prelude::*;
-
-use super::RuleContext;
+use super::catalogue::RuleMeta;
+use super::connect_patterns::ConnectPattern;
+use super::context::RuleContext;
 use super::policy_fix::{
     Edit, corrected_document, document_text, inspect_command, publish_command, unknown,
 };
 use crate::report::statement_identity;
-
-/// One resource pattern of a statement that grants (or tries to grant) DB access.
-pub struct ConnectPattern<'a> {
-    pub policy: crate::access::PolicyId,
-    pub owner: &'a PolicyOwner,
-    pub statement: &'a Statement,
-    pub raw: &'a str,
-    pub lint: ResourceLint,
-}
 
 impl ConnectPattern<'_> {
     fn source(&self) -> String {
@@ -69,54 +59,6 @@ impl ConnectPattern<'_> {
             ("observed_id", text(|p| &p.resource_id)),
         ]
     }
-}
-
-/// A resource pattern that is about rds-db at all (not an unrelated ARN in a mixed statement).
-fn is_connect_resource(raw: &str) -> bool {
-    raw == "*"
-        || raw.starts_with("arn:aws:rds-db:")
-        || raw.contains(":rds-db:")
-        || raw.contains(":dbuser")
-}
-
-/// Every rds-db resource pattern of every Allow statement meant to grant DB access, in
-/// document order. Read in parallel: every identity document is scanned (150,000 in a
-/// large organization) while the rules that need the patterns wait for them.
-pub fn connect_patterns<'a>(analysis: &'a crate::access::Analysis<'a>) -> Vec<ConnectPattern<'a>> {
-    let index = &analysis.index;
-    (0..index.policies.len())
-        .into_par_iter()
-        .flat_map_iter(|position| {
-            let id = crate::access::PolicyId(position as u32);
-            let owner = index.owner(id);
-            let identity = matches!(
-                owner,
-                PolicyOwner::Managed { .. } | PolicyOwner::Inline { .. }
-            );
-            let statements = if identity && index.facts(id).names_connect {
-                index.get(id).document.statements.as_slice()
-            } else {
-                &[]
-            };
-            statements
-                .iter()
-                .filter(|s| s.effect == Effect::Allow && names_connect(s))
-                .filter_map(|s| Some((s, s.resource.as_ref().filter(|b| !b.negated)?)))
-                .flat_map(move |(statement, block)| {
-                    block
-                        .patterns
-                        .iter()
-                        .filter(|p| is_connect_resource(&p.raw))
-                        .map(move |pattern| ConnectPattern {
-                            policy: id,
-                            owner,
-                            statement,
-                            raw: &pattern.raw,
-                            lint: lint_resource(&pattern.raw),
-                        })
-                })
-        })
-        .collect()
 }
 
 /// The command that publishes `owner`'s document with `edit` applied to `statement`, or
@@ -230,7 +172,7 @@ fn with_vars<'v>(vars: &'v [(&'static str, String)]) -> Vec<(&'static str, &'v s
 /// Emits one finding per pattern showing `problem`.
 fn per_problem(
     cx: &RuleContext<'_>,
-    id: &str,
+    rule: &RuleMeta,
     matches: impl Fn(&ResourceProblem) -> bool,
     expected: impl Fn(&ConnectPattern<'_>) -> String,
 ) -> Vec<Finding> {
@@ -254,8 +196,8 @@ fn per_problem(
         if let Some(target) = corrected {
             vars.push(("db_identifier", target.identifier.to_owned()));
         }
-        let builder = cx
-            .finding(id)
+        let builder = rule
+            .finding()
             .message(format!(
                 "{} in {} {}: {problem}.",
                 pattern.raw,
@@ -266,7 +208,7 @@ fn per_problem(
             .evidence(pattern.source(), pattern.raw, expected(pattern))
             .key(pattern.raw)
             .key(statement_identity(pattern.statement))
-            .fix(cx.fix(id, &with_vars(&vars)));
+            .fix(rule.fix(&with_vars(&vars)));
         cx.emit(builder, &mut out);
     }
     out
@@ -313,28 +255,28 @@ fn expected_arn(pattern: &ConnectPattern<'_>, resource_id: Option<String>) -> St
     )
 }
 
-pub fn missing_dbuser(cx: &RuleContext<'_>) -> Vec<Finding> {
+pub fn missing_dbuser(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
     per_problem(
         cx,
-        "arn-missing-dbuser",
+        rule,
         |p| *p == ResourceProblem::MissingDbuser,
         |p| expected_arn(p, None),
     )
 }
 
-pub fn wrong_service(cx: &RuleContext<'_>) -> Vec<Finding> {
+pub fn wrong_service(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
     per_problem(
         cx,
-        "arn-wrong-service",
+        rule,
         |p| *p == ResourceProblem::WrongService,
         |p| expected_arn(p, None),
     )
 }
 
-pub fn identifier_not_resource_id(cx: &RuleContext<'_>) -> Vec<Finding> {
+pub fn identifier_not_resource_id(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
     per_problem(
         cx,
-        "arn-db-identifier-not-resource-id",
+        rule,
         |p| {
             matches!(
                 p,
@@ -353,10 +295,10 @@ pub fn identifier_not_resource_id(cx: &RuleContext<'_>) -> Vec<Finding> {
     )
 }
 
-pub fn user_name_whitespace_or_case(cx: &RuleContext<'_>) -> Vec<Finding> {
+pub fn user_name_whitespace_or_case(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
     per_problem(
         cx,
-        "arn-user-name-whitespace-or-case",
+        rule,
         |p| {
             matches!(
                 p,
@@ -414,8 +356,8 @@ fn locate_id<'a>(cx: &'a RuleContext<'_>, id: &str) -> Option<(&'a str, &'a str,
         })
 }
 
-pub fn resource_id_dangling(cx: &RuleContext<'_>) -> Vec<Finding> {
-    let id = "arn-resource-id-dangling";
+pub fn resource_id_dangling(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
+    let id = rule.id.as_str();
     let mut out = Vec::new();
     for pattern in literal_ids(cx) {
         let Some(parsed) = &pattern.lint.parsed else {
@@ -471,8 +413,8 @@ pub fn resource_id_dangling(cx: &RuleContext<'_>) -> Vec<Finding> {
             &parsed.resource_id,
             Ok(Edit::RemoveResource { old: pattern.raw }),
         );
-        let builder = cx
-            .finding(id)
+        let builder = rule
+            .finding()
             .message(format!(
                 "{} names resource id {}, which matches no DB instance, cluster or proxy in account {} (deleted, restored or switched over by Blue/Green?).",
                 pattern.raw, parsed.resource_id, parsed.account
@@ -486,14 +428,13 @@ pub fn resource_id_dangling(cx: &RuleContext<'_>) -> Vec<Finding> {
             )
             .key(pattern.raw)
             .key(statement_identity(pattern.statement))
-            .fix(cx.fix(id, &with_vars(&vars)));
+            .fix(rule.fix(&with_vars(&vars)));
         cx.emit(builder, &mut out);
     }
     out
 }
 
-pub fn region_account_mismatch(cx: &RuleContext<'_>) -> Vec<Finding> {
-    let id = "arn-region-account-mismatch";
+pub fn region_account_mismatch(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
     let mut out = Vec::new();
     for pattern in literal_ids(cx) {
         let Some(parsed) = &pattern.lint.parsed else {
@@ -518,8 +459,8 @@ pub fn region_account_mismatch(cx: &RuleContext<'_>) -> Vec<Finding> {
             &parsed.resource_id,
             parsed.db_user.trim(),
         );
-        let builder = cx
-            .finding(id)
+        let builder = rule
+            .finding()
             .message(format!(
                 "{} says {}:{} but {} ({}) lives in account {account}, region {region}; a token is checked against the DB's own account and region, so this grant never matches.",
                 pattern.raw, parsed.region, parsed.account, parsed.resource_id, what
@@ -528,14 +469,13 @@ pub fn region_account_mismatch(cx: &RuleContext<'_>) -> Vec<Finding> {
             .evidence(pattern.source(), pattern.raw, expected)
             .key(pattern.raw)
             .key(statement_identity(pattern.statement))
-            .fix(cx.fix(id, &with_vars(&vars)));
+            .fix(rule.fix(&with_vars(&vars)));
         cx.emit(builder, &mut out);
     }
     out
 }
 
-pub fn instance_id_for_cluster(cx: &RuleContext<'_>) -> Vec<Finding> {
-    let id = "arn-instance-id-for-cluster";
+pub fn instance_id_for_cluster(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
     let mut out = Vec::new();
     for pattern in literal_ids(cx) {
         let Some(parsed) = &pattern.lint.parsed else {
@@ -553,8 +493,8 @@ pub fn instance_id_for_cluster(cx: &RuleContext<'_>) -> Vec<Finding> {
         };
         let mut vars = arn_fix_vars(cx, pattern, cluster.resource_id);
         vars.push(("cluster_identifier", cluster.identifier.to_owned()));
-        let builder = cx
-            .finding(id)
+        let builder = rule
+            .finding()
             .message(format!(
                 "{} names {} ({}), a member instance of Aurora cluster {}; IAM checks Aurora tokens against the cluster's resource id {}.",
                 pattern.raw, parsed.resource_id, instance.identifier, cluster.identifier, cluster.resource_id
@@ -563,14 +503,13 @@ pub fn instance_id_for_cluster(cx: &RuleContext<'_>) -> Vec<Finding> {
             .evidence(pattern.source(), pattern.raw, expected_arn(pattern, Some(cluster.resource_id.to_owned())))
             .key(pattern.raw)
             .key(statement_identity(pattern.statement))
-            .fix(cx.fix(id, &with_vars(&vars)));
+            .fix(rule.fix(&with_vars(&vars)));
         cx.emit(builder, &mut out);
     }
     out
 }
 
-pub fn overbroad_wildcard(cx: &RuleContext<'_>) -> Vec<Finding> {
-    let id = "arn-overbroad-wildcard";
+pub fn overbroad_wildcard(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
     let mut out = Vec::new();
     for pattern in cx.connect_patterns() {
         let breadth = pattern.lint.breadth;
@@ -600,8 +539,8 @@ pub fn overbroad_wildcard(cx: &RuleContext<'_>) -> Vec<Finding> {
                 "which DB users this principal needs is not in the snapshot",
             )),
         );
-        let builder = cx
-            .finding(id)
+        let builder = rule
+            .finding()
             .message(format!(
                 "{} in {} {} grants {what}.",
                 pattern.raw,
@@ -616,14 +555,13 @@ pub fn overbroad_wildcard(cx: &RuleContext<'_>) -> Vec<Finding> {
             )
             .key(pattern.raw)
             .key(statement_identity(pattern.statement))
-            .fix(cx.fix(id, &with_vars(&vars)));
+            .fix(rule.fix(&with_vars(&vars)));
         cx.emit(builder, &mut out);
     }
     out
 }
 
-pub fn action_misspelt(cx: &RuleContext<'_>) -> Vec<Finding> {
-    let id = "action-misspelt";
+pub fn action_misspelt(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
     let mut out = Vec::new();
     let index = &cx.analysis.index;
     let documents = index
@@ -641,8 +579,8 @@ pub fn action_misspelt(cx: &RuleContext<'_>) -> Vec<Finding> {
                     continue;
                 };
                 let policy_arn = owner.resource_arn().to_owned();
-                let builder = cx
-                    .finding(id)
+                let builder = rule
+                    .finding()
                     .message(format!(
                         "Action `{}` in {} {}: {problem}.",
                         action.raw,
@@ -662,25 +600,22 @@ pub fn action_misspelt(cx: &RuleContext<'_>) -> Vec<Finding> {
                     .key(action.raw.clone())
                     .key(statement_identity(statement))
                     .fix(
-                        cx.fix(
-                            id,
-                            &[
-                                ("policy_arn", policy_arn.as_str()),
-                                (
-                                    "policy_update",
-                                    publish(
-                                        cx,
-                                        owner,
-                                        statement,
-                                        Ok(Edit::ReplaceAction {
-                                            old: &action.raw,
-                                            new: "rds-db:connect",
-                                        }),
-                                    )
-                                    .as_str(),
-                                ),
-                            ],
-                        ),
+                        rule.fix(&[
+                            ("policy_arn", policy_arn.as_str()),
+                            (
+                                "policy_update",
+                                publish(
+                                    cx,
+                                    owner,
+                                    statement,
+                                    Ok(Edit::ReplaceAction {
+                                        old: &action.raw,
+                                        new: "rds-db:connect",
+                                    }),
+                                )
+                                .as_str(),
+                            ),
+                        ]),
                     );
                 cx.emit(builder, &mut out);
             }
@@ -689,8 +624,7 @@ pub fn action_misspelt(cx: &RuleContext<'_>) -> Vec<Finding> {
     out
 }
 
-pub fn condition_key_never_present(cx: &RuleContext<'_>) -> Vec<Finding> {
-    let id = "condition-key-never-present";
+pub fn condition_key_never_present(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
     let mut out = Vec::new();
     // Identity policies, boundaries and SCPs/RCPs: an organization-wide "deny outside our
     // IP ranges" SCP that does not exempt rds-db:connect blocks every IAM login.
@@ -706,7 +640,7 @@ pub fn condition_key_never_present(cx: &RuleContext<'_>) -> Vec<Finding> {
         .map(|(document, _)| document);
     for (policy, owner) in documents {
         for statement in &policy.document.statements {
-            if !statement.action.covers(crate::access::CONNECT) {
+            if !statement.action.covers(crate::policy::rds_db::CONNECT) {
                 continue;
             }
             for condition in &statement.conditions {
@@ -739,8 +673,8 @@ pub fn condition_key_never_present(cx: &RuleContext<'_>) -> Vec<Finding> {
                     _ => continue,
                 };
                 let policy_arn = owner.resource_arn().to_owned();
-                let builder = cx
-                    .finding(id)
+                let builder = rule
+                    .finding()
                     .message(format!(
                         "{} {} conditions rds-db:connect on `{key}` with {}, but connect requests never carry `{key}` (the database checks the token, not an AWS endpoint): the condition {effect}.",
                         owner.label(),
@@ -755,8 +689,7 @@ pub fn condition_key_never_present(cx: &RuleContext<'_>) -> Vec<Finding> {
                     )
                     .key(condition.key.clone())
                     .key(statement_identity(statement))
-                    .fix(cx.fix(
-                        id,
+                    .fix(rule.fix(
                         &[
                             ("policy_arn", policy_arn.as_str()),
                             (
@@ -778,8 +711,7 @@ pub fn condition_key_never_present(cx: &RuleContext<'_>) -> Vec<Finding> {
     out
 }
 
-pub fn policy_unparseable(cx: &RuleContext<'_>) -> Vec<Finding> {
-    let id = "policy-unparseable";
+pub fn policy_unparseable(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
     let mut out = Vec::new();
     for unparseable in &cx.analysis.index.unparseable {
         let owner = &unparseable.owner;
@@ -796,8 +728,8 @@ pub fn policy_unparseable(cx: &RuleContext<'_>) -> Vec<Finding> {
         let inspect = inspect_command(owner, version_id.as_deref());
         let version_id = version_id.unwrap_or_default();
         let policy_arn = owner.resource_arn().to_owned();
-        let builder = cx
-            .finding(id)
+        let builder = rule
+            .finding()
             .message(format!(
                 "{} could not be parsed ({}); rdsiam left it out of every access decision, so results for its principals may be incomplete.",
                 owner.label(),
@@ -809,7 +741,7 @@ pub fn policy_unparseable(cx: &RuleContext<'_>) -> Vec<Finding> {
                 unparseable.error.clone(),
                 "a policy document in the IAM policy grammar",
             )
-            .fix(cx.fix(id, &[("policy_arn", policy_arn.as_str()), ("version_id", version_id.as_str()), ("policy_inspect", inspect.as_str())]));
+            .fix(rule.fix(&[("policy_arn", policy_arn.as_str()), ("version_id", version_id.as_str()), ("policy_inspect", inspect.as_str())]));
         cx.emit(builder, &mut out);
     }
     out

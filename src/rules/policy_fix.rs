@@ -217,7 +217,7 @@ fn drop_condition_key(statement: &mut serde_json::Map<String, Value>, key: &str)
 /// `rds-db:connect` is removed from the list, a `NotAction` list gains it). Other shapes
 /// (`rds-db:*`, `rds*`) need a person: `false`.
 fn exempt_connect(statement: &mut serde_json::Map<String, Value>) -> bool {
-    const CONNECT: &str = "rds-db:connect";
+    use crate::policy::rds_db::CONNECT;
     let is_connect = |v: &Value| v.as_str().is_some_and(|s| s.eq_ignore_ascii_case(CONNECT));
     if let Some(not_action) = statement.get_mut("NotAction") {
         match not_action {

@@ -10,8 +10,9 @@ use crate::inventory::ProxyTargetKind;
 use crate::policy::Decision;
 use crate::report::Finding;
 
-use super::RuleContext;
 use super::auth_log::{caller_identity, engine_verdict};
+use super::catalogue::RuleMeta;
+use super::context::RuleContext;
 
 /// Each end-to-end IAM proxy target with the DB users clients are granted through it, and the
 /// proxy's database targets.
@@ -50,8 +51,8 @@ fn proxies<'a>(cx: &RuleContext<'a>) -> Vec<EndToEnd<'a>> {
     out
 }
 
-pub fn role_cannot_connect(cx: &RuleContext<'_>) -> Vec<Finding> {
-    let id = "proxy-e2e-iam-role-cannot-connect";
+pub fn role_cannot_connect(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
+    let id = rule.id.as_str();
     let mut out = Vec::new();
     for (proxy_target, users, databases) in proxies(cx) {
         let Some(proxy) = proxy_target.proxy else {
@@ -85,8 +86,8 @@ pub fn role_cannot_connect(cx: &RuleContext<'_>) -> Vec<Finding> {
                     continue;
                 }
                 let dbuser_arn = database.connect_arn(user);
-                let builder = cx
-                    .finding(id)
+                let builder = rule
+                    .finding()
                     .message(format!(
                         "RDS Proxy {} uses end-to-end IAM, but its role {role_name} may not connect to {} as {user}: {}. Clients granted {user} through the proxy are refused at the proxy's own login.",
                         proxy.name, database.identifier, verdict.explanation
@@ -102,8 +103,7 @@ pub fn role_cannot_connect(cx: &RuleContext<'_>) -> Vec<Finding> {
                         "the proxy role allowed rds-db:connect on every target for the clients' users",
                     )
                     .evidence("rdsiam policy engine", verdict.explanation.clone(), format!("Allow on {dbuser_arn}"))
-                    .fix(cx.fix(
-                        id,
+                    .fix(rule.fix(
                         &[
                             ("role_name", role_name),
                             ("db_user", user),
@@ -117,8 +117,8 @@ pub fn role_cannot_connect(cx: &RuleContext<'_>) -> Vec<Finding> {
     out
 }
 
-pub fn user_lacks_rds_iam(cx: &RuleContext<'_>) -> Vec<Finding> {
-    let id = "proxy-e2e-user-lacks-rds-iam";
+pub fn user_lacks_rds_iam(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
+    let id = rule.id.as_str();
     let mut out = Vec::new();
     for (proxy_target, users, databases) in proxies(cx) {
         let Some(proxy) = proxy_target.proxy else {
@@ -144,8 +144,8 @@ pub fn user_lacks_rds_iam(cx: &RuleContext<'_>) -> Vec<Finding> {
                     None => "does not exist",
                 };
                 let ident = quote_ident(user);
-                let builder = cx
-                    .finding(id)
+                let builder = rule
+                    .finding()
                     .message(format!(
                         "RDS Proxy {} uses end-to-end IAM and clients may connect as {user}, but on {} the role {user} {state}: the proxy's IAM login as {user} is refused.",
                         proxy.name, database.identifier
@@ -157,8 +157,7 @@ pub fn user_lacks_rds_iam(cx: &RuleContext<'_>) -> Vec<Finding> {
                         format!("{user} {state}"),
                         format!("{user} exists and is a member of rds_iam"),
                     )
-                    .fix(cx.fix(
-                        id,
+                    .fix(rule.fix(
                         &[
                             ("db_user", user),
                             ("db_user_ident", &ident),

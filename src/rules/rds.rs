@@ -6,7 +6,8 @@ use crate::access::{Target, TargetKind};
 use crate::inventory::{ParameterGroupKind, ProxyIamAuth};
 use crate::report::{Finding, Resource, ResourceKind, Severity};
 
-use super::RuleContext;
+use super::catalogue::RuleMeta;
+use super::context::RuleContext;
 
 const DAY_MILLIS: i64 = 86_400_000;
 
@@ -38,8 +39,7 @@ fn in_use(cx: &RuleContext<'_>, index: usize) -> bool {
             .is_some_and(|db| db.roles.iter().any(|r| r.has_rds_iam()))
 }
 
-pub fn iam_auth_disabled(cx: &RuleContext<'_>) -> Vec<Finding> {
-    let id = "iam-auth-disabled";
+pub fn iam_auth_disabled(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
     let mut out = Vec::new();
     for (index, target) in cx.analysis.targets.iter().enumerate() {
         let (enabled, pending) = match (target.instance, target.cluster) {
@@ -59,8 +59,8 @@ pub fn iam_auth_disabled(cx: &RuleContext<'_>) -> Vec<Finding> {
             continue;
         }
         let (command, flag) = modify_args(target);
-        let builder = cx
-            .finding(id)
+        let builder = rule
+            .finding()
             .message(format!(
                 "IAM database authentication on {} is {state} while IAM grants or rds_iam roles exist for it: every IAM login fails with \"PAM authentication failed\".",
                 target.identifier
@@ -71,14 +71,13 @@ pub fn iam_auth_disabled(cx: &RuleContext<'_>) -> Vec<Finding> {
                 format!("IAMDatabaseAuthenticationEnabled={enabled}, pending={pending:?}"),
                 "IAMDatabaseAuthenticationEnabled=true, nothing pending",
             )
-            .fix(cx.fix(id, &[("db_identifier", target.identifier), ("identifier_flag", flag), ("modify_command", command), ("region", target.region)]));
+            .fix(rule.fix(&[("db_identifier", target.identifier), ("identifier_flag", flag), ("modify_command", command), ("region", target.region)]));
         cx.emit(builder, &mut out);
     }
     out
 }
 
-pub fn force_ssl_off(cx: &RuleContext<'_>) -> Vec<Finding> {
-    let id = "force-ssl-off";
+pub fn force_ssl_off(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
     let mut out = Vec::new();
     for target in &cx.analysis.targets {
         let (group_name, kind) = match (target.instance, target.cluster) {
@@ -118,22 +117,22 @@ pub fn force_ssl_off(cx: &RuleContext<'_>) -> Vec<Finding> {
                 ("modify-db-parameter-group", "db-parameter-group-name")
             }
         };
-        let builder = cx
-            .finding(id)
+        let builder = rule
+            .finding()
             .message(format!(
                 "{} uses parameter group {group_name} with rds.force_ssl=0: clients may connect without TLS (password logins in cleartext; IAM logins only fail with \"no pg_hba.conf entry … no encryption\" when the client tries plaintext).",
                 target.identifier
             ))
             .resource(cx.target_resource(target, None))
             .evidence(format!("rds:DescribeDBParameters {group_name}"), "rds.force_ssl=0", "rds.force_ssl=1")
-            .fix(cx.fix(id, &[("parameter_group", group_name), ("parameter_group_flag", flag), ("modify_parameter_group_command", command), ("region", target.region)]));
+            .fix(rule.fix(&[("parameter_group", group_name), ("parameter_group_flag", flag), ("modify_parameter_group_command", command), ("region", target.region)]));
         cx.emit(builder, &mut out);
     }
     out
 }
 
-pub fn ca_certificate_expiring(cx: &RuleContext<'_>) -> Vec<Finding> {
-    let id = "ca-certificate-expiring";
+pub fn ca_certificate_expiring(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
+    let id = rule.id.as_str();
     let mut out = Vec::new();
     let Some(now) = cx.now_millis else {
         cx.skip(
@@ -166,15 +165,15 @@ pub fn ca_certificate_expiring(cx: &RuleContext<'_>) -> Vec<Finding> {
         } else {
             format!("expires on {valid_till} (in {days} days)")
         };
-        let mut builder = cx
-            .finding(id)
+        let mut builder = rule
+            .finding()
             .message(format!(
                 "{} uses CA {} which {state}: clients verifying the server (sslmode=verify-full, required to protect IAM tokens) fail with \"certificate verify failed\".",
                 instance.identifier, ca.identifier
             ))
             .resource(Resource::new(ResourceKind::DbInstance, &instance.arn).account(located.account).region(located.region))
             .evidence(format!("rds:DescribeDBInstances {}", instance.identifier), format!("{} valid till {valid_till}", ca.identifier), format!("a CA valid for more than {horizon} days"))
-            .fix(cx.fix(id, &[("db_identifier", instance.identifier.as_str()), ("region", located.region)]));
+            .fix(rule.fix(&[("db_identifier", instance.identifier.as_str()), ("region", located.region)]));
         if expired {
             builder = builder.severity(Severity::High);
         }
@@ -183,8 +182,7 @@ pub fn ca_certificate_expiring(cx: &RuleContext<'_>) -> Vec<Finding> {
     out
 }
 
-pub fn error_log_not_exported(cx: &RuleContext<'_>) -> Vec<Finding> {
-    let id = "iam-auth-error-log-not-exported";
+pub fn error_log_not_exported(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
     let mut out = Vec::new();
     for (index, target) in cx.analysis.targets.iter().enumerate() {
         let exports = match (target.instance, target.cluster) {
@@ -198,22 +196,21 @@ pub fn error_log_not_exported(cx: &RuleContext<'_>) -> Vec<Finding> {
             continue;
         }
         let (command, flag) = modify_args(target);
-        let builder = cx
-            .finding(id)
+        let builder = rule
+            .finding()
             .message(format!(
                 "{} does not export the iam-db-auth-error log to CloudWatch Logs: the only place RDS says why it refused a token stays invisible.",
                 target.identifier
             ))
             .resource(cx.target_resource(target, None))
             .evidence(describe_source(target), format!("EnabledCloudwatchLogsExports={exports:?}"), "includes iam-db-auth-error")
-            .fix(cx.fix(id, &[("db_identifier", target.identifier), ("identifier_flag", flag), ("modify_command", command), ("region", target.region)]));
+            .fix(rule.fix(&[("db_identifier", target.identifier), ("identifier_flag", flag), ("modify_command", command), ("region", target.region)]));
         cx.emit(builder, &mut out);
     }
     out
 }
 
-pub fn proxy_iam_mode_inconsistent(cx: &RuleContext<'_>) -> Vec<Finding> {
-    let id = "proxy-iam-mode-inconsistent";
+pub fn proxy_iam_mode_inconsistent(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
     let mut out = Vec::new();
     for (index, target) in cx.analysis.targets.iter().enumerate() {
         let Some(proxy) = target.proxy else { continue };
@@ -234,8 +231,8 @@ pub fn proxy_iam_mode_inconsistent(cx: &RuleContext<'_>) -> Vec<Finding> {
         };
         let principal = &cx.analysis.principals[grant.principal];
         let secret = auth.secret_arn.clone().unwrap_or_default();
-        let builder = cx
-            .finding(id)
+        let builder = rule
+            .finding()
             .message(format!(
                 "RDS Proxy {} has IAMAuth=DISABLED, yet {} grant(s) name its resource id {} (e.g. {} as {}): those clients' tokens are refused with \"The IAM authentication failed for the role …\".",
                 proxy.name,
@@ -247,7 +244,7 @@ pub fn proxy_iam_mode_inconsistent(cx: &RuleContext<'_>) -> Vec<Finding> {
             .resource(cx.target_resource(target, None))
             .evidence(format!("rds:DescribeDBProxies {}", proxy.name), "Auth[].IAMAuth=DISABLED", "REQUIRED")
             .evidence(format!("identity policies of {}", principal.arn), target.connect_arn(&grant.db_user), "grants only where IAM auth is on")
-            .fix(cx.fix(id, &[("proxy_name", proxy.name.as_str()), ("region", target.region), ("secret_arn", secret.as_str())]));
+            .fix(rule.fix(&[("proxy_name", proxy.name.as_str()), ("region", target.region), ("secret_arn", secret.as_str())]));
         cx.emit(builder, &mut out);
     }
     out

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use super::RuleSettings;
+use super::params::RuleSettings;
 use crate::inventory::Inventory;
 use crate::report::{Exception, Finding, ResourceKind, RuleOverride, Severity};
 

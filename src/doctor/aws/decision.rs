@@ -19,7 +19,7 @@ use crate::policy::{
 
 use super::super::diagnosis::codes;
 
-pub const CONNECT: &str = "rds-db:connect";
+pub use crate::policy::rds_db::CONNECT;
 
 /// What the engine decided, in the doctor's terms.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -205,7 +205,7 @@ fn no_allow(inventory: &Inventory, question: &Question<'_>, resource: &str) -> V
         let mut evidence = near_misses;
         evidence.push(format!(
             "rds-db:connect requests never carry {} (the database checks the token, not an AWS endpoint)",
-            crate::access::matrix::NEVER_IN_CONNECT.join(", ")
+            crate::policy::rds_db::NEVER_IN_CONNECT.join(", ")
         ));
         evidence.push(expected);
         return Verdict::Denied {

@@ -12,7 +12,7 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use aws_smithy_types::date_time::{DateTime, Format};
 
-use super::AwsSession;
+use super::session::AwsSession;
 use crate::collect::aws::config::Guard;
 use crate::collect::aws::faults;
 use crate::doctor::step::{Step, StepStatus, StepTimer};

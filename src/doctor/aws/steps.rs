@@ -6,12 +6,13 @@
 use std::time::SystemTime;
 
 use super::decision::{self, CONNECT, Question, Verdict};
-use super::target::{self, FoundTarget, IAM_ERROR_LOG, TargetKind};
-use super::{AwsSession, Identity, describe_gaps};
+use super::identity::Identity;
+use super::session::{AwsSession, describe_gaps};
 use crate::collect::aws::principal::{self, CallerKind};
 use crate::collect::aws::{org_chain, rds, sts};
 use crate::doctor::diagnosis::{self, Cause, FixContext, codes};
 use crate::doctor::step::{Step, StepStatus, StepTimer};
+use crate::inventory::endpoint_target::{self as target, FoundTarget, IAM_ERROR_LOG, TargetKind};
 use crate::inventory::{Account, Inventory, Region};
 
 /// Days before a CA's expiry from which the doctor warns.
