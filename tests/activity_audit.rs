@@ -11,8 +11,8 @@ use assert_cmd::Command;
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use rdsiam::activity::cloudtrail_gen::{GenConfig, generate};
-use rdsiam::activity::cloudtrail_layout::{Day, FileLayout};
-use rdsiam::activity::ingest::{IngestOptions, add_cloudtrail_activity};
+use rdsiam::collect::activity::cloudtrail_layout::{Day, FileLayout};
+use rdsiam::collect::activity::ingest::{IngestOptions, add_cloudtrail_activity};
 use rdsiam::inventory::{Inventory, snapshot};
 use rdsiam::report::Finding;
 use rdsiam::rules::{self, Evaluation, RuleSettings};
@@ -408,10 +408,10 @@ fn a_garbled_activity_scope_is_refused_at_load() {
 fn event(
     id: &str,
     principal: Option<&str>,
-    kind: rdsiam::activity::PrincipalType,
+    kind: rdsiam::inventory::activity::PrincipalType,
     error: Option<&str>,
-) -> rdsiam::activity::AssumeRoleEvent {
-    rdsiam::activity::AssumeRoleEvent {
+) -> rdsiam::inventory::AssumeRoleEvent {
+    rdsiam::inventory::AssumeRoleEvent {
         event_time: "2026-03-03T10:00:00Z".into(),
         event_id: id.into(),
         shared_event_id: None,
@@ -439,7 +439,7 @@ fn event(
 /// so are its failed attempts (high: not admitted).
 #[test]
 fn callers_the_trust_does_not_admit_are_reported_at_high() {
-    use rdsiam::activity::PrincipalType;
+    use rdsiam::inventory::activity::PrincipalType;
     use rdsiam::report::Severity;
     let intruder = "arn:aws:sts::111111111111:assumed-role/intruder/session-1";
     let mut inventory = world();

@@ -5,6 +5,7 @@
 //!
 //! Pure: a function of the inventory only (no network, no clock).
 
+pub mod activity_summary;
 pub mod entries;
 pub mod login;
 pub mod matrix;
@@ -74,17 +75,14 @@ fn address<T>(item: &T) -> usize {
 impl<'i> Analysis<'i> {
     pub fn build(inventory: &'i Inventory) -> Analysis<'i> {
         let index = PolicyIndex::build(inventory);
-        crate::phases::mark("policy index");
         let principals = principals::principals(inventory, &index);
         let chains = principals::org_chains(inventory, &index);
         let targets = targets::targets(inventory);
-        crate::phases::mark("principals, chains, targets");
         let organization_id = inventory.organization.as_ref().map(|o| o.id.as_str());
         let (grants, unread_grants): (Vec<Grant>, Vec<Grant>) =
             matrix::grants(&principals, &targets, &index, &chains, organization_id)
                 .into_iter()
                 .partition(|g| !matrix::is_unread_wildcard(g, &targets));
-        crate::phases::mark("grants");
         let mut connect_roles: Vec<usize> = grants
             .iter()
             .filter(|g| g.intended() && principals[g.principal].kind == PrincipalKind::Role)
@@ -108,7 +106,6 @@ impl<'i> Analysis<'i> {
             .filter_map(|p| p.boundary)
             .filter(|id| !identity_ids.contains(id))
             .collect();
-        crate::phases::mark("reach, boundary-only");
         Analysis {
             inventory,
             index,
@@ -130,7 +127,6 @@ impl<'i> Analysis<'i> {
 
     fn with_paths(mut self) -> Self {
         self.paths = paths::paths(&self);
-        crate::phases::mark("paths into DB-connect roles");
         self
     }
 

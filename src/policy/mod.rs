@@ -17,6 +17,7 @@ pub mod evaluate;
 mod fast_parse;
 pub mod principal;
 pub mod rds_db;
+pub mod simulate;
 pub mod truth;
 pub mod variables;
 pub mod wildcard;

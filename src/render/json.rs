@@ -512,8 +512,10 @@ mod tests {
     fn render_matches_one_pass_serialization() {
         let inventory = crate::inventory::snapshot::load(std::path::Path::new("fixtures/demo"))
             .expect("the demo snapshot loads");
-        let mut report =
-            crate::commands::audit::audit(&inventory, None, "2026-11-21T00:00:00Z".into());
+        let mut report = crate::engine::audit(
+            &inventory,
+            &crate::engine::Settings::at("2026-11-21T00:00:00Z"),
+        );
         assert!(!report.findings.is_empty() && !report.access.is_empty());
         let check = |report: &Report| {
             let (mut parallel, mut one_pass) = (Vec::new(), Vec::new());

@@ -211,8 +211,8 @@ pub fn scp_blocks_assume_role(cx: &RuleContext<'_>) -> Vec<Finding> {
 
 /// Failed AssumeRole events into `role_arn` from the party, as supporting evidence.
 fn failed_assume_attempts(cx: &RuleContext<'_>, role_arn: &str, party: &TrustedParty) -> usize {
-    cx.inventory
-        .activity
+    cx.activity
+        .events
         .iter()
         .filter(|event| event.role_arn == role_arn && event.failed())
         .filter(|event| match party {

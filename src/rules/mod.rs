@@ -21,12 +21,13 @@ mod rds;
 pub mod settings;
 
 pub use catalogue::{Category, FixTemplate, RuleMeta, catalogue, lookup};
-pub use context::RuleContext;
+pub use context::{ActivityFacts, RuleContext};
 pub use settings::{AuditSettings, RuleConfig, ScopeFilter};
 
 use rayon::prelude::*;
 
 use crate::access::Analysis;
+use crate::dispose::Teardown;
 use crate::inventory::Inventory;
 use crate::report::{AccessEntry, ExceptionOutcome, Finding, NotEvaluated};
 
@@ -267,10 +268,29 @@ pub fn evaluate_configured(
     evaluated_at: &str,
     settings: &AuditSettings,
 ) -> Evaluation {
-    let mut analysis = Analysis::build(inventory);
-    crate::phases::mark("analysis indexed");
-    let context =
-        RuleContext::new(inventory, &analysis, evaluated_at).with_settings(settings.params);
+    evaluate_analysis(
+        Analysis::build(inventory),
+        ActivityFacts::of(inventory),
+        evaluated_at,
+        settings,
+        Teardown::Free,
+    )
+}
+
+/// [`evaluate_configured`] over an analysis the caller built (the audit engine builds one
+/// per audit and reuses it for the roles whose activity it reads), judging `activity`.
+/// `teardown` says whether the analysis's memory is freed or left to the process's exit.
+pub fn evaluate_analysis(
+    mut analysis: Analysis<'_>,
+    activity: ActivityFacts<'_>,
+    evaluated_at: &str,
+    settings: &AuditSettings,
+    teardown: Teardown,
+) -> Evaluation {
+    let inventory = analysis.inventory;
+    let context = RuleContext::new(inventory, &analysis, evaluated_at)
+        .with_activity(activity)
+        .with_settings(settings.params);
     for database in inventory.databases.iter().filter(|db| db.roles.is_empty()) {
         let target = &database.target;
         for rule in REGISTRY
@@ -296,9 +316,8 @@ pub fn evaluate_configured(
     let per_rule: Vec<Vec<Finding>> = REGISTRY
         .par_iter()
         .filter(|rule| settings.enabled(rule.id))
-        .map(|rule| crate::phases::timed(rule.id, || (rule.check)(&context)))
+        .map(|rule| (rule.check)(&context))
         .collect();
-    crate::phases::mark("rules");
     let mut findings: Vec<Finding> = per_rule.into_iter().flatten().collect();
     // The same object can be reached twice (e.g. a policy attached to two roles).
     let mut seen =
@@ -329,10 +348,9 @@ pub fn evaluate_configured(
     let index = std::mem::take(&mut analysis.index);
     let (access, ()) = rayon::join(
         || analysis.access_entries(),
-        move || crate::dispose::dispose(index),
+        move || teardown.dispose(index),
     );
-    crate::phases::mark("dedup, access entries");
-    crate::dispose::dispose(analysis);
+    teardown.dispose(analysis);
     Evaluation {
         findings,
         access,
