@@ -4,7 +4,7 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, Parser, Subcommand};
 
 use crate::commands::{audit, collect, config, doctor, explain, rules, simulate, token};
 use crate::exit::{self, Outcome};
@@ -63,8 +63,10 @@ fn run(command: Command) -> anyhow::Result<Outcome> {
         Command::Rules(args) => rules::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Config(args) => config::run(args),
-        Command::Completions(args) => crate::commands::completions::completions(&args),
-        Command::Man(args) => crate::commands::completions::man(&args),
+        Command::Completions(args) => {
+            crate::commands::completions::completions(&args, Cli::command())
+        }
+        Command::Man(args) => crate::commands::completions::man(&args, Cli::command()),
     }
 }
 

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use flate2::Compression;
 use flate2::write::GzEncoder;
+use rdsiam::access::activity_summary::roles_of_interest_in;
 use rdsiam::activity::cloudtrail_gen::{GenConfig, generate};
 use rdsiam::collect::activity::cloudtrail_layout::{Day, FileLayout};
 use rdsiam::collect::activity::ingest::{IngestOptions, add_cloudtrail_activity};
@@ -109,7 +110,8 @@ fn generated_trail_feeds_the_unused_rule_judged_at_the_report_time() {
         since: None,
         threads: Some(1),
     };
-    let outcome = add_cloudtrail_activity(&mut inventory, &opts).unwrap();
+    let roles = roles_of_interest_in(&inventory);
+    let outcome = add_cloudtrail_activity(&mut inventory, &roles, &opts).unwrap();
 
     // Exactly the generator's ground truth for the one generated role the world holds.
     let expected: Vec<&str> = generated
@@ -242,7 +244,8 @@ fn hand_made_files_count_once_and_corrupt_ones_become_gaps() {
         since: None,
         threads: Some(1),
     };
-    let outcome = add_cloudtrail_activity(&mut inventory, &opts).unwrap();
+    let roles = roles_of_interest_in(&inventory);
+    let outcome = add_cloudtrail_activity(&mut inventory, &roles, &opts).unwrap();
     assert_eq!(outcome.scan.files_found, 4);
     assert_eq!(outcome.scan.problem_files().len(), 2);
 
@@ -341,6 +344,49 @@ fn audit_cli_reads_cloudtrail_dir_and_reports_gaps() {
             .to_string()
             .contains("assume-role-from-outside-org")
     );
+    let _ = fs::remove_dir_all(&root);
+    let _ = fs::remove_dir_all(&snapshot_dir);
+}
+
+/// The audit builds its access analysis once, and the CloudTrail scan looks for the roles
+/// that analysis found (before, the scan built a second analysis of its own): the engine
+/// marks the phase once per analysis it builds.
+#[test]
+fn an_audit_with_cloudtrail_files_builds_the_analysis_once() {
+    let (root, _) = hand_made_trail("once");
+    let snapshot_dir = temp_dir("once-snapshot");
+    let snapshot = write_world(&snapshot_dir);
+    let out = rdsiam()
+        .arg("audit")
+        .arg("--snapshot")
+        .arg(&snapshot)
+        .arg("--cloudtrail-dir")
+        .arg(&root)
+        .args(["--format", "json"])
+        .env("RDSIAM_PHASE_TIMES", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let phases: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("phase "))
+        .map(|l| l.rsplit("  ").next().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        phases,
+        [
+            "start",
+            "inventory loaded",
+            "analysis",
+            "rules + access entries",
+            "report",
+            "render + write"
+        ],
+        "{stderr}"
+    );
+    // And the scan looked for that analysis's roles.
+    assert!(stderr.contains("4 file(s) read for"), "{stderr}");
     let _ = fs::remove_dir_all(&root);
     let _ = fs::remove_dir_all(&snapshot_dir);
 }

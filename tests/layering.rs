@@ -89,6 +89,13 @@ const TEMPORARY: &[Exception] = &[
         ],
         branch: "arch-rules",
     },
+    // Found by this test, outside the arch-core items, left to arch-rules (which reworks the
+    // rule context): the context caches the connect patterns of `policy_arns`, which takes
+    // the context.
+    Exception::Circle {
+        files: &["rules/context.rs", "rules/policy_arns.rs"],
+        branch: "arch-rules (found by arch-core; not in its brief)",
+    },
     // Also arch-rules, and not an import (so not checked here): the rule table written
     // twice, `rules::REGISTRY`/`catalogue` and `doctor::diagnosis::codes`/`ALL`.
 ];
