@@ -295,7 +295,7 @@ const TRAIL_LAG_DAYS: i64 = 2;
 /// `to_now`, up to the report time (within [`TRAIL_LAG_DAYS`]); otherwise records why the rule
 /// is not evaluated there.
 fn trail_covers(cx: &RuleContext<'_>, id: &str, account: &str, from: i64, to_now: bool) -> bool {
-    let Some((since, until)) = span_of(&cx.activity.scopes, account) else {
+    let Some((since, until)) = span_of(cx.activity.scopes, account) else {
         cx.skip(
             id,
             Some(account),
@@ -436,7 +436,7 @@ fn unused_finding(
         .filter(|e| e.role_arn == role.arn && !e.failed())
         .map(|e| e.event_time.as_str())
         .max();
-    let span = span_of(&cx.activity.scopes, role.account)
+    let span = span_of(cx.activity.scopes, role.account)
         .map(|(since, until)| format!("{since} to {until}"))
         .unwrap_or_default();
     let grants = role_grants(cx, index);
@@ -689,7 +689,7 @@ pub fn first_seen(cx: &RuleContext<'_>) -> Vec<Finding> {
         if !trail_covers(cx, id, role.account, baseline_start, false) {
             continue;
         }
-        let since = span_of(&cx.activity.scopes, role.account)
+        let since = span_of(cx.activity.scopes, role.account)
             .map(|(since, _)| since.to_string())
             .unwrap_or_default();
         let builder = cx

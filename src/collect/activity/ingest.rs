@@ -146,7 +146,7 @@ pub fn scan_cloudtrail_files(roles: &[String], opts: &IngestOptions) -> Result<F
 
 /// Reads the AWS-side sources of `request` for the inventory's DB-connect roles and adds their
 /// events, scopes and gaps: Athena once with `caller` (the workgroup's account) in its region
-/// (`--athena-region`, else `default_region`), LookupEvents with each account's `clients` in
+/// (`--athena-region`, else the first of `regions`), LookupEvents with each account's `clients` in
 /// every region of `regions`, at most `concurrency` accounts at once. Returns one note per
 /// source run, for stderr.
 pub async fn add_aws_activity(
@@ -155,7 +155,6 @@ pub async fn add_aws_activity(
     caller: &Clients,
     accounts: &[Clients],
     regions: &[String],
-    default_region: Option<&str>,
     request: &ActivityRequest,
     concurrency: usize,
 ) -> Vec<String> {
@@ -173,7 +172,11 @@ pub async fn add_aws_activity(
                 .since
                 .unwrap_or_else(|| sources::day_of(now - sources::LOOKUP_DAYS * 86_400)),
         );
-        match settings.region.as_deref().or(default_region) {
+        match settings
+            .region
+            .as_deref()
+            .or(regions.first().map(String::as_str))
+        {
             Some(region) => {
                 outcomes.push(sources::from_athena(caller, region, settings, &filter, today).await)
             }

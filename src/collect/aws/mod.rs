@@ -307,7 +307,6 @@ pub async fn collect(options: &Options) -> Result<Collection> {
             &caller_clients,
             &accounts,
             &regions,
-            regions.first().map(String::as_str),
             request,
             options.concurrency,
         )
