@@ -7,8 +7,8 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use rdsiam::policy::simulate::{PreparedRequest, SimulateRequest};
 use rdsiam::policy::{Policy, PolicySet, Request, RequestContext, evaluate};
-use rdsiam::simulate::{PreparedRequest, SimulateRequest};
 
 fn load() -> PreparedRequest {
     let text = std::fs::read_to_string(concat!(

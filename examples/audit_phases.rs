@@ -94,8 +94,10 @@ fn main() {
     );
     eprintln!("after rules     {}", memory());
     let t = Instant::now();
-    let report =
-        rdsiam::commands::audit::audit(&inventory, None, "2026-11-21T00:00:00Z".to_owned());
+    let report = rdsiam::engine::audit(
+        &inventory,
+        &rdsiam::engine::Settings::at("2026-11-21T00:00:00Z"),
+    );
     eprintln!("audit() again   {:>8.3}s", t.elapsed().as_secs_f64());
     for format in [
         rdsiam::render::Format::Json,

@@ -1,8 +1,8 @@
 //! Profiling driver: evaluates the benchmark request N times (for callgrind / perf).
 //! `cargo run --release --example eval_loop -- 100000`
 
+use rdsiam::policy::simulate::{PreparedRequest, SimulateRequest};
 use rdsiam::policy::{Policy, PolicySet, Request, evaluate};
-use rdsiam::simulate::{PreparedRequest, SimulateRequest};
 
 fn main() {
     let iterations: usize = std::env::args()

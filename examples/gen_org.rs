@@ -532,7 +532,7 @@ fn generate_activity(rng: &mut SplitMix, activity: &mut Vec<AssumeRoleEvent>, ac
                 "arn:aws:sts::{}:assumed-role/ops/session",
                 account.account_id
             )),
-            principal_type: Some(rdsiam::activity::PrincipalType::AssumedRole),
+            principal_type: Some(rdsiam::inventory::activity::PrincipalType::AssumedRole),
             role_arn: role.arn.clone(),
             role_session_name: Some("session".into()),
             source_ip: Some(format!("10.0.{}.{}", rng.below(255), rng.below(255))),

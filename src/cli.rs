@@ -4,11 +4,10 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, Parser, Subcommand};
 
-use crate::commands::{audit, collect, config, doctor, explain, rules, token};
+use crate::commands::{audit, collect, config, doctor, explain, rules, simulate, token};
 use crate::exit::{self, Outcome};
-use crate::simulate;
 
 /// Make IAM database authentication on Amazon RDS / Aurora PostgreSQL understandable,
 /// auditable and fixable. rdsiam is read-only: it never changes AWS or the database.
@@ -34,7 +33,7 @@ pub enum Command {
     /// Collect IAM, RDS and Organizations facts from AWS (read-only) into a snapshot.
     Collect(collect::CollectArgs),
     /// AssumeRole activity into roles, from local CloudTrail files, Athena or LookupEvents.
-    Activity(crate::activity_cmd::ActivityArgs),
+    Activity(crate::commands::activity::ActivityArgs),
     /// One IAM decision with the reason chain (identity, boundary, SCP/RCP, session).
     Simulate(simulate::SimulateArgs),
     /// Live diagnosis of one IAM database login: every layer, the first broken link, the fix.
@@ -57,15 +56,17 @@ fn run(command: Command) -> anyhow::Result<Outcome> {
     match command {
         Command::Audit(args) => audit::run(args),
         Command::Collect(args) => collect::run(args),
-        Command::Activity(args) => crate::activity_cmd::run(&args),
+        Command::Activity(args) => crate::commands::activity::run(&args),
         Command::Simulate(args) => simulate::run(&args),
         Command::Doctor(args) => doctor::run(args),
         Command::Token(args) => token::run(args),
         Command::Rules(args) => rules::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Config(args) => config::run(args),
-        Command::Completions(args) => crate::commands::completions::completions(&args),
-        Command::Man(args) => crate::commands::completions::man(&args),
+        Command::Completions(args) => {
+            crate::commands::completions::completions(&args, Cli::command())
+        }
+        Command::Man(args) => crate::commands::completions::man(&args, Cli::command()),
     }
 }
 

@@ -1,24 +1,28 @@
-//! How large, short-lived structures end. A library caller gets ordinary drops. A command
-//! that is about to exit (`rdsiam audit`) calls [`exit_soon`] first: then
-//! [`dispose`] forgets the value instead, because freeing an organization's inventory and
-//! compiled policies (millions of small allocations, ~0.5 s of CPU at 500 accounts) only
-//! delays an exit that hands all memory back to the system at once.
+//! How large, short-lived structures end. A library caller gets ordinary drops
+//! ([`Teardown::Free`], the default). A command that is about to exit (`rdsiam audit`) asks
+//! for [`Teardown::LeaveToExit`] and passes it down: then [`Teardown::dispose`] forgets the
+//! value instead, because freeing an organization's inventory and compiled policies
+//! (millions of small allocations, ~0.5 s of CPU at 500 accounts) only delays an exit that
+//! hands all memory back to the system at once. A value, not a process-global flag: the
+//! caller decides, and two audits in one process never see each other's choice.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
-static EXIT_SOON: AtomicBool = AtomicBool::new(false);
-
-/// Declares that the process exits once the current command is done.
-pub fn exit_soon() {
-    EXIT_SOON.store(true, Ordering::Relaxed);
+/// What to do with a large value nobody needs any more.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Teardown {
+    /// Drop it (free its memory now).
+    #[default]
+    Free,
+    /// Leak it: the process exits soon and the system takes the memory back at once.
+    LeaveToExit,
 }
 
-/// Drops `value`, or leaks it when the process is about to exit.
-pub fn dispose<T>(value: T) {
-    if EXIT_SOON.load(Ordering::Relaxed) {
-        std::mem::forget(value);
-    } else {
-        drop(value);
+impl Teardown {
+    /// Drops `value`, or leaks it when the process is about to exit.
+    pub fn dispose<T>(self, value: T) {
+        match self {
+            Teardown::Free => drop(value),
+            Teardown::LeaveToExit => std::mem::forget(value),
+        }
     }
 }
 
@@ -26,11 +30,18 @@ pub fn dispose<T>(value: T) {
 mod tests {
     use std::rc::Rc;
 
+    use super::Teardown;
+
     #[test]
-    fn drops_unless_the_process_exits_soon() {
-        // Only this test touches the flag's effect on a value it can observe.
+    fn frees_by_default_and_leaks_only_when_asked() {
         let shared = Rc::new(());
-        super::dispose(Rc::clone(&shared));
-        assert_eq!(Rc::strong_count(&shared), 1, "dropped while not exiting");
+        Teardown::default().dispose(Rc::clone(&shared));
+        assert_eq!(Rc::strong_count(&shared), 1, "dropped by default");
+        Teardown::LeaveToExit.dispose(Rc::clone(&shared));
+        assert_eq!(
+            Rc::strong_count(&shared),
+            2,
+            "leaked when the process exits soon"
+        );
     }
 }

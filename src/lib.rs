@@ -4,30 +4,29 @@
 //! Module map (data flows one way):
 //! - [`inventory`]: the facts model, snapshots and their validation.
 //! - [`access`]: effective access (grants, guardrails, cross-account reach) over an inventory.
-//! - [`activity`]: AssumeRole events, the usage signal for DB-connect roles.
+//! - [`activity`]: TEMPORARY home of the CloudTrail data generator (tests, benchmarks).
 //! - [`policy`]: the IAM policy language and evaluation engine (pure, no I/O).
 //! - [`collect`]: live collection from AWS (STS, IAM, RDS, Organizations) into an inventory.
-//! - [`simulate`]: the `rdsiam simulate` request format and its rendering.
 //! - [`rules`]: the rule catalogue (metadata, docs) and rule evaluation.
 //! - [`report`]: findings, severities, the report and its summary.
 //! - [`render`]: table, JSON v1 and SARIF output of a report.
+//! - [`engine`]: the audit: one analysis, the rules, the report (`engine::audit`).
 //! - [`doctor`]: the live diagnosis of one login (`rdsiam doctor`).
 //! - [`pg`]: a minimal PostgreSQL client (params, wire protocol, TLS, sessions).
 //! - [`token`]: RDS auth tokens: generate (AWS SDK) and inspect.
 //! - [`commands`]: one module per subcommand.
-//! - [`activity_cmd`]: the `activity` command.
 //! - [`cli`]: argument parsing, command dispatch and exit codes.
 //! - [`exit`], [`output`]: exit codes and how output reaches stdout or a file.
 
 pub mod access;
 pub mod activity;
-pub mod activity_cmd;
 pub mod cli;
 pub mod collect;
 pub mod commands;
 pub mod config;
 pub mod dispose;
 pub mod doctor;
+pub mod engine;
 pub mod exit;
 pub mod fast_hash;
 pub mod input;
@@ -41,6 +40,5 @@ pub mod redact;
 pub mod render;
 pub mod report;
 pub mod rules;
-pub mod simulate;
 pub mod token;
 pub mod token_compat;

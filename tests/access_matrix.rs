@@ -406,7 +406,10 @@ fn demo_json_report_with_the_matrix_matches_the_v1_schema() {
         serde_json::from_str(include_str!("../schemas/report-v1.schema.json")).expect("schema");
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");
     let inventory = demo_with_more_paths();
-    let report = rdsiam::commands::audit::audit(&inventory, None, "2026-11-21T00:00:00Z".into());
+    let report = rdsiam::engine::audit(
+        &inventory,
+        &rdsiam::engine::Settings::at("2026-11-21T00:00:00Z"),
+    );
     let text = rdsiam::render::json::render(&report);
     let json: Value = serde_json::from_str(&text).expect("JSON");
     let errors: Vec<String> = validator

@@ -13,11 +13,11 @@ mod support;
 use std::path::Path;
 
 use assert_cmd::Command;
-use rdsiam::activity::athena::sql::{COLUMNS, DateFormat, Identifier, Partitions};
-use rdsiam::activity::cloudtrail_files::ScanOptions;
-use rdsiam::activity::cloudtrail_layout::Day;
-use rdsiam::activity::sources::{AthenaSettings, athena_sql};
+use rdsiam::collect::activity::athena::sql::{COLUMNS, DateFormat, Identifier, Partitions};
+use rdsiam::collect::activity::cloudtrail_files::ScanOptions;
+use rdsiam::collect::activity::sources::{AthenaSettings, athena_sql};
 use rdsiam::collect::aws::athena::Polling;
+use rdsiam::inventory::Day;
 use rdsiam::inventory::snapshot;
 use serde_json::{Value, json};
 use support::fault_proxy::{Canned, Fault, FaultProxy};

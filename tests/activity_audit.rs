@@ -10,9 +10,10 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use flate2::Compression;
 use flate2::write::GzEncoder;
+use rdsiam::access::activity_summary::roles_of_interest_in;
 use rdsiam::activity::cloudtrail_gen::{GenConfig, generate};
-use rdsiam::activity::cloudtrail_layout::{Day, FileLayout};
-use rdsiam::activity::ingest::{IngestOptions, add_cloudtrail_activity};
+use rdsiam::collect::activity::cloudtrail_layout::{Day, FileLayout};
+use rdsiam::collect::activity::ingest::{IngestOptions, add_cloudtrail_activity};
 use rdsiam::inventory::{Inventory, snapshot};
 use rdsiam::report::Finding;
 use rdsiam::rules::{self, Evaluation, RuleSettings};
@@ -109,7 +110,8 @@ fn generated_trail_feeds_the_unused_rule_judged_at_the_report_time() {
         since: None,
         threads: Some(1),
     };
-    let outcome = add_cloudtrail_activity(&mut inventory, &opts).unwrap();
+    let roles = roles_of_interest_in(&inventory);
+    let outcome = add_cloudtrail_activity(&mut inventory, &roles, &opts).unwrap();
 
     // Exactly the generator's ground truth for the one generated role the world holds.
     let expected: Vec<&str> = generated
@@ -242,7 +244,8 @@ fn hand_made_files_count_once_and_corrupt_ones_become_gaps() {
         since: None,
         threads: Some(1),
     };
-    let outcome = add_cloudtrail_activity(&mut inventory, &opts).unwrap();
+    let roles = roles_of_interest_in(&inventory);
+    let outcome = add_cloudtrail_activity(&mut inventory, &roles, &opts).unwrap();
     assert_eq!(outcome.scan.files_found, 4);
     assert_eq!(outcome.scan.problem_files().len(), 2);
 
@@ -345,6 +348,49 @@ fn audit_cli_reads_cloudtrail_dir_and_reports_gaps() {
     let _ = fs::remove_dir_all(&snapshot_dir);
 }
 
+/// The audit builds its access analysis once, and the CloudTrail scan looks for the roles
+/// that analysis found (before, the scan built a second analysis of its own): the engine
+/// marks the phase once per analysis it builds.
+#[test]
+fn an_audit_with_cloudtrail_files_builds_the_analysis_once() {
+    let (root, _) = hand_made_trail("once");
+    let snapshot_dir = temp_dir("once-snapshot");
+    let snapshot = write_world(&snapshot_dir);
+    let out = rdsiam()
+        .arg("audit")
+        .arg("--snapshot")
+        .arg(&snapshot)
+        .arg("--cloudtrail-dir")
+        .arg(&root)
+        .args(["--format", "json"])
+        .env("RDSIAM_PHASE_TIMES", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let phases: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("phase "))
+        .map(|l| l.rsplit("  ").next().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        phases,
+        [
+            "start",
+            "inventory loaded",
+            "analysis",
+            "rules + access entries",
+            "report",
+            "render + write"
+        ],
+        "{stderr}"
+    );
+    // And the scan looked for that analysis's roles.
+    assert!(stderr.contains("4 file(s) read for"), "{stderr}");
+    let _ = fs::remove_dir_all(&root);
+    let _ = fs::remove_dir_all(&snapshot_dir);
+}
+
 #[test]
 fn activity_flags_are_validated() {
     let snapshot_dir = temp_dir("cli-usage");
@@ -408,10 +454,10 @@ fn a_garbled_activity_scope_is_refused_at_load() {
 fn event(
     id: &str,
     principal: Option<&str>,
-    kind: rdsiam::activity::PrincipalType,
+    kind: rdsiam::inventory::activity::PrincipalType,
     error: Option<&str>,
-) -> rdsiam::activity::AssumeRoleEvent {
-    rdsiam::activity::AssumeRoleEvent {
+) -> rdsiam::inventory::AssumeRoleEvent {
+    rdsiam::inventory::AssumeRoleEvent {
         event_time: "2026-03-03T10:00:00Z".into(),
         event_id: id.into(),
         shared_event_id: None,
@@ -439,7 +485,7 @@ fn event(
 /// so are its failed attempts (high: not admitted).
 #[test]
 fn callers_the_trust_does_not_admit_are_reported_at_high() {
-    use rdsiam::activity::PrincipalType;
+    use rdsiam::inventory::activity::PrincipalType;
     use rdsiam::report::Severity;
     let intruder = "arn:aws:sts::111111111111:assumed-role/intruder/session-1";
     let mut inventory = world();

@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use rdsiam::activity::AssumeRoleEvent;
-use rdsiam::activity::cloudtrail_files::{ScanOptions, scan_paths};
 use rdsiam::activity::cloudtrail_gen::{GenConfig, GenOutput, generate};
-use rdsiam::activity::cloudtrail_layout::Day;
-use rdsiam::activity::scan_report::ProblemKind;
+use rdsiam::collect::activity::cloudtrail_files::{ScanOptions, scan_paths};
+use rdsiam::collect::activity::scan_report::ProblemKind;
+use rdsiam::inventory::AssumeRoleEvent;
+use rdsiam::inventory::Day;
 
 fn tempdir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("rdsiam-ct-{name}-{}", std::process::id()));
@@ -215,7 +215,9 @@ fn only_real_assume_role_calls_into_the_role_count() {
     assert_eq!(out.events[2].role_arn, ROLE);
     assert_eq!(
         out.events[2].principal_type,
-        Some(rdsiam::activity::PrincipalType::Other("SAMLUser".into()))
+        Some(rdsiam::inventory::activity::PrincipalType::Other(
+            "SAMLUser".into()
+        ))
     );
 
     let r = &out.report;

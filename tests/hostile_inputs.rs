@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use assert_cmd::Command;
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use rdsiam::activity::cloudtrail_files::{ScanOptions, scan_paths};
-use rdsiam::activity::scan_report::ProblemKind;
+use rdsiam::collect::activity::cloudtrail_files::{ScanOptions, scan_paths};
+use rdsiam::collect::activity::scan_report::ProblemKind;
 use rdsiam::inventory::snapshot::{self, SnapshotError};
 
 const ROLE: &str = "arn:aws:iam::111122223333:role/app/rds-db-admin";

@@ -7,9 +7,9 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use rdsiam::activity::athena::rows::{Row, map_rows};
-use rdsiam::activity::cloudtrail_record::RoleMatcher;
-use rdsiam::activity::record_splitter::split_records;
+use rdsiam::collect::activity::athena::rows::{Row, map_rows};
+use rdsiam::collect::activity::cloudtrail_record::RoleMatcher;
+use rdsiam::collect::activity::record_splitter::split_records;
 use rdsiam::pg::params::{ConnParams, ParamSource};
 use rdsiam::pg::wire;
 use rdsiam::token;

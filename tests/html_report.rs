@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use rdsiam::commands::audit::audit;
+use rdsiam::engine::{self, audit};
 use rdsiam::inventory::snapshot;
 use rdsiam::render::{self, Format};
 use rdsiam::report::{Report, Severity};
@@ -36,8 +36,10 @@ fn demo_report() -> Report {
         .unwrap_or_else(|e| panic!("fixtures/demo does not load: {e}"));
     audit(
         &inventory,
-        Some(Path::new("fixtures/demo")),
-        "2026-11-21T00:00:00Z".to_owned(),
+        &engine::Settings {
+            snapshot: Some("fixtures/demo".into()),
+            ..engine::Settings::at("2026-11-21T00:00:00Z")
+        },
     )
 }
 

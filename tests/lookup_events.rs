@@ -14,9 +14,9 @@ use aws_sdk_cloudtrail::types::{Event, LookupAttributeKey};
 use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock};
 use aws_smithy_runtime_api::http::{Response, StatusCode};
 use aws_smithy_types::body::SdkBody;
-use rdsiam::activity::cloudtrail_files::ScanOptions;
-use rdsiam::activity::cloudtrail_layout::Day;
-use rdsiam::activity::sources::{self, SourceOutcome, day_start, lookup_events_with};
+use rdsiam::collect::activity::cloudtrail_files::ScanOptions;
+use rdsiam::collect::activity::sources::{self, SourceOutcome, day_start, lookup_events_with};
+use rdsiam::inventory::Day;
 
 const ACCOUNT: &str = "222222222222";
 const ROLE: &str = "arn:aws:iam::222222222222:role/pg-monitor-role";

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use rdsiam::commands::audit::scope;
+use rdsiam::engine::scope;
 use rdsiam::exit::Outcome;
 use rdsiam::inventory::snapshot;
 use rdsiam::render::{self, Format};

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use assert_cmd::cargo::CommandCargoExt as _;
-use rdsiam::commands::audit::audit;
+use rdsiam::engine::{self, audit};
 use rdsiam::inventory::snapshot;
 use rdsiam::render::{self, Format};
 use rdsiam::report::{Report, Severity};
@@ -24,8 +24,10 @@ fn demo_report() -> Report {
         .unwrap_or_else(|e| panic!("fixtures/demo does not load: {e}"));
     let mut report = audit(
         &inventory,
-        Some(Path::new("fixtures/demo")),
-        EVALUATED_AT.to_owned(),
+        &engine::Settings {
+            snapshot: Some("fixtures/demo".into()),
+            ..engine::Settings::at(EVALUATED_AT)
+        },
     );
     report.tool_version = "0.0.0-test".into();
     report

@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rdsiam::activity::athena::rows::{Row, map_rows};
-use rdsiam::activity::cloudtrail_record::RoleMatcher;
+use rdsiam::collect::activity::athena::rows::{Row, map_rows};
+use rdsiam::collect::activity::cloudtrail_record::RoleMatcher;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);

@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rdsiam::activity::cloudtrail_record::RoleMatcher;
-use rdsiam::activity::record_splitter::split_records;
+use rdsiam::collect::activity::cloudtrail_record::RoleMatcher;
+use rdsiam::collect::activity::record_splitter::split_records;
 
 fuzz_target!(|data: &[u8]| {
     let matcher = RoleMatcher::new(&["arn:aws:iam::111122223333:role/rds-connect"]);

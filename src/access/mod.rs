@@ -5,6 +5,7 @@
 //!
 //! Pure: a function of the inventory only (no network, no clock).
 
+pub mod activity_summary;
 pub mod entries;
 pub mod login;
 pub mod matrix;
@@ -72,17 +73,14 @@ fn address<T>(item: &T) -> usize {
 impl<'i> Analysis<'i> {
     pub fn build(inventory: &'i Inventory) -> Analysis<'i> {
         let index = PolicyIndex::build(inventory);
-        crate::phases::mark("policy index");
         let principals = principals::principals(inventory, &index);
         let chains = principals::org_chains(inventory, &index);
         let targets = targets::targets(inventory);
-        crate::phases::mark("principals, chains, targets");
         let organization_id = inventory.organization.as_ref().map(|o| o.id.as_str());
         let (grants, unread_grants): (Vec<Grant>, Vec<Grant>) =
             matrix::grants(&principals, &targets, &index, &chains, organization_id)
                 .into_iter()
                 .partition(|g| !matrix::is_unread_wildcard(g, &targets));
-        crate::phases::mark("grants");
         let mut connect_roles: Vec<usize> = grants
             .iter()
             .filter(|g| g.intended() && principals[g.principal].kind == PrincipalKind::Role)
@@ -106,7 +104,6 @@ impl<'i> Analysis<'i> {
             .filter_map(|p| p.boundary)
             .filter(|id| !identity_ids.contains(id))
             .collect();
-        crate::phases::mark("reach, boundary-only");
         Analysis {
             inventory,
             index,
@@ -136,7 +133,6 @@ impl<'i> Analysis<'i> {
             index: &self.index,
             chains: &self.chains,
         });
-        crate::phases::mark("paths into DB-connect roles");
         self
     }
 

@@ -353,10 +353,8 @@ impl PolicyIndex {
     /// Everything per document (owner, parse, key hash) runs on the pool; what is left in
     /// sequence is moving the results into place.
     pub fn build(inventory: &Inventory) -> PolicyIndex {
-        crate::phases::mark("  index: start");
         let hasher = foldhash::fast::RandomState::default();
         let sources = sources(inventory, &hasher);
-        crate::phases::mark("  index: sources");
         // Texts repeat (every role trusted by the same service has the same trust policy):
         // each distinct text is parsed once, at its first copy, and shared by the others.
         let first_copy = first_copies(&sources, &hasher);
@@ -389,8 +387,8 @@ impl PolicyIndex {
                 (owner.label(), owner, parse, hash)
             })
             .collect();
-        crate::dispose::dispose(documents);
-        crate::phases::mark("  index: parsed");
+        // Only `Arc` counts go down here: every document lives on in `parsed`.
+        drop(documents);
         let mut policies = Vec::with_capacity(parsed.len());
         let mut facts = Vec::with_capacity(parsed.len());
         let mut owners = Vec::with_capacity(parsed.len());

@@ -8,11 +8,16 @@ use std::time::Duration;
 
 use anyhow::{Result, bail};
 
-use crate::activity::athena::sql::{DateFormat, Identifier, Partitions};
-use crate::activity::cloudtrail_layout::Day;
-use crate::activity::ingest::{IngestOptions, add_cloudtrail_activity};
-use crate::activity::sources::{ActivityRequest, AthenaSettings};
+use crate::access::activity_summary::roles_of_interest_in;
+use crate::collect::activity::athena::sql::{DateFormat, Identifier, Partitions};
+use crate::collect::activity::ingest::{
+    IngestOptions, add_cloudtrail_activity, merge, scan_cloudtrail_files,
+};
+use crate::collect::activity::scan_report::ScanReport;
+use crate::collect::activity::sources::{ActivityRequest, AthenaSettings};
 use crate::collect::aws::athena::Polling;
+use crate::engine;
+use crate::inventory::Day;
 use crate::inventory::Inventory;
 
 /// Athena over a CloudTrail table (the table of AWS's "Querying AWS CloudTrail logs" guide).
@@ -158,33 +163,73 @@ impl ActivityInputArgs {
             athena: self.athena.settings()?,
             lookup_events: self.lookup_events,
             since: self.activity_since,
+            roles_of_interest: Some(roles_of_interest_in),
         }))
     }
 }
 
-/// Scans `--cloudtrail-dir` (if given) into the inventory's activity; a one-line summary goes
-/// to stderr (damaged files become coverage gaps).
+/// Scans `--cloudtrail-dir` (if given) into the inventory's activity (`rdsiam collect`);
+/// a one-line summary goes to stderr (damaged files become coverage gaps).
 pub fn add_files(inventory: &mut Inventory, args: &ActivityInputArgs) -> Result<()> {
     if args.cloudtrail_dirs.is_empty() {
         return Ok(());
     }
-    let opts = IngestOptions {
+    let roles = roles_of_interest_in(inventory);
+    let outcome = add_cloudtrail_activity(inventory, &roles, &ingest_options(args))?;
+    print_summary(
+        &outcome.scan,
+        outcome.roles,
+        outcome.events_found,
+        outcome.events_added,
+    );
+    Ok(())
+}
+
+/// Scans `--cloudtrail-dir` (if given) for the roles of `audit`'s own analysis, and returns
+/// the inventory's activity merged with what was found, for the engine to judge (`rdsiam
+/// audit`: the analysis is built once). `None` when nothing was scanned or looked for.
+pub fn scan_files_for(
+    audit: &engine::Audit<'_>,
+    inventory: &Inventory,
+    args: &ActivityInputArgs,
+) -> Result<Option<engine::Activity>> {
+    if args.cloudtrail_dirs.is_empty() {
+        return Ok(None);
+    }
+    let roles = audit.roles_of_interest();
+    let found = scan_cloudtrail_files(&roles, &ingest_options(args))?;
+    if roles.is_empty() {
+        print_summary(&found.scan, 0, 0, 0);
+        return Ok(None);
+    }
+    let scan = found.scan.clone();
+    let merged = merge(inventory, found);
+    print_summary(&scan, roles.len(), merged.events_found, merged.events_added);
+    Ok(Some(engine::Activity {
+        events: merged.events,
+        scopes: merged.scopes,
+        gaps: merged.gaps,
+    }))
+}
+
+fn ingest_options(args: &ActivityInputArgs) -> IngestOptions {
+    IngestOptions {
         paths: args.cloudtrail_dirs.clone(),
         since: args.activity_since,
         threads: None,
-    };
-    let outcome = add_cloudtrail_activity(inventory, &opts)?;
-    let scan = &outcome.scan;
+    }
+}
+
+fn print_summary(scan: &ScanReport, roles: usize, found: usize, added: usize) {
     eprintln!(
         "rdsiam: CloudTrail: {} of {} file(s) read for {} DB-connect role(s); {} AssumeRole event(s), {} new; {} file(s) not fully read",
         scan.files_read,
         scan.files_found,
-        outcome.roles,
-        outcome.events_found,
-        outcome.events_added,
+        roles,
+        found,
+        added,
         scan.problem_files().len()
     );
-    Ok(())
 }
 
 pub fn parse_day(text: &str) -> Result<Day, String> {

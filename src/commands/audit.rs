@@ -1,26 +1,25 @@
-//! `rdsiam audit`: load an inventory (a snapshot, or collected live from AWS with the same
+//! `rdsiam audit` (I/O only; the audit itself is [`crate::engine`]): load an inventory (a snapshot, or collected live from AWS with the same
 //! flags as `rdsiam collect`), optionally add AssumeRole activity (local CloudTrail files
 //! for either; Athena or LookupEvents when collecting live), run the rules, render the
 //! report, and derive the exit outcome from the highest severity versus `--fail-on`.
 //! The configuration (`rdsiam.toml`), `--at`, `--baseline` are read by `shaping`.
 
-use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::SystemTime;
 
 use anyhow::{Context, Result, bail};
 
-use super::activity_inputs::{ActivityInputArgs, add_files};
+use super::activity_inputs::{ActivityInputArgs, scan_files_for};
 use super::db_args::DbArgs;
 use super::live::LiveArgs;
 use super::report_outputs::ReportOutputArgs;
 use super::shaping::{self, ShapingArgs};
 use crate::collect::aws;
-use crate::config::Settings;
+use crate::dispose::Teardown;
+use crate::engine;
 use crate::exit::Outcome;
-use crate::inventory::{Inventory, snapshot};
-use crate::report::{Baseline, BaselineRef, Report, Scope, Severity, ShapedBy, TimeSource};
-use crate::rules::{self, RuleSettings};
+use crate::inventory::snapshot;
+use crate::report::{Baseline, BaselineRef, Report, Severity, TimeSource};
 
 #[derive(Debug, clap::Args)]
 pub struct AuditArgs {
@@ -57,8 +56,9 @@ pub struct AuditArgs {
 }
 
 pub fn run(args: AuditArgs) -> Result<Outcome> {
-    // The command ends the process: large structures are left to the exit (`dispose`).
-    crate::dispose::exit_soon();
+    crate::phases::mark("start");
+    // The command ends the process: large structures are left to the exit.
+    let teardown = Teardown::LeaveToExit;
     args.db.check()?;
     args.activity.check()?;
     let mut config = args.shaping.settings()?;
@@ -79,7 +79,7 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
     let baseline = args.shaping.baseline.clone().map(|path| {
         std::thread::spawn(move || shaping::load_baseline(&path).map(|loaded| (path, loaded)))
     });
-    let (mut inventory, snapshot_path, time_source) = match &args.snapshot {
+    let (mut inventory, time_source) = match &args.snapshot {
         Some(path) => {
             if args.live.any_set() {
                 bail!(
@@ -91,11 +91,7 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
                     "--snapshot audits a file: Athena and --lookup-events are read while collecting (audit without --snapshot, or rdsiam collect); --cloudtrail-dir works with a snapshot"
                 );
             }
-            (
-                snapshot::load(path)?,
-                Some(path.as_path()),
-                TimeSource::Snapshot,
-            )
+            (snapshot::load(path)?, TimeSource::Snapshot)
         }
         None => {
             let mut options = args.live.options()?;
@@ -103,24 +99,29 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
             let collection = aws::collect_blocking(&options).context(
                 "live audit (no --snapshot given: collecting from AWS with the default credential chain)",
             )?;
-            (collection.inventory, None, TimeSource::Collection)
+            (collection.inventory, TimeSource::Collection)
         }
     };
+    crate::phases::mark("inventory loaded");
     args.db
         .apply(&mut inventory, args.live.profile.as_deref())?;
-    add_files(&mut inventory, &args.activity)?;
     let (evaluated_at, time_source) = match &args.shaping.at {
         Some(at) => (at.clone(), TimeSource::At),
         None => (inventory.collected_at.clone(), time_source),
     };
-    let mut report = audit_configured(
-        &inventory,
-        snapshot_path,
-        now_rfc3339(),
-        &evaluated_at,
+    let settings = engine::Settings {
+        generated_at: now_rfc3339(),
+        evaluated_at,
         time_source,
-        &config,
-    );
+        snapshot: args.snapshot.clone(),
+        config,
+        teardown,
+    };
+    // One analysis per audit: the CloudTrail files are scanned for the roles it finds.
+    let audit = engine::Audit::prepare(&inventory);
+    let activity = scan_files_for(&audit, &inventory, &args.activity)?;
+    let mut report = audit.report(&settings, activity.as_ref());
+    teardown.dispose(activity);
     if let Some(loading) = baseline {
         let (path, (baseline, baseline_scope)) = loading
             .join()
@@ -128,14 +129,14 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
         shaping::check_scope(&path, &report.scope, &baseline_scope)?;
         apply_baseline(&mut report, baseline);
     }
-    crate::phases::mark("report");
     // The report owns everything it shows, and the process exits after writing it: the
     // inventory (millions of allocations for an organization) is not freed piece by piece.
-    crate::dispose::dispose(inventory);
+    teardown.dispose(inventory);
     // Large formats (JSON, OCSF, CSV) are streamed: an organization's report runs to
     // hundreds of MB.
     report_args.write(&report, args.matrix)?;
     crate::phases::mark("render + write");
+    let config = &settings.config;
     let fail_on = args
         .fail_on
         .or(config.audit.fail_on)
@@ -147,45 +148,8 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
         );
     }
     let outcome = report.outcome_with(fail_on, new_only);
-    crate::dispose::dispose(report);
+    teardown.dispose(report);
     Ok(outcome)
-}
-
-/// Runs the rules over `inventory` and assembles the report, evaluated as of `generated_at`.
-pub fn audit(inventory: &Inventory, snapshot: Option<&Path>, generated_at: String) -> Report {
-    audit_with(inventory, snapshot, generated_at, RuleSettings::default())
-}
-
-/// The audit with a configuration: rules evaluated as of `evaluated_at`, exceptions
-/// applied, and the report saying what shaped it. `generated_at` is only the report's stamp.
-pub fn audit_configured(
-    inventory: &Inventory,
-    snapshot: Option<&Path>,
-    generated_at: String,
-    evaluated_at: &str,
-    time_source: TimeSource,
-    config: &Settings,
-) -> Report {
-    let evaluation = rules::evaluate_configured(inventory, evaluated_at, &config.rules);
-    let mut report = Report::new(
-        generated_at,
-        scope(inventory, snapshot),
-        inventory.coverage.clone(),
-        evaluation.findings,
-        evaluation.access,
-        evaluation.not_evaluated,
-    );
-    report.evaluated_at = evaluated_at.to_owned();
-    report.shaped_by = ShapedBy {
-        config: config.source.clone(),
-        evaluated_at_source: time_source,
-        exceptions: evaluation.exceptions,
-        rule_overrides: config.rules.overrides(),
-        scope_filters: config.rules.scope.describe(),
-        baseline: None,
-    };
-    report.recount();
-    report
 }
 
 /// Compares `report` with `baseline`: statuses, resolved findings, counts.
@@ -197,44 +161,6 @@ pub fn apply_baseline(report: &mut Report, baseline: Baseline) {
     });
     report.resolved = crate::report::apply_baseline(&mut report.findings, baseline);
     report.recount();
-}
-
-/// [`audit`] with user-tuned rule thresholds.
-pub fn audit_with(
-    inventory: &Inventory,
-    snapshot: Option<&Path>,
-    generated_at: String,
-    settings: RuleSettings,
-) -> Report {
-    let evaluation = rules::evaluate_with(inventory, &generated_at, settings);
-    Report::new(
-        generated_at,
-        scope(inventory, snapshot),
-        inventory.coverage.clone(),
-        evaluation.findings,
-        evaluation.access,
-        evaluation.not_evaluated,
-    )
-}
-
-pub fn scope(inventory: &Inventory, snapshot: Option<&Path>) -> Scope {
-    let regions: BTreeSet<&str> = inventory
-        .accounts
-        .iter()
-        .flat_map(|a| a.regions.iter().map(|r| r.region.as_str()))
-        .collect();
-    Scope {
-        snapshot: snapshot.map(|p| p.display().to_string()),
-        collected_at: inventory.collected_at.clone(),
-        organization_id: inventory.organization.as_ref().map(|o| o.id.clone()),
-        accounts: inventory
-            .accounts
-            .iter()
-            .map(|a| a.account_id.clone())
-            .collect(),
-        regions: regions.into_iter().map(str::to_owned).collect(),
-        databases: inventory.databases.len(),
-    }
 }
 
 fn now_rfc3339() -> String {

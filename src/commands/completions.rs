@@ -4,9 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use clap::CommandFactory as _;
 
-use crate::cli::Cli;
 use crate::exit::Outcome;
 use crate::output;
 
@@ -22,8 +20,9 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
-pub fn completions(args: &CompletionsArgs) -> Result<Outcome> {
-    let mut command = Cli::command();
+/// Prints the completion script of `command` (the CLI's clap definition, passed in by
+/// `cli.rs`, which this module does not import: the dispatcher imports the commands).
+pub fn completions(args: &CompletionsArgs, mut command: clap::Command) -> Result<Outcome> {
     let mut out = Vec::new();
     clap_complete::generate(args.shell, &mut command, "rdsiam", &mut out);
     output::print_stdout(&String::from_utf8_lossy(&out))?;
@@ -40,8 +39,8 @@ pub struct ManArgs {
     pub dir: Option<PathBuf>,
 }
 
-pub fn man(args: &ManArgs) -> Result<Outcome> {
-    let command = Cli::command();
+/// Prints or writes the man pages of `command` (see [`completions`]).
+pub fn man(args: &ManArgs, command: clap::Command) -> Result<Outcome> {
     match &args.dir {
         Some(dir) => {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;

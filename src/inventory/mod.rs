@@ -6,6 +6,7 @@
 //! policies: documents are kept as decoded JSON (`serde_json::Value`) and parsed by
 //! `crate::policy`.
 
+pub mod activity;
 pub mod auth_log;
 mod coverage;
 pub mod endpoint_target;
@@ -23,7 +24,7 @@ pub mod validate;
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::activity::{ActivityScope, AssumeRoleEvent};
+pub use activity::{ActivityScope, AssumeRoleEvent, Day};
 pub use auth_log::{AuthErrorEvent, AuthErrorKind, AuthLog, AuthMetrics};
 pub use coverage::Gap;
 pub use iam::{Iam, IamGroup, IamRole, IamUser, InlinePolicy, ManagedPolicy, RoleLastUsed, Tags};

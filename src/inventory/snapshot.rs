@@ -85,13 +85,9 @@ pub fn resolve(path: &Path) -> Result<PathBuf, SnapshotError> {
 /// Reads, parses and validates a snapshot (file or directory).
 pub fn load(path: &Path) -> Result<Inventory, SnapshotError> {
     let file = resolve(path)?;
-    crate::phases::mark("start");
     let bytes = read_maybe_gzip(&file)?;
-    crate::phases::mark("read + inflate");
     let inventory = parse(&file, &bytes)?;
-    crate::phases::mark("parse");
     let issues = validate(&inventory);
-    crate::phases::mark("validate");
     if issues.is_empty() {
         Ok(inventory)
     } else {

@@ -20,6 +20,7 @@ mod fast_parse;
 pub mod parse_error;
 pub mod principal;
 pub mod rds_db;
+pub mod simulate;
 pub mod statement;
 pub mod truth;
 pub mod variables;

@@ -512,8 +512,17 @@ mod tests {
     fn render_matches_one_pass_serialization() {
         let inventory = crate::inventory::snapshot::load(std::path::Path::new("fixtures/demo"))
             .expect("the demo snapshot loads");
-        let mut report =
-            crate::commands::audit::audit(&inventory, None, "2026-11-21T00:00:00Z".into());
+        // The rules' output straight into a report (the engine sits above `render`).
+        let at = "2026-11-21T00:00:00Z";
+        let evaluation = crate::rules::evaluate(&inventory, at);
+        let mut report = Report::new(
+            at,
+            crate::report::Scope::default(),
+            inventory.coverage.clone(),
+            evaluation.findings,
+            evaluation.access,
+            evaluation.not_evaluated,
+        );
         assert!(!report.findings.is_empty() && !report.access.is_empty());
         let check = |report: &Report| {
             let (mut parallel, mut one_pass) = (Vec::new(), Vec::new());

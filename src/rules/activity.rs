@@ -11,9 +11,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::access::{Principal, TrustEntry, TrustedParty};
-use crate::activity::cloudtrail_layout::Day;
-use crate::activity::scope::span_of;
-use crate::activity::{AssumeRoleEvent, PrincipalType};
+use crate::inventory::Day;
+use crate::inventory::activity::scope::span_of;
+use crate::inventory::activity::{AssumeRoleEvent, PrincipalType};
 use crate::policy::condition::parse_date;
 use crate::report::{Finding, Resource, ResourceKind, Severity};
 
@@ -202,7 +202,7 @@ fn by_caller<'a>(
         .map(|&i| (cx.analysis.principals[i].arn, i))
         .collect();
     let mut groups: BTreeMap<(usize, Caller), Vec<&'a AssumeRoleEvent>> = BTreeMap::new();
-    for event in cx.inventory.activity.iter().filter(|e| keep(e)) {
+    for event in cx.activity.events.iter().filter(|e| keep(e)) {
         if let Some(&role) = roles.get(event.role_arn.as_str()) {
             groups
                 .entry((role, Caller::of(event)))
@@ -290,7 +290,7 @@ const TRAIL_LAG_DAYS: i64 = 2;
 /// `to_now`, up to the report time (within [`TRAIL_LAG_DAYS`]); otherwise records why the rule
 /// is not evaluated there.
 fn trail_covers(cx: &RuleContext<'_>, id: &str, account: &str, from: i64, to_now: bool) -> bool {
-    let Some((since, until)) = span_of(&cx.inventory.activity_scope, account) else {
+    let Some((since, until)) = span_of(cx.activity.scopes, account) else {
         cx.skip(
             id,
             Some(account),
@@ -360,8 +360,8 @@ pub fn connect_role_unused(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding
     // revoking" would be the wrong advice. (Read once, not once per role: an organization
     // has tens of thousands of connect roles and thousands of events.)
     let attempted: HashSet<&str> = cx
-        .inventory
         .activity
+        .events
         .iter()
         .filter(|e| millis(&e.event_time).is_some_and(|t| t >= window_start))
         .map(|e| e.role_arn.as_str())
@@ -425,13 +425,13 @@ fn unused_finding(
 ) -> crate::report::FindingBuilder {
     let role = &cx.analysis.principals[index];
     let last_assumed = cx
-        .inventory
         .activity
+        .events
         .iter()
         .filter(|e| e.role_arn == role.arn && !e.failed())
         .map(|e| e.event_time.as_str())
         .max();
-    let span = span_of(&cx.inventory.activity_scope, role.account)
+    let span = span_of(cx.activity.scopes, role.account)
         .map(|(since, until)| format!("{since} to {until}"))
         .unwrap_or_default();
     let grants = role_grants(cx, index);
@@ -677,7 +677,7 @@ pub fn first_seen(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Finding> {
         if !trail_covers(cx, id, role.account, baseline_start, false) {
             continue;
         }
-        let since = span_of(&cx.inventory.activity_scope, role.account)
+        let since = span_of(cx.activity.scopes, role.account)
             .map(|(since, _)| since.to_string())
             .unwrap_or_default();
         let builder = rule

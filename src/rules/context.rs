@@ -5,15 +5,43 @@
 use std::sync::{Mutex, OnceLock};
 
 use crate::access::{Analysis, PolicyOwner, Target};
-use crate::inventory::Inventory;
+use crate::inventory::{ActivityScope, AssumeRoleEvent, Gap, Inventory};
 use crate::report::{Finding, FindingBuilder, NotEvaluated, Resource, ResourceKind};
 
 use super::connect_patterns::{ConnectPattern, connect_patterns};
 use super::params::RuleSettings;
 
+/// The AssumeRole activity the rules judge: the inventory's own, or the inventory's merged
+/// with what an audit read beside it (`rdsiam audit --cloudtrail-dir`: the activity is
+/// scanned for the roles the audit's one analysis found, so it cannot join the inventory
+/// that analysis borrows).
+#[derive(Debug, Clone, Copy)]
+pub struct ActivityFacts<'a> {
+    /// Every event, deduplicated, in time order.
+    pub events: &'a [AssumeRoleEvent],
+    /// Which trail accounts and days were read.
+    pub scopes: &'a [ActivityScope],
+    /// Gaps of the activity read beside the inventory (the inventory's own are in its
+    /// `coverage`).
+    pub gaps: &'a [Gap],
+}
+
+impl<'a> ActivityFacts<'a> {
+    /// The inventory's own activity.
+    pub fn of(inventory: &'a Inventory) -> Self {
+        ActivityFacts {
+            events: &inventory.activity,
+            scopes: &inventory.activity_scope,
+            gaps: &[],
+        }
+    }
+}
+
 pub struct RuleContext<'a> {
     pub inventory: &'a Inventory,
     pub analysis: &'a Analysis<'a>,
+    /// AssumeRole activity (read it here, not from `inventory`).
+    pub activity: ActivityFacts<'a>,
     /// The report's time, RFC 3339.
     pub evaluated_at: &'a str,
     /// The report's time in epoch milliseconds (`None` when unparseable).
@@ -33,12 +61,19 @@ impl<'a> RuleContext<'a> {
         RuleContext {
             inventory,
             analysis,
+            activity: ActivityFacts::of(inventory),
             evaluated_at,
             now_millis: crate::policy::condition::parse_date(evaluated_at),
             settings: RuleSettings::default(),
             not_evaluated: Mutex::new(Vec::new()),
             connect_patterns: OnceLock::new(),
         }
+    }
+
+    /// The same context judging `activity` instead of the inventory's own.
+    pub fn with_activity(mut self, activity: ActivityFacts<'a>) -> Self {
+        self.activity = activity;
+        self
     }
 
     /// The same context with user-tuned thresholds.
@@ -90,6 +125,7 @@ impl<'a> RuleContext<'a> {
         self.inventory
             .coverage
             .iter()
+            .chain(self.activity.gaps)
             .find(|gap| {
                 gap.account.as_deref() == Some(account)
                     && (gap.region.is_none() || region.is_none() || gap.region.as_deref() == region)

@@ -35,8 +35,8 @@ pub fn assumable_outside_org(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Findi
             " with no condition".to_owned()
         };
         let used = cx
-            .inventory
             .activity
+            .events
             .iter()
             .filter(|e| e.role_arn == role.arn && !e.failed())
             .filter(|e| {

@@ -207,8 +207,8 @@ pub fn scp_blocks_assume_role(cx: &RuleContext<'_>, rule: &RuleMeta) -> Vec<Find
 
 /// Failed AssumeRole events into `role_arn` from the party, as supporting evidence.
 fn failed_assume_attempts(cx: &RuleContext<'_>, role_arn: &str, party: &TrustedParty) -> usize {
-    cx.inventory
-        .activity
+    cx.activity
+        .events
         .iter()
         .filter(|event| event.role_arn == role_arn && event.failed())
         .filter(|event| match party {

@@ -23,7 +23,7 @@ pub mod settings;
 pub mod table;
 
 pub use catalogue::{Category, FixTemplate, RuleMeta};
-pub use context::RuleContext;
+pub use context::{ActivityFacts, RuleContext};
 pub use params::RuleSettings;
 pub use settings::{AuditSettings, RuleConfig, ScopeFilter};
 pub use table::{RULES, Rule, catalogue, lookup};
@@ -31,6 +31,7 @@ pub use table::{RULES, Rule, catalogue, lookup};
 use rayon::prelude::*;
 
 use crate::access::Analysis;
+use crate::dispose::Teardown;
 use crate::inventory::Inventory;
 use crate::report::{AccessEntry, ExceptionOutcome, Finding, NotEvaluated};
 
@@ -75,10 +76,29 @@ pub fn evaluate_configured(
     evaluated_at: &str,
     settings: &AuditSettings,
 ) -> Evaluation {
-    let mut analysis = Analysis::build(inventory);
-    crate::phases::mark("analysis indexed");
-    let context =
-        RuleContext::new(inventory, &analysis, evaluated_at).with_settings(settings.params);
+    evaluate_analysis(
+        Analysis::build(inventory),
+        ActivityFacts::of(inventory),
+        evaluated_at,
+        settings,
+        Teardown::Free,
+    )
+}
+
+/// [`evaluate_configured`] over an analysis the caller built (the audit engine builds one
+/// per audit and reuses it for the roles whose activity it reads), judging `activity`.
+/// `teardown` says whether the analysis's memory is freed or left to the process's exit.
+pub fn evaluate_analysis(
+    mut analysis: Analysis<'_>,
+    activity: ActivityFacts<'_>,
+    evaluated_at: &str,
+    settings: &AuditSettings,
+    teardown: Teardown,
+) -> Evaluation {
+    let inventory = analysis.inventory;
+    let context = RuleContext::new(inventory, &analysis, evaluated_at)
+        .with_activity(activity)
+        .with_settings(settings.params);
     for database in inventory.databases.iter().filter(|db| db.roles.is_empty()) {
         let target = &database.target;
         for (rule, _) in
@@ -105,9 +125,8 @@ pub fn evaluate_configured(
         .collect();
     let per_rule: Vec<Vec<Finding>> = rules
         .par_iter()
-        .map(|(rule, check)| crate::phases::timed(rule.id, || check(&context, rule.meta())))
+        .map(|(rule, check)| check(&context, rule.meta()))
         .collect();
-    crate::phases::mark("rules");
     let mut findings: Vec<Finding> = per_rule.into_iter().flatten().collect();
     // The same object can be reached twice (e.g. a policy attached to two roles).
     let mut seen =
@@ -138,10 +157,9 @@ pub fn evaluate_configured(
     let index = std::mem::take(&mut analysis.index);
     let (access, ()) = rayon::join(
         || analysis.access_entries(),
-        move || crate::dispose::dispose(index),
+        move || teardown.dispose(index),
     );
-    crate::phases::mark("dedup, access entries");
-    crate::dispose::dispose(analysis);
+    teardown.dispose(analysis);
     Evaluation {
         findings,
         access,

@@ -1,9 +1,9 @@
 //! Athena: runs one query and returns its rows. StartQueryExecution, then GetQueryExecution
 //! polled with exponential backoff until SUCCEEDED (FAILED / CANCELLED are errors carrying
 //! Athena's StateChangeReason; the wait is bounded), then GetQueryResults page by page
-//! ([`crate::activity::athena::rows::all_rows`]).
+//! ([`crate::collect::activity::athena::rows::all_rows`]).
 //!
-//! The query text is built elsewhere ([`crate::activity::athena::sql`]); this module only
+//! The query text is built elsewhere ([`crate::collect::activity::athena::sql`]); this module only
 //! talks to the API. A failure is a [`Gap`] naming the region, the API and the permission.
 
 use std::time::{Duration, Instant};
@@ -13,7 +13,7 @@ use aws_sdk_athena::types::{QueryExecutionContext, QueryExecutionState, ResultCo
 use super::config::Clients;
 use super::faults::{self, Scope};
 use super::operations::{self, Operation};
-use crate::activity::athena::rows::{Page, Row, all_rows};
+use crate::collect::activity::athena::rows::{Page, Row, all_rows};
 use crate::inventory::Gap;
 
 /// The permissions a query needs besides the athena:* calls (README, "Read-only").

@@ -3,7 +3,7 @@
 //! window; each event's `CloudTrailEvent` JSON string goes through the local scan's record
 //! parser ([`RoleMatcher::confirm`]), so the events are the same shape and obey the same
 //! rules as those read from files. The window itself (the 90-day clamp) is decided by the
-//! caller ([`crate::activity::sources`]).
+//! caller ([`crate::collect::activity::sources`]).
 //!
 //! A failed call is a coverage [`Gap`] naming the region and `cloudtrail:LookupEvents`; an
 //! event whose `CloudTrailEvent` is missing or does not parse is a gap too, never a crash.
@@ -14,8 +14,8 @@ use aws_smithy_types::DateTime;
 
 use super::faults::{self, Scope};
 use super::operations;
-use crate::activity::AssumeRoleEvent;
-use crate::activity::cloudtrail_record::{RecordPlace, RoleMatcher, Verdict};
+use crate::collect::activity::cloudtrail_record::{RecordPlace, RoleMatcher, Verdict};
+use crate::inventory::AssumeRoleEvent;
 use crate::inventory::Gap;
 
 /// Events per page (the API's maximum).

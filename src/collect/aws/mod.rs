@@ -62,7 +62,7 @@ pub struct Options {
     /// Draw a progress bar on stderr (only when stderr is a terminal).
     pub progress: bool,
     /// AssumeRole activity from Athena / LookupEvents, read after the facts.
-    pub activity: Option<crate::activity::sources::ActivityRequest>,
+    pub activity: Option<crate::collect::activity::sources::ActivityRequest>,
     /// The `iam-db-auth-error` log and `IamDbAuth*` metrics of every target whose export is
     /// on (`--auth-errors-since`); `None` reads neither.
     pub auth_errors: Option<auth_log::Request>,
@@ -297,12 +297,16 @@ pub async fn collect(options: &Options) -> Result<Collection> {
             .filter_map(|a| configs.get(&a.account_id).map(|c| (a, c)))
             .map(|(a, c)| config::Clients::new(c.clone(), &a.account_id, &log))
             .collect();
-        let notes = crate::activity::ingest::add_aws_activity(
+        let roles = request
+            .roles_of_interest
+            .map(|roles_of_interest| roles_of_interest(&inventory))
+            .unwrap_or_default();
+        let notes = crate::collect::activity::ingest::add_aws_activity(
             &mut inventory,
+            &roles,
             &caller_clients,
             &accounts,
             &regions,
-            regions.first().map(String::as_str),
             request,
             options.concurrency,
         )

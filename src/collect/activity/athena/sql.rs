@@ -1,6 +1,6 @@
 //! The SQL rdsiam sends to Athena: one `SELECT` over a CloudTrail table (the schema of AWS's
 //! `CREATE EXTERNAL TABLE cloudtrail_logs ...` examples) for `AssumeRole` into the roles of
-//! interest, with the same rules as the local scan ([`crate::activity::cloudtrail_record`]):
+//! interest, with the same rules as the local scan ([`crate::collect::activity::cloudtrail_record`]):
 //!
 //! - `eventname = 'AssumeRole'` only (the local scan ignores AssumeRoleWithWebIdentity/SAML);
 //! - the role is the first `resources[]` entry of type `AWS::IAM::Role`, else
@@ -22,7 +22,7 @@ use std::fmt::Write as _;
 
 use anyhow::{Result, bail};
 
-use crate::activity::cloudtrail_layout::Day;
+use crate::inventory::Day;
 
 /// A database, table or column name: ASCII letters, digits, `_` and `-`, 1 to 255 characters
 /// (what the Glue Data Catalog accepts), written double-quoted.

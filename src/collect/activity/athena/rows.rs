@@ -12,8 +12,8 @@ use anyhow::{Result, bail};
 use serde_json::{Map, Value, json};
 
 use super::sql::COLUMNS;
-use crate::activity::AssumeRoleEvent;
-use crate::activity::cloudtrail_record::{RecordPlace, RoleMatcher, Verdict};
+use crate::collect::activity::cloudtrail_record::{RecordPlace, RoleMatcher, Verdict};
+use crate::inventory::AssumeRoleEvent;
 
 /// One result row: a value per column, `None` for SQL NULL.
 pub type Row = Vec<Option<String>>;
@@ -263,7 +263,7 @@ mod tests {
         assert_eq!(mapped.events[0].0.role_arn, ROLE);
         assert_eq!(
             mapped.events[0].0.principal_type,
-            Some(crate::activity::PrincipalType::AssumedRole)
+            Some(crate::inventory::activity::PrincipalType::AssumedRole)
         );
         assert_eq!(mapped.malformed.len(), 2, "{:?}", mapped.malformed);
         assert!(mapped.malformed[0].1.contains("without eventTime"));

@@ -1,11 +1,11 @@
 //! What an activity collection covered: per trail account, which source was read and for which
 //! days. Rules that judge *absence* ("never assumed in 90 days", "first seen this week") need
 //! it: no event means "not used" only where that account's trail was read for the whole window.
-//! Owns the shape only; the sources fill it (see [`super::ingest`]), rules read it.
+//! Owns the shape only; the sources fill it (see `crate::collect::activity::ingest`), rules read it.
 
 use serde::{Deserialize, Serialize};
 
-use super::cloudtrail_layout::Day;
+use super::Day;
 
 /// One trail account read by one activity source over a span of days.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -10,13 +10,13 @@ use clap::{Args, ValueEnum};
 use comfy_table::Table;
 use serde_json::json;
 
-use crate::activity::cloudtrail_files::{ScanOptions, ScanOutcome, scan_paths};
-use crate::activity::cloudtrail_layout::Day;
-use crate::activity::sources::{self, AthenaSettings, SourceOutcome};
-use crate::activity::summary::{RoleSummary, summarize};
+use crate::access::activity_summary::{RoleSummary, summarize};
+use crate::collect::activity::cloudtrail_files::{ScanOptions, ScanOutcome, scan_paths};
+use crate::collect::activity::sources::{self, AthenaSettings, SourceOutcome};
 use crate::collect::aws::config::{self as aws_config_mod, CallLog, Clients, Settings};
 use crate::collect::aws::{describe_gaps, sts};
 use crate::commands::activity_inputs::{AthenaArgs, parse_day};
+use crate::inventory::Day;
 use crate::output;
 
 /// AssumeRole activity into roles (e.g. the roles that grant rds-db:connect), from one source:

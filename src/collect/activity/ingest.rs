@@ -1,6 +1,7 @@
 //! Activity into an inventory, before the rules run. Local CloudTrail files (`rdsiam audit
-//! --cloudtrail-dir`, `rdsiam collect --cloudtrail-dir`): scans for AssumeRole into the inventory's DB-connect roles with the
-//! [`super::cloudtrail_files`] scanner, merges the events into `activity` (a cross-account
+//! --cloudtrail-dir`, `rdsiam collect --cloudtrail-dir`): scans for AssumeRole into the roles
+//! of interest the caller passes in (its DB-connect roles: collecting builds no access
+//! analysis) with the [`super::cloudtrail_files`] scanner, merges the events into `activity` (a cross-account
 //! call logged in both trails counts once), records which trail accounts and days were read in
 //! `activity_scope`, and turns every file that could not be fully read into a coverage
 //! [`Gap`] (`cloudtrail:files`) naming the files. Damaged files never stop the audit.
@@ -17,13 +18,13 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use super::cloudtrail_files::{FoundFiles, ScanOptions, find_files, opens, scan_found};
-use super::cloudtrail_layout::{Day, FileLayout};
-use super::event::AssumeRoleEvent;
+use super::cloudtrail_layout::FileLayout;
 use super::scan_report::{FileProblem, ProblemKind, ScanReport};
-use super::scope::ActivityScope;
 use super::sources::{self, ActivityRequest, SourceOutcome};
-use crate::access::Analysis;
 use crate::collect::aws::config::Clients;
+use crate::inventory::ActivityScope;
+use crate::inventory::AssumeRoleEvent;
+use crate::inventory::Day;
 use crate::inventory::{Gap, Inventory};
 
 /// The `source` of scopes and gaps this module records.
@@ -54,51 +55,109 @@ pub struct IngestOutcome {
     pub scan: ScanReport,
 }
 
-/// Scans the files and adds their AssumeRole activity, scope and gaps to `inventory`.
+/// Scans the files for AssumeRole into `roles` (the roles of interest, which the caller
+/// computes: collecting analyses nothing) and adds the activity, scope and gaps to
+/// `inventory`.
 pub fn add_cloudtrail_activity(
     inventory: &mut Inventory,
+    roles: &[String],
     opts: &IngestOptions,
 ) -> Result<IngestOutcome> {
-    let roles = roles_of_interest(inventory);
-    let found = find_files(&opts.paths)?;
+    let found = scan_cloudtrail_files(roles, opts)?;
     if roles.is_empty() {
+        // Nothing was looked for: the inventory stays as it was.
         return Ok(IngestOutcome::default());
     }
-    let mut scan_opts = ScanOptions::new(&roles);
+    let scan = found.scan.clone();
+    let merged = merge(inventory, found);
+    inventory.activity = merged.events;
+    inventory.activity_scope = merged.scopes;
+    inventory.coverage.extend(merged.gaps);
+    Ok(IngestOutcome {
+        roles: roles.len(),
+        events_found: merged.events_found,
+        events_added: merged.events_added,
+        scan,
+    })
+}
+
+/// The inventory's activity joined with what a scan found, the inventory untouched: every
+/// event deduplicated in time order, every scope, and the scan's gaps.
+#[derive(Debug, Clone, Default)]
+pub struct MergedActivity {
+    pub events: Vec<AssumeRoleEvent>,
+    pub scopes: Vec<ActivityScope>,
+    /// The scan's gaps only (the inventory's own stay in its `coverage`).
+    pub gaps: Vec<Gap>,
+    /// Events the scan found.
+    pub events_found: usize,
+    /// Events that were not already there (after removing duplicates).
+    pub events_added: usize,
+}
+
+/// Joins `found` with `inventory`'s own activity (see [`MergedActivity`]).
+pub fn merge(inventory: &Inventory, found: FoundActivity) -> MergedActivity {
+    let before = inventory.activity.len();
+    let events_found = found.events.len();
+    let mut events = Vec::with_capacity(before + events_found);
+    events.extend(inventory.activity.iter().cloned());
+    events.extend(found.events);
+    let events = deduplicated(events);
+    let mut scopes = inventory.activity_scope.clone();
+    scopes.extend(found.scopes);
+    MergedActivity {
+        events_added: events.len().saturating_sub(before),
+        events,
+        scopes,
+        gaps: found.gaps,
+        events_found,
+    }
+}
+
+/// What a scan of local CloudTrail files found, before it joins an inventory: the events
+/// (not yet merged with any already there), the trail accounts and days read, and a gap per
+/// kind of damaged file.
+#[derive(Debug, Clone, Default)]
+pub struct FoundActivity {
+    pub events: Vec<AssumeRoleEvent>,
+    pub scopes: Vec<ActivityScope>,
+    pub gaps: Vec<Gap>,
+    pub scan: ScanReport,
+}
+
+/// Scans the files for AssumeRole into `roles`; nothing is added anywhere (the audit engine
+/// keeps the result beside the inventory its analysis borrows).
+pub fn scan_cloudtrail_files(roles: &[String], opts: &IngestOptions) -> Result<FoundActivity> {
+    let found = find_files(&opts.paths)?;
+    if roles.is_empty() {
+        return Ok(FoundActivity::default());
+    }
+    let mut scan_opts = ScanOptions::new(roles);
     scan_opts.since = opts.since;
     scan_opts.threads = opts.threads;
     let outcome = scan_found(&found, &scan_opts)?;
-    inventory
-        .activity_scope
-        .extend(scopes_read(&found, &scan_opts));
-    inventory.coverage.extend(gaps(&outcome.report.problems));
-    let before = inventory.activity.len();
-    let events_found = outcome.events.len();
-    inventory.activity.extend(outcome.events);
-    inventory.activity = deduplicated(std::mem::take(&mut inventory.activity));
-    Ok(IngestOutcome {
-        roles: roles.len(),
-        events_found,
-        events_added: inventory.activity.len().saturating_sub(before),
+    Ok(FoundActivity {
+        scopes: scopes_read(&found, &scan_opts),
+        gaps: gaps(&outcome.report.problems),
+        events: outcome.events,
         scan: outcome.report,
     })
 }
 
 /// Reads the AWS-side sources of `request` for the inventory's DB-connect roles and adds their
 /// events, scopes and gaps: Athena once with `caller` (the workgroup's account) in its region
-/// (`--athena-region`, else `default_region`), LookupEvents with each account's `clients` in
+/// (`--athena-region`, else the first of `regions`), LookupEvents with each account's `clients` in
 /// every region of `regions`, at most `concurrency` accounts at once. Returns one note per
 /// source run, for stderr.
 pub async fn add_aws_activity(
     inventory: &mut Inventory,
+    roles: &[String],
     caller: &Clients,
     accounts: &[Clients],
     regions: &[String],
-    default_region: Option<&str>,
     request: &ActivityRequest,
     concurrency: usize,
 ) -> Vec<String> {
-    let roles = roles_of_interest(inventory);
     if roles.is_empty() {
         return vec!["activity: no IAM role collected, nothing to look for".to_owned()];
     }
@@ -106,14 +165,18 @@ pub async fn add_aws_activity(
     let today = sources::day_of(now);
     let mut outcomes: Vec<SourceOutcome> = Vec::new();
     if let Some(settings) = &request.athena {
-        let mut filter = ScanOptions::new(&roles);
+        let mut filter = ScanOptions::new(roles);
         // A bounded default: an unpartitioned CloudTrail table is scanned whole otherwise.
         filter.since = Some(
             request
                 .since
                 .unwrap_or_else(|| sources::day_of(now - sources::LOOKUP_DAYS * 86_400)),
         );
-        match settings.region.as_deref().or(default_region) {
+        match settings
+            .region
+            .as_deref()
+            .or(regions.first().map(String::as_str))
+        {
             Some(region) => {
                 outcomes.push(sources::from_athena(caller, region, settings, &filter, today).await)
             }
@@ -128,7 +191,7 @@ pub async fn add_aws_activity(
         }
     }
     if request.lookup_events {
-        let mut filter = ScanOptions::new(&roles);
+        let mut filter = ScanOptions::new(roles);
         filter.since = request.since;
         // Accounts at once (LookupEvents is rate-limited per account and region), regions of
         // one account one after the other.
@@ -169,29 +232,6 @@ pub async fn add_aws_activity(
     }
     inventory.activity = deduplicated(std::mem::take(&mut inventory.activity));
     notes
-}
-
-/// The roles that grant `rds-db:connect` (the rules judge only those); when the analysis
-/// finds none, every IAM role of the inventory, so the activity is still on record.
-pub fn roles_of_interest(inventory: &Inventory) -> Vec<String> {
-    let analysis = Analysis::build(inventory);
-    let mut roles: Vec<String> = analysis
-        .connect_roles
-        .iter()
-        .map(|&i| analysis.principals[i].arn.to_owned())
-        .collect();
-    if roles.is_empty() {
-        roles = inventory
-            .accounts
-            .iter()
-            .flat_map(|a| &a.iam.roles)
-            .filter(|r| !r.is_service_linked())
-            .map(|r| r.arn.clone())
-            .collect();
-    }
-    roles.sort();
-    roles.dedup();
-    roles
 }
 
 /// Per trail account (from the S3 layout of the path), the first and last delivery day of

@@ -2,7 +2,7 @@
 //! SQL so only the matching rows leave Athena.
 //!
 //! - [`sql`]: the query (identifiers validated, literals escaped, partition pruning).
-//! - [`rows`]: result pages into the same [`crate::activity::AssumeRoleEvent`]s the local
+//! - [`rows`]: result pages into the same [`crate::inventory::AssumeRoleEvent`]s the local
 //!   scan produces (through the local scan's own record parser).
 //!
 //! The API calls (StartQueryExecution, GetQueryExecution, GetQueryResults) are in

@@ -1,11 +1,44 @@
-//! Per-role counts over a set of AssumeRole events: how often, how many failed, from how many
-//! accounts and addresses, first and last seen. Source-agnostic, like the events.
+//! Activity analysis: which roles' activity matters ([`roles_of_interest`], from the access
+//! analysis), and per-role counts over a set of AssumeRole events ([`summarize`]: how often,
+//! how many failed, from how many accounts and addresses, first and last seen).
+//! Source-agnostic, like the events.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::event::AssumeRoleEvent;
+use super::Analysis;
+use crate::inventory::{AssumeRoleEvent, Inventory};
+
+/// The roles that grant `rds-db:connect` (the rules judge only those); when the analysis
+/// finds none, every IAM role of the inventory, so the activity is still on record. The
+/// activity sources look for these (the caller passes them in).
+pub fn roles_of_interest(analysis: &Analysis<'_>) -> Vec<String> {
+    let inventory = analysis.inventory;
+    let mut roles: Vec<String> = analysis
+        .connect_roles
+        .iter()
+        .map(|&i| analysis.principals[i].arn.to_owned())
+        .collect();
+    if roles.is_empty() {
+        roles = inventory
+            .accounts
+            .iter()
+            .flat_map(|a| &a.iam.roles)
+            .filter(|r| !r.is_service_linked())
+            .map(|r| r.arn.clone())
+            .collect();
+    }
+    roles.sort();
+    roles.dedup();
+    roles
+}
+
+/// [`roles_of_interest`] of an inventory no analysis was built for yet (`rdsiam collect`,
+/// which audits nothing; an audit reuses its own analysis instead).
+pub fn roles_of_interest_in(inventory: &Inventory) -> Vec<String> {
+    roles_of_interest(&Analysis::build(inventory))
+}
 
 /// Activity into one role.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

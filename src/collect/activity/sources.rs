@@ -14,15 +14,16 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use super::athena::rows::map_rows;
 use super::athena::sql::{Identifier, Partitions, QuerySpec, assume_role_query};
 use super::cloudtrail_files::{ScanOptions, keeps_event};
-use super::cloudtrail_layout::{Day, FileLayout};
+use super::cloudtrail_layout::FileLayout;
 use super::cloudtrail_record::RoleMatcher;
-use super::event::AssumeRoleEvent;
-use super::scope::ActivityScope;
 use crate::collect::aws::athena::{self as athena_api, Polling, Query};
 use crate::collect::aws::cloudtrail as cloudtrail_api;
 use crate::collect::aws::config::Clients;
 use crate::collect::aws::faults::{self, Scope};
 use crate::collect::aws::operations;
+use crate::inventory::ActivityScope;
+use crate::inventory::AssumeRoleEvent;
+use crate::inventory::Day;
 use crate::inventory::Gap;
 use crate::policy::condition::days_from_civil;
 
@@ -55,6 +56,9 @@ pub struct ActivityRequest {
     /// `--activity-since`; Athena defaults to [`LOOKUP_DAYS`] ago, LookupEvents reads all it
     /// keeps.
     pub since: Option<Day>,
+    /// Which roles to look for, given the collected facts. The caller's (an access analysis
+    /// that collecting does not build); `None` looks for none.
+    pub roles_of_interest: Option<fn(&crate::inventory::Inventory) -> Vec<String>>,
 }
 
 /// Events, scopes and gaps of one source run.

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use super::event::{AssumeRoleEvent, PrincipalType};
+use crate::inventory::activity::{AssumeRoleEvent, PrincipalType};
 
 /// The roles of interest, prepared for the byte pre-filter and the exact match.
 pub struct RoleMatcher {
@@ -144,7 +144,7 @@ pub(crate) fn is_event_time(text: &str) -> bool {
         && b[13] == b':'
         && b[16] == b':'
         && b[19] == b'Z'
-        && super::cloudtrail_layout::Day::of_timestamp(text).is_some()
+        && crate::inventory::Day::of_timestamp(text).is_some()
         && two(11).is_some_and(|h| h < 24)
         && two(14).is_some_and(|m| m < 60)
         && two(17).is_some_and(|s| s < 61)

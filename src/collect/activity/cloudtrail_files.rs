@@ -15,12 +15,13 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 
-use super::cloudtrail_layout::{Day, FileLayout};
+use super::cloudtrail_layout::FileLayout;
 use super::cloudtrail_record::{RoleMatcher, Verdict};
-use super::event::AssumeRoleEvent;
 use super::file_reader::Worker;
 use super::record_splitter::{SplitError, split_records_with};
 use super::scan_report::{ProblemKind, ScanReport};
+use crate::inventory::AssumeRoleEvent;
+use crate::inventory::Day;
 
 /// Default per-record limit: far above any real CloudTrail record (they are KBs), low enough
 /// to bound memory at a few tens of MB per worker.
