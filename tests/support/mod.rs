@@ -1,5 +1,6 @@
 //! Shared support for integration tests: `mod support;` in a `tests/*.rs` file.
 //!
+//! - [`cli`]: the `rdsiam` binary in an isolated environment (every test that runs it).
 //! - [`pg_harness`]: a throwaway PostgreSQL that authenticates IAM tokens like RDS.
 //! - [`rds_token`]: real RDS IAM auth tokens from botocore's signer.
 //! - [`moto`]: a moto server (AWS API emulator) per test, seeded with boto3 scenarios.
@@ -12,6 +13,7 @@
 // every unused helper would be a dead-code error under `clippy -D warnings`.
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod fake_pg;
 pub mod fault_proxy;
 pub mod moto;
