@@ -185,9 +185,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> PgStream<S> {
 
     /// A simple query; rows as text. Only ever called with SELECT/BEGIN READ ONLY/ROLLBACK
     /// (see [`crate::pg::DOCTOR_STATEMENTS`], [`crate::collect::postgres::STATEMENTS`] and the
-    /// safety tests). Each query is a step
-    /// (its own deadline), and its result is capped ([`bounds::MAX_RESULT_ROWS`],
-    /// [`bounds::MAX_RESULT_BYTES`]).
+    /// safety tests). Each query is a step (its own deadline), and its result is capped
+    /// ([`bounds::MAX_RESULT_ROWS`], [`bounds::MAX_RESULT_BYTES`]).
     pub async fn query_rows(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, PgError> {
         self.start_step();
         self.send(&wire::query(sql).map_err(PgError::from)?).await?;
