@@ -35,8 +35,7 @@ const ATHENA_FLAGS: &[&str] = &[
 ];
 
 fn rdsiam(endpoint: &str) -> Command {
-    let mut cmd = Command::cargo_bin("rdsiam").expect("rdsiam binary");
-    cmd.env_clear();
+    let mut cmd = support::cli::rdsiam();
     cmd.env("PATH", std::env::var("PATH").unwrap_or_default());
     cmd.envs(moto::env_for(endpoint));
     cmd.env("AWS_MAX_ATTEMPTS", "1");
@@ -145,8 +144,7 @@ fn athena_rows_become_the_same_events_as_the_local_scan_of_the_same_records() {
     let file = dir.path().join("trail.json");
     std::fs::write(&file, json!({ "Records": records() }).to_string()).unwrap();
     let local = json_out(
-        &Command::cargo_bin("rdsiam")
-            .unwrap()
+        &support::cli::rdsiam()
             .args([
                 "activity",
                 "--role",
@@ -434,8 +432,7 @@ fn incomplete_or_conflicting_flags_are_usage_errors() {
         (&["--lookup-events", "--print-sql"], "--print-sql"),
     ];
     for (args, expected) in cases {
-        let out = Command::cargo_bin("rdsiam")
-            .unwrap()
+        let out = support::cli::rdsiam()
             .args(["activity", "--role", ROLE])
             .args(args)
             .output()
@@ -444,8 +441,7 @@ fn incomplete_or_conflicting_flags_are_usage_errors() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
     }
-    let audit = Command::cargo_bin("rdsiam")
-        .unwrap()
+    let audit = support::cli::rdsiam()
         .args(["audit", "--snapshot", "fixtures/demo", "--lookup-events"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
@@ -748,8 +744,7 @@ fn the_generated_sql_selects_what_the_local_scan_keeps() {
             }
         })
         .collect();
-    let sql = Command::cargo_bin("rdsiam")
-        .unwrap()
+    let sql = support::cli::rdsiam()
         .args(["activity", "--role", ROLE, "--print-sql"])
         .args(&flags)
         .args(window)
@@ -798,8 +793,7 @@ fn the_generated_sql_selects_what_the_local_scan_keeps() {
         .unwrap();
     }
     let local = json_out(
-        &Command::cargo_bin("rdsiam")
-            .unwrap()
+        &support::cli::rdsiam()
             .args(["activity", "--role", ROLE, "--format", "json"])
             .args(["--since", "2026-11-19", "--until", "2026-11-20"])
             .arg("--cloudtrail-dir")

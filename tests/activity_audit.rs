@@ -3,6 +3,8 @@
 //! the real scanner into the inventory, and the activity rules judge them against the
 //! report's time, never the machine clock.
 
+mod support;
+
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -291,7 +293,7 @@ fn hand_made_files_count_once_and_corrupt_ones_become_gaps() {
 }
 
 fn rdsiam() -> Command {
-    Command::cargo_bin("rdsiam").unwrap()
+    support::cli::rdsiam()
 }
 
 fn write_world(dir: &Path) -> PathBuf {

@@ -1,5 +1,7 @@
 //! `rdsiam activity` as a user runs it: JSON shape, table, exit codes.
 
+mod support;
+
 use std::fs;
 use std::path::PathBuf;
 
@@ -23,7 +25,7 @@ fn generated(
 }
 
 fn rdsiam() -> Command {
-    Command::cargo_bin("rdsiam").unwrap()
+    support::cli::rdsiam()
 }
 
 #[test]

@@ -19,8 +19,7 @@ use support::moto::{self, MotoServer};
 const REGION: &str = "us-east-1";
 
 fn rdsiam(endpoint: &str) -> Command {
-    let mut cmd = Command::cargo_bin("rdsiam").expect("rdsiam binary");
-    cmd.env_clear();
+    let mut cmd = support::cli::rdsiam();
     cmd.env("PATH", std::env::var("PATH").unwrap_or_default());
     cmd.envs(moto::env_for(endpoint));
     cmd.env("AWS_MAX_ATTEMPTS", "1");

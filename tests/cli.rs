@@ -1,13 +1,15 @@
 //! The `rules`, `explain` and `audit` commands end to end through the binary: output, exit
 //! codes (0 clean, 1 findings at/above --fail-on, 2 error), and `--output`.
 
+mod support;
+
 use assert_cmd::Command;
 use predicates::prelude::*;
 
 const DEMO_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo");
 
 fn rdsiam() -> Command {
-    Command::cargo_bin("rdsiam").unwrap_or_else(|e| panic!("{e}"))
+    support::cli::rdsiam()
 }
 
 #[test]

@@ -19,8 +19,7 @@ const REGION: &str = "us-east-1";
 const REGIONS: &str = "us-east-1,us-west-2,eu-west-1";
 
 fn rdsiam(endpoint: &str) -> Command {
-    let mut cmd = Command::cargo_bin("rdsiam").expect("rdsiam binary");
-    cmd.env_clear();
+    let mut cmd = support::cli::rdsiam();
     cmd.env("PATH", std::env::var("PATH").unwrap_or_default());
     cmd.envs(moto::env_for(endpoint));
     // moto answers some RDS calls with 500; retrying them only slows the tests.

@@ -55,9 +55,8 @@ impl World {
     }
 
     fn rdsiam(&self) -> Command {
-        let mut cmd = Command::cargo_bin("rdsiam").expect("binary");
-        cmd.env_clear()
-            .env("AWS_EC2_METADATA_DISABLED", "true")
+        let mut cmd = support::cli::rdsiam();
+        cmd.env("AWS_EC2_METADATA_DISABLED", "true")
             .env("AWS_ACCESS_KEY_ID", self.fact("access_key_id"))
             .env("AWS_SECRET_ACCESS_KEY", self.fact("secret_access_key"))
             .env("AWS_SESSION_TOKEN", self.fact("session_token"))
@@ -134,7 +133,7 @@ fn unknown_db_host_is_a_coverage_gap_and_audit_reports_it() -> Result<()> {
 
 #[test]
 fn bad_conninfo_is_a_usage_error_naming_the_flag() -> Result<()> {
-    let out = Command::cargo_bin("rdsiam")?
+    let out = support::cli::rdsiam()
         .args([
             "collect",
             "--output",

@@ -6,7 +6,6 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
 use rdsiam::inventory::snapshot;
 use support::fault_proxy::{FaultProxy, Mangle, Mangling};
 use support::moto::{self, MotoServer};
@@ -33,9 +32,7 @@ fn malformed_and_truncated_aws_answers_are_gaps_and_collection_goes_on() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("snapshot.json");
     let started = Instant::now();
-    let result = Command::cargo_bin("rdsiam")
-        .expect("rdsiam binary")
-        .env_clear()
+    let result = support::cli::rdsiam()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .envs(moto::env_for(&proxy.endpoint()))
         .env("AWS_MAX_ATTEMPTS", "1")

@@ -4,6 +4,8 @@
 //! clock: two system clocks under libfaketime give the same report), what shaped the report,
 //! and bad input exiting 2 with the file, line and key.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -14,7 +16,7 @@ const DEMO_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo");
 const DEMO_CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo/rdsiam.toml");
 
 fn rdsiam(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("rdsiam").unwrap_or_else(|e| panic!("{e}"));
+    let mut cmd = support::cli::rdsiam();
     // A temporary directory as the current one: no stray ./rdsiam.toml is picked up.
     cmd.current_dir(dir);
     cmd
@@ -399,9 +401,9 @@ fn two_system_clocks_give_identical_reports() {
         "rdsiam.toml",
         &exception_toml("rule = \"force-ssl-off\"", "2026-12-31"),
     );
-    let binary = assert_cmd::cargo::cargo_bin("rdsiam");
+    let binary = support::cli::binary();
     let run = |clock: &str| {
-        let out = std::process::Command::new(faketime)
+        let out = support::cli::isolate(&mut std::process::Command::new(faketime))
             .arg(clock)
             .arg(&binary)
             .args(["audit", "--snapshot", DEMO_DIR, "--format", "json"])

@@ -17,6 +17,7 @@ mod oracle;
 mod rdsiam;
 #[path = "differential/rng.rs"]
 mod rng;
+mod support;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

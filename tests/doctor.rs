@@ -15,7 +15,6 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 
 use anyhow::{Context, Result, bail, ensure};
-use assert_cmd::Command;
 use serde_json::Value;
 use support::pg_harness::{HarnessOptions, RDS_HOST_NAME, RdsLikePostgres, TestCredentials, roles};
 
@@ -91,9 +90,8 @@ fn fix_text(cause: &Value) -> String {
 /// Runs `rdsiam doctor --format json ARGS` with a clean environment and `token` in
 /// `$RDSIAM_TEST_TOKEN`.
 fn doctor(args: &[&str], token: Option<&str>) -> Result<Run> {
-    let mut cmd = Command::cargo_bin("rdsiam")?;
-    cmd.env_clear()
-        .env("AWS_EC2_METADATA_DISABLED", "true")
+    let mut cmd = support::cli::rdsiam();
+    cmd.env("AWS_EC2_METADATA_DISABLED", "true")
         .args(["doctor", "--format", "json", "--connect-timeout", "3s"])
         .args(args);
     if let Some(token) = token {
@@ -211,8 +209,7 @@ fn conninfo_uri_and_pgpassword_work_like_libpq() -> Result<()> {
         roles::DATABASE,
         server.ca_cert_path().display()
     );
-    let out = Command::cargo_bin("rdsiam")?
-        .env_clear()
+    let out = support::cli::rdsiam()
         .env("PGPASSWORD", &token)
         .args(["doctor", "--format", "json", &uri])
         .output()?;
@@ -629,8 +626,7 @@ fn unknown_name_is_dns_failure() -> Result<()> {
 
 #[test]
 fn usage_errors_exit_2() -> Result<()> {
-    let out = Command::cargo_bin("rdsiam")?
-        .env_clear()
+    let out = support::cli::rdsiam()
         .args(["doctor", "--user", "u"])
         .output()?;
     ensure!(out.status.code() == Some(2));
@@ -858,8 +854,7 @@ fn every_statement_reaching_postgres_is_read_only() -> Result<()> {
 fn doctor_generates_its_own_token_with_the_sdk() -> Result<()> {
     let server = server()?;
     let args = good_args(server, roles::IAM_USER);
-    let out = Command::cargo_bin("rdsiam")?
-        .env_clear()
+    let out = support::cli::rdsiam()
         .envs(TestCredentials::long_term().env_vars("us-east-1"))
         // No STS here: the identity step must fail fast and not stop the probe.
         .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")

@@ -15,7 +15,6 @@ mod support;
 mod fix_proof;
 
 use anyhow::{Context, Result, ensure};
-use assert_cmd::Command;
 use serde_json::Value;
 use support::aws_cli::AwsCli;
 use support::fault_proxy::FaultProxy;
@@ -120,9 +119,8 @@ fn doctor(seeded: &Seeded, extra: &[&str]) -> Result<Run> {
 /// [`doctor`] with AWS calls sent to `aws_endpoint` (a proxy in front of moto).
 fn doctor_via(seeded: &Seeded, aws_endpoint: &str, extra: &[&str]) -> Result<Run> {
     let endpoint = seeded.fact("endpoint")?;
-    let mut cmd = Command::cargo_bin("rdsiam")?;
-    cmd.env_clear()
-        .env("AWS_EC2_METADATA_DISABLED", "true")
+    let mut cmd = support::cli::rdsiam();
+    cmd.env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_ENDPOINT_URL", aws_endpoint)
         .env("AWS_ACCESS_KEY_ID", seeded.fact("access_key_id")?)
         .env("AWS_SECRET_ACCESS_KEY", seeded.fact("secret_access_key")?)
@@ -437,8 +435,7 @@ fn expiry_of_temporary_signing_credentials_is_reported() -> Result<()> {
         ),
     )?;
     let endpoint = seeded.fact("endpoint")?;
-    let out = Command::cargo_bin("rdsiam")?
-        .env_clear()
+    let out = support::cli::rdsiam()
         .env("PATH", "/usr/bin:/bin")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_ENDPOINT_URL", seeded.moto.endpoint())
@@ -482,8 +479,7 @@ fn client_token_for_the_tunnel_port_is_named_against_the_port_rds_reports() -> R
             session_token: Some(seeded.fact("session_token")?),
         })
         .mint()?;
-    let out = Command::cargo_bin("rdsiam")?
-        .env_clear()
+    let out = support::cli::rdsiam()
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_ENDPOINT_URL", seeded.moto.endpoint())
         .env("AWS_ACCESS_KEY_ID", seeded.fact("access_key_id")?)

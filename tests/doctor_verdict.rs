@@ -18,7 +18,6 @@ mod fix_proof;
 use std::collections::BTreeSet;
 
 use anyhow::{Context, Result, bail, ensure};
-use assert_cmd::Command;
 use serde_json::Value;
 use support::aws_cli::AwsCli;
 use support::pg_harness::{HarnessOptions, RDS_HOST_NAME, RdsLikePostgres, TestCredentials, roles};
@@ -104,9 +103,8 @@ fn doctor(
     extra: &[&str],
     env: &[(&str, &str)],
 ) -> Result<Run> {
-    let mut cmd = Command::cargo_bin("rdsiam")?;
-    cmd.env_clear()
-        .env("AWS_EC2_METADATA_DISABLED", "true")
+    let mut cmd = support::cli::rdsiam();
+    cmd.env("AWS_EC2_METADATA_DISABLED", "true")
         .args(["doctor", "--connect-timeout", "3s"])
         .args(args)
         .args(extra);
@@ -368,8 +366,7 @@ fn tunnel_with_the_right_client_token_passes_and_says_whose_token() -> Result<()
 fn token_from_stdin_is_the_one_tested() -> Result<()> {
     let server = server()?;
     let token = server.token_request(roles::IAM_USER).mint()?;
-    let out = Command::cargo_bin("rdsiam")?
-        .env_clear()
+    let out = support::cli::rdsiam()
         .args(["doctor", "--token", "-"])
         .args(tunnel_args(server, roles::IAM_USER))
         .write_stdin(format!("{token}\n"))

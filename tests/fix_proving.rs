@@ -21,7 +21,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use anyhow::{Context, Result, bail, ensure};
-use assert_cmd::Command;
 use serde_json::Value;
 use support::aws_cli::AwsCli;
 use support::moto::{self, MotoServer};
@@ -143,8 +142,7 @@ fn read_json(path: &Path) -> Result<Value> {
 /// `rdsiam audit` (live) with `extra` arguments; the JSON report.
 fn live_audit(env: &[(&'static str, String)], extra: &[String], dir: &Path) -> Result<Value> {
     let report = dir.join("report.json");
-    let out = Command::cargo_bin("rdsiam")?
-        .env_clear()
+    let out = support::cli::rdsiam()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .env("AWS_MAX_ATTEMPTS", "1")

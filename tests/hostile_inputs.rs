@@ -3,6 +3,8 @@
 //! are not UTF-8, duplicated events). Each ends with a clear error or a coverage gap naming
 //! what was not read, in bounded time.
 
+mod support;
+
 use std::ffi::OsStr;
 use std::fs;
 use std::io::Write;
@@ -10,7 +12,6 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use rdsiam::collect::activity::cloudtrail_files::{ScanOptions, scan_paths};
@@ -75,8 +76,7 @@ fn audit_of_a_gzip_bomb_is_an_error_naming_the_cap() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let path = dir.path().join("bomb.json.gz");
     fs::write(&path, gz(&vec![b' '; 3 << 20])).unwrap_or_else(|e| panic!("{e}"));
-    let out = Command::cargo_bin("rdsiam")
-        .unwrap_or_else(|e| panic!("{e}"))
+    let out = support::cli::rdsiam()
         .env("RDSIAM_MAX_SNAPSHOT_MIB", "1")
         .args(["audit", "--snapshot"])
         .arg(&path)
@@ -91,8 +91,7 @@ fn audit_of_a_gzip_bomb_is_an_error_naming_the_cap() {
 fn simulate_input_dev_zero_is_refused_at_the_input_cap() {
     // Was: read 1.9 GB before failing.
     let started = Instant::now();
-    let out = Command::cargo_bin("rdsiam")
-        .unwrap_or_else(|e| panic!("{e}"))
+    let out = support::cli::rdsiam()
         .args(["simulate", "--input", "/dev/zero"])
         .output()
         .unwrap_or_else(|e| panic!("{e}"));

@@ -49,15 +49,13 @@ fn run(args: &[&str], env: &[(&str, &str)]) -> Result<Run> {
     let dir = tempfile::tempdir()?;
     let time_file = dir.path().join("time");
     let started = Instant::now();
-    let out = Command::new("/usr/bin/time")
+    let out = support::cli::isolate(&mut Command::new("/usr/bin/time"))
         .arg("-f")
         .arg("%M")
         .arg("-o")
         .arg(&time_file)
-        .arg(env!("CARGO_BIN_EXE_rdsiam"))
+        .arg(support::cli::binary())
         .args(args)
-        .env_clear()
-        .env("AWS_EC2_METADATA_DISABLED", "true")
         .envs(env.iter().copied())
         .stdin(Stdio::null())
         .output()?;

@@ -4,16 +4,18 @@
 //! error (not `credentials-missing`), and control characters from input reach the terminal
 //! escaped.
 
+mod support;
+
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 use anyhow::{Result, ensure};
 
 const FIXTURE: &str = "fixtures/simulate/cross-account-monitor.json";
 
 fn rdsiam(args: &[&str], stdin: Option<&[u8]>) -> Result<Output> {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_rdsiam"));
+    let mut command = support::cli::rdsiam_std();
     command
         .args(args)
         .env_remove("PGPASSWORD")
@@ -102,7 +104,7 @@ fn expect_on_an_empty_batch_is_an_error() -> Result<()> {
 
 #[test]
 fn non_utf8_pgpassword_is_a_clear_error_not_credentials_missing() -> Result<()> {
-    let out = Command::new(env!("CARGO_BIN_EXE_rdsiam"))
+    let out = support::cli::rdsiam_std()
         .args([
             "doctor",
             "--host",

@@ -3,6 +3,8 @@
 //! never followed), a FIFO or device is written straight to and never replaced, and
 //! SIGTERM during the write of a large report removes the temporary file (exit 143).
 
+mod support;
+
 #[allow(dead_code)]
 #[path = "../examples/gen_org.rs"]
 mod gen_org;
@@ -18,7 +20,7 @@ use anyhow::{Context, Result, bail, ensure};
 const DEMO: &str = "fixtures/demo/snapshot.json";
 
 fn rdsiam() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_rdsiam"))
+    support::cli::rdsiam_std()
 }
 
 fn audit_to(output: &Path) -> Result<std::process::Output> {

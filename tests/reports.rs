@@ -5,11 +5,12 @@
 //! round-tripped by py-ocsf-models (the models Prowler uses), Markdown snapshot-tested, and
 //! several `--output`s in one run.
 
+mod support;
+
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use assert_cmd::cargo::CommandCargoExt as _;
 use rdsiam::engine::{self, audit};
 use rdsiam::inventory::snapshot;
 use rdsiam::render::{self, Format};
@@ -69,7 +70,7 @@ fn run_python(args: &[&str], stdin: &[u8]) -> String {
 }
 
 fn rdsiam(args: &[&str], envs: &[(&str, &str)]) -> (String, i32) {
-    let mut cmd = Command::cargo_bin("rdsiam").unwrap_or_else(|e| panic!("{e}"));
+    let mut cmd = support::cli::rdsiam();
     cmd.args(args).env_remove("NO_COLOR").env_remove("COLUMNS");
     for (k, v) in envs {
         cmd.env(k, v);

@@ -6,11 +6,13 @@
 //! No server is needed: connections go to a closed local port, AWS to a closed local
 //! endpoint, so each command runs its parsing, error and output paths for real.
 
+mod support;
+
 use std::ffi::OsString;
 use std::fs;
 use std::os::unix::ffi::OsStringExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use anyhow::{Result, bail};
 
@@ -112,10 +114,9 @@ fn check_all(cases: Vec<Case>) -> Result<()> {
     for (index, case) in cases.into_iter().enumerate() {
         let work = root.path().join(format!("case{index}"));
         fs::create_dir(&work)?;
-        let mut command = Command::new(env!("CARGO_BIN_EXE_rdsiam"));
+        let mut command = support::cli::rdsiam_std();
         command
             .current_dir(&work)
-            .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", &work)
             .env("AWS_SHARED_CREDENTIALS_FILE", aws_dir.join("credentials"))

@@ -1,6 +1,8 @@
 //! `rdsiam simulate` through the real binary: request files, the flag form, batches,
 //! `--expect`, and bad input (exit 2 naming the file and JSON path).
 
+mod support;
+
 use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::{Value, json};
@@ -8,7 +10,7 @@ use serde_json::{Value, json};
 const FIXTURE: &str = "fixtures/simulate/cross-account-monitor.json";
 
 fn rdsiam() -> Command {
-    Command::cargo_bin("rdsiam").expect("the rdsiam binary is built")
+    support::cli::rdsiam()
 }
 
 fn write(dir: &tempfile::TempDir, name: &str, value: &Value) -> String {

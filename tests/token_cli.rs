@@ -4,7 +4,6 @@
 mod support;
 
 use anyhow::{Result, ensure};
-use assert_cmd::Command;
 use serde_json::Value;
 use support::pg_harness::{RDS_HOST_NAME, RdsLikePostgres, TestCredentials, roles};
 
@@ -20,8 +19,7 @@ fn token(date: &str) -> String {
 }
 
 fn inspect(args: &[&str], env_token: &str) -> Result<(i32, String)> {
-    let out = Command::cargo_bin("rdsiam")?
-        .env_clear()
+    let out = support::cli::rdsiam()
         .env("TOKEN", env_token)
         .args(["token", "inspect"])
         .args(args)
@@ -79,7 +77,7 @@ fn inspect_expired_token_exits_1_and_says_so() -> Result<()> {
 
 #[test]
 fn inspect_from_stdin_and_garbage_is_an_error() -> Result<()> {
-    let out = Command::cargo_bin("rdsiam")?
+    let out = support::cli::rdsiam()
         .args(["token", "inspect", "-"])
         .write_stdin(token("20990101T000000Z"))
         .output()?;
@@ -96,8 +94,7 @@ fn inspect_from_stdin_and_garbage_is_an_error() -> Result<()> {
 fn generated_token_passes_the_verifier() -> Result<()> {
     let server = RdsLikePostgres::shared()?;
     let port = server.port().to_string();
-    let out = Command::cargo_bin("rdsiam")?
-        .env_clear()
+    let out = support::cli::rdsiam()
         .envs(TestCredentials::long_term().env_vars("us-east-1"))
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .args([

@@ -2,8 +2,9 @@
 //! whitespace or a newline around it, a token pasted unencoded into a postgres:// URI, and
 //! its length against documented pooler limits — through the binary, secrets never printed.
 
+mod support;
+
 use anyhow::{Result, ensure};
-use assert_cmd::Command;
 use serde_json::Value;
 
 const SIGNATURE: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -20,9 +21,8 @@ fn token(session: usize) -> String {
 }
 
 fn inspect(value: &str, json: bool) -> Result<(i32, String)> {
-    let mut cmd = Command::cargo_bin("rdsiam")?;
-    cmd.env_clear()
-        .env("TOKEN", value)
+    let mut cmd = support::cli::rdsiam();
+    cmd.env("TOKEN", value)
         .args(["token", "inspect", "--env", "TOKEN"]);
     if json {
         cmd.args(["--format", "json"]);

@@ -8,7 +8,6 @@ mod support;
 use std::os::unix::ffi::OsStringExt;
 
 use anyhow::{Result, ensure};
-use assert_cmd::Command;
 use support::pg_harness::{RDS_HOST_NAME, RdsLikePostgres, TestCredentials};
 
 const SIGNATURE: &str = "5ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7";
@@ -26,8 +25,7 @@ fn token_with(date: &str, expires: &str) -> String {
 /// Runs rdsiam with `TOKEN` set; returns (exit code, stdout + stderr), failing if a secret
 /// of the token was printed.
 fn run(args: &[&str], token: impl Into<std::ffi::OsString>) -> Result<(i32, String)> {
-    let out = Command::cargo_bin("rdsiam")?
-        .env_clear()
+    let out = support::cli::rdsiam()
         .env("TOKEN", token.into())
         .args(args)
         .output()?;
@@ -148,8 +146,7 @@ fn redaction_hides_percent_encoded_parameter_names() -> Result<()> {
 }
 
 fn generate(args: &[&str]) -> Result<(i32, String, String)> {
-    let out = Command::cargo_bin("rdsiam")?
-        .env_clear()
+    let out = support::cli::rdsiam()
         .envs(TestCredentials::long_term().env_vars("us-east-1"))
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .args(["token", "generate"])

@@ -14,7 +14,7 @@ use crate::pg::tls::{self, TrustRoots};
 pub const STATEMENTS: &[&str] = &[
     BEGIN_READ_ONLY,
     ROLES_SQL,
-    crate::doctor::probe::DATABASES_SQL,
+    crate::pg::queries::DATABASES_SQL,
     PASSWORDS_SQL,
     ROLLBACK,
 ];
@@ -139,9 +139,7 @@ where
 {
     stream.query_rows(BEGIN_READ_ONLY).await?;
     let role_rows = stream.query_rows(ROLES_SQL).await?;
-    let db_rows = stream
-        .query_rows(crate::doctor::probe::DATABASES_SQL)
-        .await?;
+    let db_rows = stream.query_rows(crate::pg::queries::DATABASES_SQL).await?;
     let mut notes = Vec::new();
     let with_password: Vec<String> = match stream.query_rows(PASSWORDS_SQL).await {
         Ok(rows) => rows

@@ -14,15 +14,10 @@ use super::options::{DoctorOptions, Target, TokenSource};
 use super::report::DoctorReport;
 use super::step::{Step, StepStatus, StepTimer, skipped};
 use super::verdict::{self, FreshToken, TokenReport};
+use crate::pg::queries::{DATABASES_SQL, POST_LOGIN_SQL};
 use crate::pg::session::{self, LoginOutcome, NetFailure, StartupAnswer};
 use crate::pg::tls::{self, TlsFailure, TrustRoots};
 use crate::token::{self, TokenFacts};
-
-/// The one query run after login (read-only; see the safety tests).
-pub const POST_LOGIN_SQL: &str = "SELECT current_user, pg_has_role(current_user, 'rds_iam', 'member'), (SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), current_database()";
-/// Lists connectable databases (used by the collector's introspection as well).
-pub const DATABASES_SQL: &str =
-    "SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY datname";
 
 /// Largest tolerated difference between the token date and the local clock (RDS: 5 min).
 const MAX_FUTURE_SECONDS: i64 = 300;

@@ -6,6 +6,7 @@
 use std::io;
 use std::time::Duration;
 
+use postgres_protocol::authentication::sasl::{ChannelBinding, SCRAM_SHA_256, ScramSha256};
 use tokio::time::Instant;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -152,12 +153,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> PgStream<S> {
     /// Sends the StartupMessage and returns the server's first decisive answer: an
     /// authentication request or an error. Never sends a password.
     async fn start(&mut self, user: &str, database: &str) -> Result<StartupAnswer, PgError> {
-        self.send(&wire::startup_with_options(
-            user,
-            database,
-            READ_ONLY_OPTIONS,
-        ))
-        .await?;
+        let startup =
+            wire::startup_with_options(user, database, READ_ONLY_OPTIONS).map_err(PgError::from)?;
+        self.send(&startup).await?;
         loop {
             match self.recv().await? {
                 BackendMessage::Authentication(request) => return Ok(StartupAnswer::Auth(request)),
@@ -186,12 +184,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> PgStream<S> {
     }
 
     /// A simple query; rows as text. Only ever called with SELECT/BEGIN READ ONLY/ROLLBACK
-    /// (see [`crate::pg::READ_ONLY_STATEMENTS`] and the safety tests). Each query is a step
-    /// (its own deadline), and its result is capped ([`bounds::MAX_RESULT_ROWS`],
-    /// [`bounds::MAX_RESULT_BYTES`]).
+    /// (see [`crate::pg::DOCTOR_STATEMENTS`], [`crate::collect::postgres::STATEMENTS`] and the
+    /// safety tests). Each query is a step (its own deadline), and its result is capped
+    /// ([`bounds::MAX_RESULT_ROWS`], [`bounds::MAX_RESULT_BYTES`]).
     pub async fn query_rows(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, PgError> {
         self.start_step();
-        self.send(&wire::query(sql)).await?;
+        self.send(&wire::query(sql).map_err(PgError::from)?).await?;
         let mut rows = Vec::new();
         let mut bytes = 0_usize;
         let mut failure = None;
@@ -333,27 +331,31 @@ pub async fn login_over_tls_with_password(
     login(tls, user, database, password, true, timeout).await
 }
 
+/// SCRAM-SHA-256 (`postgres-protocol`'s client) without channel binding (`n,,`), as before:
+/// the server is already authenticated by verified TLS, and `y,,` would make a server that
+/// offers SCRAM-SHA-256-PLUS refuse the login as a downgrade.
 async fn scram(
     stream: &mut PgStream<TlsStream<TcpStream>>,
     password: &str,
 ) -> Result<Option<ServerError>, PgError> {
-    let mut client = super::scram::ScramClient::new(password, super::scram::random_nonce()?);
+    let mut client = ScramSha256::new(password.as_bytes(), ChannelBinding::unsupported());
+    let scram_error = |e: io::Error| PgError::protocol(format!("SCRAM-SHA-256: {e}"));
     stream.start_step();
-    stream
-        .send(&wire::sasl_initial("SCRAM-SHA-256", &client.client_first()))
-        .await?;
+    let first = wire::sasl_initial(SCRAM_SHA_256, client.message()).map_err(PgError::from)?;
+    stream.send(&first).await?;
     loop {
         match stream.recv().await? {
             BackendMessage::Authentication(AuthRequest::SaslContinue(server_first)) => {
-                let reply = client
-                    .client_final(&server_first)
-                    .map_err(PgError::protocol)?;
-                stream.send(&wire::sasl_response(&reply)).await?;
+                client
+                    .update(server_first.as_bytes())
+                    .map_err(scram_error)?;
+                let reply = wire::sasl_response(client.message()).map_err(PgError::from)?;
+                stream.send(&reply).await?;
             }
             BackendMessage::Authentication(AuthRequest::SaslFinal(server_final)) => {
                 client
-                    .verify_server(&server_final)
-                    .map_err(PgError::protocol)?;
+                    .finish(server_final.as_bytes())
+                    .map_err(scram_error)?;
             }
             BackendMessage::Authentication(AuthRequest::Ok) => return Ok(None),
             BackendMessage::Error(error) => return Ok(Some(error)),
@@ -378,7 +380,7 @@ async fn login(
     let token = secret;
     match request {
         AuthRequest::Sasl(mechanisms)
-            if allow_scram && mechanisms.iter().any(|m| m == "SCRAM-SHA-256") =>
+            if allow_scram && mechanisms.iter().any(|m| m == SCRAM_SHA_256) =>
         {
             if let Some(error) = scram(&mut stream, secret).await? {
                 return Ok(LoginOutcome::AuthFailed(error));
@@ -390,7 +392,8 @@ async fn login(
                 error.secret_sent = true;
                 error
             };
-            stream.send(&wire::password(token)).await.map_err(sent)?;
+            let message = wire::password(token).map_err(PgError::from)?;
+            stream.send(&message).await.map_err(sent)?;
             loop {
                 match stream.recv().await.map_err(sent)? {
                     BackendMessage::Authentication(AuthRequest::Ok) => break,

@@ -1,104 +1,74 @@
-//! The few PostgreSQL v3 wire-protocol messages the doctor and the collector need: SSLRequest,
-//! StartupMessage, PasswordMessage, simple Query and Terminate going out; authentication
-//! requests, errors, row data and ReadyForQuery coming in. Framing only: no I/O policy, no
-//! decisions (those live in [`super::session`]).
+//! The PostgreSQL v3 messages the doctor and the collector exchange, framed by the
+//! rust-postgres project's `postgres-protocol` crate: SSLRequest, StartupMessage,
+//! PasswordMessage, SASL responses, simple Query and Terminate going out; authentication
+//! requests, errors, row data and ReadyForQuery coming in, turned into the small
+//! [`BackendMessage`] model the diagnosis reads. Framing only: no I/O, no bounds, no decisions
+//! (those live in [`super::session`] and [`super::bounds`]).
 
 use std::fmt;
 
-/// `SSLRequest` code (1234.5679).
-const SSL_REQUEST_CODE: i32 = 80_877_103;
-/// Protocol 3.0.
-const PROTOCOL_VERSION: i32 = 196_608;
-/// Largest backend message accepted; a longer one means we are not talking to PostgreSQL.
-pub const MAX_MESSAGE_LEN: usize = 16 * 1024 * 1024;
+use bytes::BytesMut;
+use fallible_iterator::FallibleIterator;
+use postgres_protocol::message::backend::{self, Message};
+use postgres_protocol::message::frontend;
+
+/// Largest backend message accepted (kept here for the fuzz target and the parser tests,
+/// which frame raw bytes the way [`super::session`] does).
+pub const MAX_MESSAGE_LEN: usize = super::bounds::MAX_MESSAGE_BYTES;
+
+/// What every StartupMessage carries besides user and database.
+const APPLICATION_NAME: &str = "rdsiam-doctor";
 
 /// The 8-byte SSLRequest.
 pub fn ssl_request() -> Vec<u8> {
-    let mut out = Vec::with_capacity(8);
-    out.extend_from_slice(&8_i32.to_be_bytes());
-    out.extend_from_slice(&SSL_REQUEST_CODE.to_be_bytes());
-    out
+    let mut buf = BytesMut::new();
+    frontend::ssl_request(&mut buf);
+    buf.to_vec()
 }
 
-/// StartupMessage with `user`, `database` and an application name. Carries no secret.
-pub fn startup(user: &str, database: &str) -> Vec<u8> {
-    startup_pairs(&[
+/// StartupMessage with `user`, `database`, the application name and server `options`
+/// (`-c name=value`). Carries no secret. Fails on a NUL inside a value (not sendable).
+pub fn startup_with_options(user: &str, database: &str, options: &str) -> Result<Vec<u8>, String> {
+    let pairs = [
         ("user", user),
         ("database", database),
-        ("application_name", "rdsiam-doctor"),
-    ])
-}
-
-/// StartupMessage with server `options` (`-c name=value`) as well.
-pub fn startup_with_options(user: &str, database: &str, options: &str) -> Vec<u8> {
-    startup_pairs(&[
-        ("user", user),
-        ("database", database),
-        ("application_name", "rdsiam-doctor"),
+        ("application_name", APPLICATION_NAME),
         ("options", options),
-    ])
-}
-
-fn startup_pairs(pairs: &[(&str, &str)]) -> Vec<u8> {
-    let mut body = Vec::new();
-    body.extend_from_slice(&PROTOCOL_VERSION.to_be_bytes());
-    for (key, value) in pairs {
-        push_cstr(&mut body, key);
-        push_cstr(&mut body, value);
-    }
-    body.push(0);
-    let mut out = Vec::with_capacity(body.len() + 4);
-    out.extend_from_slice(&len_prefix(body.len() + 4));
-    out.extend_from_slice(&body);
-    out
+    ];
+    framed(|buf| frontend::startup_message(pairs, buf))
 }
 
 /// PasswordMessage (`p`): the answer to AuthenticationCleartextPassword.
-pub fn password(secret: &str) -> Vec<u8> {
-    tagged(b'p', |body| push_cstr(body, secret))
+pub fn password(secret: &str) -> Result<Vec<u8>, String> {
+    framed(|buf| frontend::password_message(secret.as_bytes(), buf))
 }
 
 /// SASLInitialResponse (`p`): mechanism and the client-first message.
-pub fn sasl_initial(mechanism: &str, data: &str) -> Vec<u8> {
-    tagged(b'p', |body| {
-        push_cstr(body, mechanism);
-        body.extend_from_slice(&len_prefix(data.len()));
-        body.extend_from_slice(data.as_bytes());
-    })
+pub fn sasl_initial(mechanism: &str, data: &[u8]) -> Result<Vec<u8>, String> {
+    framed(|buf| frontend::sasl_initial_response(mechanism, data, buf))
 }
 
 /// SASLResponse (`p`).
-pub fn sasl_response(data: &str) -> Vec<u8> {
-    tagged(b'p', |body| body.extend_from_slice(data.as_bytes()))
+pub fn sasl_response(data: &[u8]) -> Result<Vec<u8>, String> {
+    framed(|buf| frontend::sasl_response(data, buf))
 }
 
 /// Simple Query (`Q`).
-pub fn query(sql: &str) -> Vec<u8> {
-    tagged(b'Q', |body| push_cstr(body, sql))
+pub fn query(sql: &str) -> Result<Vec<u8>, String> {
+    framed(|buf| frontend::query(sql, buf))
 }
 
 /// Terminate (`X`).
 pub fn terminate() -> Vec<u8> {
-    tagged(b'X', |_| {})
+    let mut buf = BytesMut::new();
+    frontend::terminate(&mut buf);
+    buf.to_vec()
 }
 
-fn tagged(tag: u8, fill: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
-    let mut body = Vec::new();
-    fill(&mut body);
-    let mut out = Vec::with_capacity(body.len() + 5);
-    out.push(tag);
-    out.extend_from_slice(&len_prefix(body.len() + 4));
-    out.extend_from_slice(&body);
-    out
-}
-
-fn len_prefix(len: usize) -> [u8; 4] {
-    i32::try_from(len).unwrap_or(i32::MAX).to_be_bytes()
-}
-
-fn push_cstr(out: &mut Vec<u8>, text: &str) {
-    out.extend_from_slice(text.as_bytes());
-    out.push(0);
+fn framed(write: impl FnOnce(&mut BytesMut) -> std::io::Result<()>) -> Result<Vec<u8>, String> {
+    let mut buf = BytesMut::new();
+    write(&mut buf).map_err(|e| format!("cannot frame the message: {e}"))?;
+    Ok(buf.to_vec())
 }
 
 /// A backend message, decoded as far as the doctor needs.
@@ -170,72 +140,120 @@ impl fmt::Display for ServerError {
     }
 }
 
-/// Decodes one message body (`tag`, bytes after the length). Malformed bodies become
+/// Authentication codes `postgres-protocol` decodes; any other code is kept as
+/// [`AuthRequest::Other`] (the crate refuses codes it does not know, but the doctor names
+/// them: "authentication request code N" is a diagnosis, not a protocol error).
+const KNOWN_AUTH_CODES: [i32; 11] = [0, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12];
+
+/// Message tags `postgres-protocol` decodes; any other tag is [`BackendMessage::Other`], as
+/// before (a message the doctor does not read is skipped, not an error).
+const KNOWN_TAGS: &[u8] = b"123AcCdDEGHInNRstSTZ";
+
+/// Decodes one message body (`tag`, bytes after the length word). Malformed bodies become
 /// errors naming the tag.
 pub fn decode(tag: u8, body: &[u8]) -> Result<BackendMessage, String> {
-    let mut reader = BodyReader { body, at: 0 };
-    Ok(match tag {
-        b'R' => {
-            let code = reader.i32()?;
-            BackendMessage::Authentication(match code {
-                0 => AuthRequest::Ok,
-                3 => AuthRequest::CleartextPassword,
-                5 => AuthRequest::Md5Password,
-                10 => {
-                    let mut mechs = Vec::new();
-                    while let Some(m) = reader.cstr_opt()? {
-                        mechs.push(m);
-                    }
-                    AuthRequest::Sasl(mechs)
-                }
-                11 => AuthRequest::SaslContinue(reader.rest_text()),
-                12 => AuthRequest::SaslFinal(reader.rest_text()),
-                other => AuthRequest::Other(other),
-            })
+    if !KNOWN_TAGS.contains(&tag) {
+        return Ok(BackendMessage::Other(tag));
+    }
+    if tag == backend::AUTHENTICATION_TAG {
+        let code = body
+            .first_chunk::<4>()
+            .map(|b| i32::from_be_bytes(*b))
+            .ok_or_else(|| malformed(tag, "truncated authentication request"))?;
+        if !KNOWN_AUTH_CODES.contains(&code) {
+            return Ok(BackendMessage::Authentication(AuthRequest::Other(code)));
         }
-        b'E' => BackendMessage::Error(error_fields(&mut reader)?),
-        b'N' => BackendMessage::Notice(error_fields(&mut reader)?),
-        b'S' => BackendMessage::ParameterStatus {
-            name: reader.cstr()?,
-            value: reader.cstr()?,
+    }
+    let len = u32::try_from(body.len() + 4).map_err(|_| malformed(tag, "message too long"))?;
+    let mut buf = BytesMut::with_capacity(body.len() + 5);
+    buf.extend_from_slice(&[tag]);
+    buf.extend_from_slice(&len.to_be_bytes());
+    buf.extend_from_slice(body);
+    match Message::parse(&mut buf) {
+        Ok(Some(message)) => convert(message).map_err(|e| malformed(tag, &e.to_string())),
+        Ok(None) => Err(malformed(tag, "truncated message")),
+        Err(e) => Err(malformed(tag, &e.to_string())),
+    }
+}
+
+fn malformed(tag: u8, why: &str) -> String {
+    format!("malformed {:?} message: {why}", char::from(tag))
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn convert(message: Message) -> std::io::Result<BackendMessage> {
+    use AuthRequest as A;
+    Ok(match message {
+        Message::AuthenticationOk => BackendMessage::Authentication(A::Ok),
+        Message::AuthenticationCleartextPassword => {
+            BackendMessage::Authentication(A::CleartextPassword)
+        }
+        Message::AuthenticationMd5Password(_) => BackendMessage::Authentication(A::Md5Password),
+        Message::AuthenticationSasl(body) => BackendMessage::Authentication(A::Sasl(
+            body.mechanisms().map(|m| Ok(m.to_owned())).collect()?,
+        )),
+        Message::AuthenticationSaslContinue(body) => {
+            BackendMessage::Authentication(A::SaslContinue(text(body.data())))
+        }
+        Message::AuthenticationSaslFinal(body) => {
+            BackendMessage::Authentication(A::SaslFinal(text(body.data())))
+        }
+        Message::AuthenticationKerberosV5 => BackendMessage::Authentication(A::Other(2)),
+        Message::AuthenticationScmCredential => BackendMessage::Authentication(A::Other(6)),
+        Message::AuthenticationGss => BackendMessage::Authentication(A::Other(7)),
+        Message::AuthenticationGssContinue(_) => BackendMessage::Authentication(A::Other(8)),
+        Message::AuthenticationSspi => BackendMessage::Authentication(A::Other(9)),
+        Message::ErrorResponse(body) => BackendMessage::Error(server_error(body.fields())?),
+        Message::NoticeResponse(body) => BackendMessage::Notice(server_error(body.fields())?),
+        Message::ParameterStatus(body) => BackendMessage::ParameterStatus {
+            name: body.name()?.to_owned(),
+            value: body.value()?.to_owned(),
         },
-        b'Z' => BackendMessage::ReadyForQuery,
-        b'T' => {
-            let count = reader.i16()?;
-            let mut names = Vec::new();
-            for _ in 0..count {
-                names.push(reader.cstr()?);
-                reader.skip(18)?;
-            }
-            BackendMessage::RowDescription(names)
+        Message::ReadyForQuery(_) => BackendMessage::ReadyForQuery,
+        Message::RowDescription(body) => BackendMessage::RowDescription(
+            body.fields().map(|f| Ok(f.name().to_owned())).collect()?,
+        ),
+        Message::DataRow(body) => {
+            let buffer = body.buffer();
+            BackendMessage::DataRow(
+                body.ranges()
+                    .map(|range| Ok(range.map(|r| text(&buffer[r]))))
+                    .collect()?,
+            )
         }
-        b'D' => {
-            let count = reader.i16()?;
-            let mut values = Vec::new();
-            for _ in 0..count {
-                let len = reader.i32()?;
-                if len < 0 {
-                    values.push(None);
-                } else {
-                    let bytes = reader.take(usize::try_from(len).unwrap_or(usize::MAX))?;
-                    values.push(Some(String::from_utf8_lossy(bytes).into_owned()));
-                }
-            }
-            BackendMessage::DataRow(values)
+        Message::BackendKeyData(_) => BackendMessage::Other(backend::BACKEND_KEY_DATA_TAG),
+        Message::CommandComplete(_) => BackendMessage::Other(backend::COMMAND_COMPLETE_TAG),
+        Message::EmptyQueryResponse => BackendMessage::Other(backend::EMPTY_QUERY_RESPONSE_TAG),
+        Message::NotificationResponse(_) => {
+            BackendMessage::Other(backend::NOTIFICATION_RESPONSE_TAG)
         }
-        other => BackendMessage::Other(other),
+        Message::ParseComplete => BackendMessage::Other(backend::PARSE_COMPLETE_TAG),
+        Message::BindComplete => BackendMessage::Other(backend::BIND_COMPLETE_TAG),
+        Message::CloseComplete => BackendMessage::Other(backend::CLOSE_COMPLETE_TAG),
+        Message::CopyData(_) => BackendMessage::Other(backend::COPY_DATA_TAG),
+        Message::CopyDone => BackendMessage::Other(backend::COPY_DONE_TAG),
+        Message::CopyInResponse(_) => BackendMessage::Other(backend::COPY_IN_RESPONSE_TAG),
+        Message::CopyOutResponse(_) => BackendMessage::Other(backend::COPY_OUT_RESPONSE_TAG),
+        Message::NoData => BackendMessage::Other(backend::NO_DATA_TAG),
+        Message::ParameterDescription(_) => {
+            BackendMessage::Other(backend::PARAMETER_DESCRIPTION_TAG)
+        }
+        Message::PortalSuspended => BackendMessage::Other(backend::PORTAL_SUSPENDED_TAG),
+        // `Message` is non-exhaustive: a variant a newer crate adds is skipped like an
+        // unknown tag.
+        _ => BackendMessage::Other(0),
     })
 }
 
-fn error_fields(reader: &mut BodyReader<'_>) -> Result<ServerError, String> {
+/// The fields the diagnosis reads; `V` (never localized) wins over `S` for the severity.
+fn server_error(mut fields: backend::ErrorFields<'_>) -> std::io::Result<ServerError> {
     let mut error = ServerError::default();
-    loop {
-        let code = reader.u8()?;
-        if code == 0 {
-            return Ok(error);
-        }
-        let value = reader.cstr()?;
-        match code {
+    while let Some(field) = fields.next()? {
+        let value = text(field.value_bytes());
+        match field.type_() {
             b'V' => error.severity = value,
             b'S' if error.severity.is_empty() => error.severity = value,
             b'C' => error.sqlstate = value,
@@ -244,58 +262,7 @@ fn error_fields(reader: &mut BodyReader<'_>) -> Result<ServerError, String> {
             _ => {}
         }
     }
-}
-
-struct BodyReader<'a> {
-    body: &'a [u8],
-    at: usize,
-}
-
-impl<'a> BodyReader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
-        let end = self
-            .at
-            .checked_add(n)
-            .filter(|end| *end <= self.body.len())
-            .ok_or_else(|| format!("truncated message: wanted {n} bytes at offset {}", self.at))?;
-        let bytes = &self.body[self.at..end];
-        self.at = end;
-        Ok(bytes)
-    }
-    fn rest_text(&mut self) -> String {
-        let rest = &self.body[self.at..];
-        self.at = self.body.len();
-        String::from_utf8_lossy(rest).into_owned()
-    }
-    fn skip(&mut self, n: usize) -> Result<(), String> {
-        self.take(n).map(|_| ())
-    }
-    fn u8(&mut self) -> Result<u8, String> {
-        Ok(self.take(1)?[0])
-    }
-    fn i16(&mut self) -> Result<i16, String> {
-        let b = self.take(2)?;
-        Ok(i16::from_be_bytes([b[0], b[1]]))
-    }
-    fn i32(&mut self) -> Result<i32, String> {
-        let b = self.take(4)?;
-        Ok(i32::from_be_bytes([b[0], b[1], b[2], b[3]]))
-    }
-    fn cstr(&mut self) -> Result<String, String> {
-        let rest = &self.body[self.at..];
-        let nul = rest
-            .iter()
-            .position(|b| *b == 0)
-            .ok_or("unterminated string in message")?;
-        let text = String::from_utf8_lossy(&rest[..nul]).into_owned();
-        self.at += nul + 1;
-        Ok(text)
-    }
-    /// A C string, or `None` at the list-terminating empty string.
-    fn cstr_opt(&mut self) -> Result<Option<String>, String> {
-        let s = self.cstr()?;
-        Ok((!s.is_empty()).then_some(s))
-    }
+    Ok(error)
 }
 
 #[cfg(test)]
@@ -304,13 +271,24 @@ mod tests {
 
     #[test]
     fn startup_has_length_protocol_and_pairs() {
-        let msg = startup("u", "d");
-        assert_eq!(&msg[4..8], &PROTOCOL_VERSION.to_be_bytes());
+        let msg = startup_with_options("u", "d", "-c x=y").unwrap_or_default();
+        assert_eq!(&msg[4..8], &196_608_i32.to_be_bytes());
         assert_eq!(
             i32::from_be_bytes([msg[0], msg[1], msg[2], msg[3]]) as usize,
             msg.len()
         );
-        assert!(msg.ends_with(b"rdsiam-doctor\0\0"));
+        assert!(msg.ends_with(b"rdsiam-doctor\0options\0-c x=y\0\0"));
+    }
+
+    #[test]
+    fn ssl_request_is_the_8_byte_code() {
+        assert_eq!(ssl_request(), [0, 0, 0, 8, 4, 210, 22, 47]);
+    }
+
+    #[test]
+    fn nul_in_a_value_is_refused_not_sent() {
+        assert!(password("a\0b").is_err());
+        assert!(startup_with_options("u\0", "d", "").is_err());
     }
 
     #[test]
@@ -323,6 +301,35 @@ mod tests {
         assert_eq!(err.sqlstate, "28000");
         assert_eq!(err.severity, "FATAL");
         assert!(err.message.starts_with("PAM authentication failed"));
+    }
+
+    #[test]
+    fn auth_requests_decode_including_codes_the_crate_does_not_know() {
+        let sasl = decode(b'R', b"\0\0\0\x0aSCRAM-SHA-256\0\0");
+        assert_eq!(
+            sasl,
+            Ok(BackendMessage::Authentication(AuthRequest::Sasl(vec![
+                "SCRAM-SHA-256".into()
+            ])))
+        );
+        assert_eq!(
+            decode(b'R', &7_i32.to_be_bytes()),
+            Ok(BackendMessage::Authentication(AuthRequest::Other(7)))
+        );
+        assert_eq!(
+            decode(b'R', &42_i32.to_be_bytes()),
+            Ok(BackendMessage::Authentication(AuthRequest::Other(42)))
+        );
+        assert_eq!(decode(b'?', b"anything"), Ok(BackendMessage::Other(b'?')));
+    }
+
+    #[test]
+    fn data_rows_keep_nulls_and_text() {
+        let body = b"\0\x02\0\0\0\x02ab\xff\xff\xff\xff";
+        assert_eq!(
+            decode(b'D', body),
+            Ok(BackendMessage::DataRow(vec![Some("ab".into()), None]))
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ pub type RdsiamAnswer = Result<String, String>;
 
 pub fn evaluate(requests: &[Value], work_dir: &Path) -> Vec<RdsiamAnswer> {
     std::fs::create_dir_all(work_dir).expect("create work dir");
-    let binary = assert_cmd::cargo::cargo_bin("rdsiam");
+    let binary = crate::support::cli::binary();
     requests
         .iter()
         .enumerate()
@@ -27,7 +27,7 @@ pub fn evaluate(requests: &[Value], work_dir: &Path) -> Vec<RdsiamAnswer> {
 }
 
 fn run_one(binary: &Path, file: &Path) -> RdsiamAnswer {
-    let output = Command::new(binary)
+    let output = crate::support::cli::isolate(&mut Command::new(binary))
         .arg("simulate")
         .arg("--input")
         .arg(file)

@@ -1,5 +1,6 @@
 //! Shared support for integration tests: `mod support;` in a `tests/*.rs` file.
 //!
+//! - [`cli`]: the `rdsiam` binary in an isolated environment (every test that runs it).
 //! - [`pg_harness`]: a throwaway PostgreSQL that authenticates IAM tokens like RDS.
 //! - [`rds_token`]: real RDS IAM auth tokens from botocore's signer.
 //! - [`moto`]: a moto server (AWS API emulator) per test, seeded with boto3 scenarios.
@@ -14,6 +15,7 @@
 #![allow(dead_code)]
 
 pub mod aws_cli;
+pub mod cli;
 pub mod fake_pg;
 pub mod fault_proxy;
 pub mod moto;
