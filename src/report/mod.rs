@@ -13,7 +13,7 @@ pub use access::{
     AccessDecision, AccessEntry, BlockReason, DbSide, Hop, IamVerdict, Login, LoginVerdict,
     MissingFact, PathShape, Reach,
 };
-pub use diff::{Baseline, BaselineRef, DiffStatus, apply as apply_baseline};
+pub use diff::{Baseline, BaselineFinding, BaselineRef, DiffStatus, apply as apply_baseline};
 pub use exception::{Exception, ExceptionOutcome, ExceptionState};
 pub use finding::{
     Evidence, Finding, FindingBuilder, FindingError, Fix, Resource, ResourceKind, fingerprint,
