@@ -127,7 +127,7 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
             .join()
             .map_err(|_| anyhow::anyhow!("reading --baseline failed"))??;
         shaping::check_scope(&path, &report.scope, &baseline_scope)?;
-        apply_baseline(&mut report, baseline);
+        apply_baseline(&mut report, baseline)?;
     }
     // The report owns everything it shows, and the process exits after writing it: the
     // inventory (millions of allocations for an organization) is not freed piece by piece.
@@ -152,15 +152,21 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
     Ok(outcome)
 }
 
-/// Compares `report` with `baseline`: statuses, resolved findings, counts.
-pub fn apply_baseline(report: &mut Report, baseline: Baseline) {
+/// Compares `report` with `baseline`: statuses, resolved findings, counts. An error when a
+/// resolved finding of the baseline is malformed (only those are read in full).
+pub fn apply_baseline(report: &mut Report, baseline: Baseline) -> Result<()> {
+    let path = baseline.path.clone();
     report.shaped_by.baseline = Some(BaselineRef {
         path: baseline.path.clone(),
         generated_at: baseline.generated_at.clone(),
         evaluated_at: baseline.evaluated_at.clone(),
     });
-    report.resolved = crate::report::apply_baseline(&mut report.findings, baseline);
+    report.resolved =
+        crate::report::apply_baseline(&mut report.findings, baseline).with_context(|| {
+            format!("--baseline {path}: a rdsiam v1 report with a malformed finding")
+        })?;
     report.recount();
+    Ok(())
 }
 
 fn now_rfc3339() -> String {

@@ -3,14 +3,16 @@
 //! baseline report (`--baseline`, `--fail-on-new`) and `--show-excepted`. Reads the files;
 //! the logic lives in `config`, `rules` and `report`.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use crate::config::{self, Settings};
-use crate::report::{Baseline, Finding, Scope};
+use crate::report::{Baseline, BaselineFinding, Scope};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct ShapingArgs {
@@ -62,15 +64,24 @@ impl ShapingArgs {
 
 /// The part of a JSON v1 report a baseline needs; everything else is ignored. All fields
 /// optional so that a file of another kind is told apart from a report with a problem.
+/// Findings are kept as their JSON text: only resolved ones are parsed in full, later.
 #[derive(Deserialize)]
-struct BaselineFile {
+struct BaselineFile<'a> {
     tool: Option<String>,
     schema_version: Option<serde_json::Value>,
     generated_at: Option<String>,
     #[serde(default)]
     evaluated_at: Option<String>,
     scope: Option<BaselineScope>,
-    findings: Option<Vec<Finding>>,
+    #[serde(borrow)]
+    findings: Option<Vec<&'a RawValue>>,
+}
+
+/// What the diff needs of every baseline finding up front.
+#[derive(Deserialize)]
+struct FingerprintOf<'a> {
+    #[serde(borrow)]
+    fingerprint: Cow<'a, str>,
 }
 
 /// Only what says which kind of file it is (when the whole does not parse).
@@ -93,6 +104,11 @@ pub fn load_baseline(path: &Path) -> Result<(Baseline, BaselineScope)> {
     let name = path.display();
     let how = "make one with `rdsiam audit --format json --output FILE`";
     let bytes = std::fs::read(path).with_context(|| format!("--baseline {name}: cannot read"))?;
+    // Borrowed parsing (the findings' text is sliced, not copied) needs UTF-8 text; JSON is.
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(text) => text,
+        Err(err) => bail!("--baseline {name}: not a rdsiam JSON report ({err}); {how}"),
+    };
     let check_kind = |tool: Option<&str>, version: Option<&serde_json::Value>| -> Result<()> {
         if tool != Some("rdsiam") {
             bail!("--baseline {name}: not a rdsiam report (no \"tool\": \"rdsiam\"); {how}");
@@ -105,7 +121,7 @@ pub fn load_baseline(path: &Path) -> Result<(Baseline, BaselineScope)> {
         }
         Ok(())
     };
-    let file: BaselineFile = match serde_json::from_slice(&bytes) {
+    let file: BaselineFile = match serde_json::from_str(text) {
         Ok(file) => file,
         Err(err) => {
             let Ok(probe) = serde_json::from_slice::<Probe>(&bytes) else {
@@ -116,18 +132,35 @@ pub fn load_baseline(path: &Path) -> Result<(Baseline, BaselineScope)> {
         }
     };
     check_kind(file.tool.as_deref(), file.schema_version.as_ref())?;
-    let (Some(generated_at), Some(scope), Some(findings)) =
+    let (Some(generated_at), Some(scope), Some(raw)) =
         (file.generated_at, file.scope, file.findings)
     else {
         bail!(
             "--baseline {name}: a rdsiam v1 report without generated_at, scope or findings; {how}"
         );
     };
+    // Keep only the findings' part of the file (not the access matrix beside it), with
+    // each finding's span rebased onto it.
+    let offset = |json: &RawValue| json.get().as_ptr() as usize - text.as_ptr() as usize;
+    let start = raw.first().map_or(0, |json| offset(json));
+    let end = raw.last().map_or(0, |json| offset(json) + json.get().len());
+    let mut findings = Vec::with_capacity(raw.len());
+    for json in &raw {
+        let of: FingerprintOf = serde_json::from_str(json.get()).map_err(|err| {
+            anyhow::anyhow!("--baseline {name}: a rdsiam v1 report with a malformed finding: {err}")
+        })?;
+        let at = offset(json) - start;
+        findings.push(BaselineFinding {
+            fingerprint: of.fingerprint.into_owned(),
+            span: at..at + json.get().len(),
+        });
+    }
     Ok((
         Baseline {
             path: name.to_string(),
             generated_at,
             evaluated_at: file.evaluated_at,
+            text: text[start..end].to_owned(),
             findings,
         },
         scope,

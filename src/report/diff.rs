@@ -3,6 +3,8 @@
 //! baseline had and this run has not is `resolved`. Reading the baseline file is the
 //! command's job; this module only compares.
 
+use std::ops::Range;
+
 use serde::{Deserialize, Serialize};
 
 use super::finding::{DiffStatus, Finding};
@@ -19,18 +21,47 @@ pub struct BaselineRef {
     pub evaluated_at: Option<String>,
 }
 
-/// A loaded baseline: who it is and its findings (resolved ones are listed in full).
+/// A loaded baseline: who it is, and its findings as their fingerprints plus their JSON
+/// text. Only the resolved ones are needed in full, so only they are parsed: an
+/// organization's baseline holds tens of thousands of findings, nearly all unchanged.
 #[derive(Debug, Clone, Default)]
 pub struct Baseline {
     pub path: String,
     pub generated_at: String,
     pub evaluated_at: Option<String>,
-    pub findings: Vec<Finding>,
+    /// The baseline's findings as JSON v1 objects (the spans of `findings` point into it).
+    pub text: String,
+    /// Each of its findings, in its order.
+    pub findings: Vec<BaselineFinding>,
+}
+
+/// One finding of a baseline: its fingerprint and where its JSON object is in the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaselineFinding {
+    pub fingerprint: String,
+    pub span: Range<usize>,
+}
+
+impl Baseline {
+    /// A baseline holding `findings` (written as JSON, as a report file holds them).
+    pub fn of(findings: &[Finding]) -> Self {
+        let mut baseline = Baseline::default();
+        for finding in findings {
+            let start = baseline.text.len();
+            baseline.text += &serde_json::to_string(finding).expect("a finding serializes");
+            baseline.findings.push(BaselineFinding {
+                fingerprint: finding.fingerprint.clone(),
+                span: start..baseline.text.len(),
+            });
+        }
+        baseline
+    }
 }
 
 /// Marks each finding `new` or `unchanged` and returns the baseline's findings that are
-/// gone (in the baseline's order).
-pub fn apply(findings: &mut [Finding], baseline: Baseline) -> Vec<Finding> {
+/// gone (in the baseline's order), parsed from their JSON; an error when one of those does
+/// not parse as a finding.
+pub fn apply(findings: &mut [Finding], baseline: Baseline) -> serde_json::Result<Vec<Finding>> {
     let before: FastSet<&str> = baseline
         .findings
         .iter()
@@ -43,19 +74,13 @@ pub fn apply(findings: &mut [Finding], baseline: Baseline) -> Vec<Finding> {
             DiffStatus::New
         });
     }
-    let now: FastSet<&str> = findings.iter().map(|f| f.fingerprint.as_str()).collect();
-    let gone: Vec<bool> = baseline
-        .findings
-        .iter()
-        .map(|f| !now.contains(f.fingerprint.as_str()))
-        .collect();
     drop(before);
-    drop(now);
+    let now: FastSet<&str> = findings.iter().map(|f| f.fingerprint.as_str()).collect();
     baseline
         .findings
-        .into_iter()
-        .zip(gone)
-        .filter_map(|(finding, gone)| gone.then_some(finding))
+        .iter()
+        .filter(|f| !now.contains(f.fingerprint.as_str()))
+        .map(|f| serde_json::from_str(&baseline.text[f.span.clone()]))
         .collect()
 }
 
@@ -76,14 +101,11 @@ mod tests {
     #[test]
     fn diff_marks_new_and_unchanged_and_lists_resolved() {
         let mut now = vec![finding("arn:a"), finding("arn:b")];
-        let baseline = Baseline {
-            findings: vec![finding("arn:b"), finding("arn:c")],
-            ..Baseline::default()
-        };
-        let resolved = apply(&mut now, baseline);
+        let baseline = Baseline::of(&[finding("arn:b"), finding("arn:c")]);
+        let resolved = apply(&mut now, baseline).expect("the baseline's findings parse");
         assert_eq!(now[0].status, Some(DiffStatus::New));
         assert_eq!(now[1].status, Some(DiffStatus::Unchanged));
         assert_eq!(resolved.len(), 1);
-        assert_eq!(resolved[0].resource.arn, "arn:c");
+        assert_eq!(resolved[0], finding("arn:c"));
     }
 }

@@ -13,7 +13,7 @@ pub use access::{
     AccessDecision, AccessEntry, BlockReason, DbSide, Hop, IamVerdict, Login, LoginVerdict,
     MissingFact, PathShape, Reach,
 };
-pub use diff::{Baseline, BaselineRef, apply as apply_baseline};
+pub use diff::{Baseline, BaselineFinding, BaselineRef, apply as apply_baseline};
 pub use exception::{Exception, ExceptionOutcome, ExceptionState};
 pub use finding::{
     DiffStatus, Evidence, Finding, FindingBuilder, FindingError, Fix, Resource, ResourceKind,

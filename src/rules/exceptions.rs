@@ -3,8 +3,9 @@
 //! it covers nothing) and `exception-unused` (in force, covering nothing). They run after
 //! every other rule, on their findings; an exception never covers an `exception-*` finding.
 //!
-//! Matching is indexed (by fingerprint, and by rule id and account when those are literal)
-//! so ten thousand exceptions against a hundred thousand findings stay a hash lookup each.
+//! Matching is indexed (by fingerprint; by literal rule id with the literal start of the
+//! `resource` glob, or else with the account) so ten thousand exceptions against a hundred
+//! thousand findings stay a few hash lookups each.
 
 use std::sync::Arc;
 
@@ -80,14 +81,29 @@ pub fn expired(exception: &Exception, now_millis: Option<i64>) -> bool {
     }
 }
 
-/// Index of the exceptions in force: each finding looks up its candidates.
+/// Index of the exceptions in force: each finding looks up its candidates, and only they
+/// are checked with [`Compiled::covers`] (which stays the one definition of a match).
 struct Index<'a> {
     compiled: &'a [Compiled],
     by_fingerprint: FastMap<&'a str, Vec<usize>>,
-    /// Literal rule id and (literal account or none).
+    /// Literal rule id and (literal account or none), for exceptions without a usable
+    /// resource prefix.
     by_rule: FastMap<(&'a str, Option<&'a str>), Vec<usize>>,
+    /// Literal rule id and the literal start of the `resource` glob (up to its first `*` or
+    /// `?`): thousands of exceptions naming resources of one rule would otherwise all be
+    /// tried against every finding of that rule.
+    by_resource_prefix: FastMap<(&'a str, &'a [u8]), Vec<usize>>,
+    /// The distinct prefix lengths of `by_resource_prefix`, ascending: a finding looks up
+    /// its ARN cut at each of them.
+    prefix_lengths: Vec<usize>,
     /// Rule globs without a fingerprint: checked for every finding.
     rest: Vec<usize>,
+}
+
+/// The literal start of a plain glob: everything before its first `*` or `?`.
+fn literal_prefix(glob: &str) -> &[u8] {
+    let bytes = glob.as_bytes();
+    &bytes[..memchr::memchr2(b'*', b'?', bytes).unwrap_or(bytes.len())]
 }
 
 impl<'a> Index<'a> {
@@ -96,6 +112,8 @@ impl<'a> Index<'a> {
             compiled,
             by_fingerprint: FastMap::default(),
             by_rule: FastMap::default(),
+            by_resource_prefix: FastMap::default(),
+            prefix_lengths: Vec::new(),
             rest: Vec::new(),
         };
         for (i, c) in compiled.iter().enumerate() {
@@ -103,33 +121,51 @@ impl<'a> Index<'a> {
                 continue;
             }
             let e = &*c.exception;
+            let prefix = e.resource.as_deref().map(literal_prefix).unwrap_or(&[]);
             if let Some(fp) = e.fingerprint.as_deref() {
                 index.by_fingerprint.entry(fp).or_default().push(i);
-            } else if c.rule.is_literal() {
+            } else if !c.rule.is_literal() {
+                index.rest.push(i);
+            } else if !prefix.is_empty() {
+                index
+                    .by_resource_prefix
+                    .entry((e.rule.as_str(), prefix))
+                    .or_default()
+                    .push(i);
+                index.prefix_lengths.push(prefix.len());
+            } else {
                 index
                     .by_rule
                     .entry((e.rule.as_str(), e.account.as_deref()))
                     .or_default()
                     .push(i);
-            } else {
-                index.rest.push(i);
             }
         }
+        index.prefix_lengths.sort_unstable();
+        index.prefix_lengths.dedup();
         index
     }
 
     /// The first exception (in file order) covering `finding`.
     fn first_covering(&self, finding: &Finding) -> Option<usize> {
+        let rule = finding.rule.as_str();
         let account = finding.resource.account.as_deref();
+        let arn = finding.resource.arn.as_bytes();
+        let by_prefix = self
+            .prefix_lengths
+            .iter()
+            .take_while(|&&len| len <= arn.len())
+            .filter_map(|&len| self.by_resource_prefix.get(&(rule, &arn[..len])));
         let lists = [
             self.by_fingerprint.get(finding.fingerprint.as_str()),
-            self.by_rule.get(&(finding.rule.as_str(), None)),
-            account.and_then(|a| self.by_rule.get(&(finding.rule.as_str(), Some(a)))),
+            self.by_rule.get(&(rule, None)),
+            account.and_then(|a| self.by_rule.get(&(rule, Some(a)))),
             Some(&self.rest),
         ];
         lists
             .into_iter()
             .flatten()
+            .chain(by_prefix)
             .filter_map(|list| {
                 list.iter()
                     .copied()
@@ -296,6 +332,127 @@ mod tests {
             .evidence("s", "o", "e")
             .build()
             .expect("complete finding")
+    }
+
+    /// A small deterministic generator (no dependency, same cases every run).
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+            self.0 = self
+                .0
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            from[(self.0 >> 33) as usize % from.len()]
+        }
+    }
+
+    #[test]
+    fn the_index_covers_exactly_what_the_linear_matcher_covers() {
+        let rules = ["rds-iam-orphan", "force-ssl-off", "iam-auth-disabled"];
+        let accounts = ["111111111111", "222222222222", "333333333333"];
+        let names = [
+            "billing",
+            "billing-2",
+            "bi",
+            "orders",
+            "role/app",
+            "user/ops",
+        ];
+        let mut rng = Lcg(7);
+        let findings: Vec<Finding> = (0..600)
+            .map(|i| {
+                let account = rng.pick(&accounts);
+                let name = rng.pick(&names);
+                let (kind, arn) = if name.contains('/') {
+                    (
+                        ResourceKind::IamRole,
+                        format!("arn:aws:iam::{account}:{name}-{}", i % 7),
+                    )
+                } else {
+                    (
+                        ResourceKind::DbInstance,
+                        format!("arn:aws:rds:us-east-1:{account}:db:{name}-{}", i % 7),
+                    )
+                };
+                let mut resource = Resource::new(kind, arn).account(account);
+                if i % 3 == 0 {
+                    resource = resource.db_user(rng.pick(&["app", "ops"]));
+                }
+                Finding::builder(rng.pick(&rules), Severity::High, "t")
+                    .message("m")
+                    .resource(resource)
+                    .evidence("s", "o", "e")
+                    .build()
+                    .expect("complete finding")
+            })
+            .collect();
+        let rule_selectors = [
+            "rds-iam-orphan",
+            "force-ssl-off",
+            "force-*",
+            "*",
+            "*-orphan",
+            "iam-?uth-disabled",
+        ];
+        let resources = [
+            "",
+            "arn:aws:rds:us-east-1:222222222222:db:billing*",
+            "arn:aws:rds:us-east-1:222222222222:db:billing-2-3",
+            "arn:aws:rds:us-east-1:*:db:orders-*",
+            "arn:aws:rds:us-east-1:111111111111:db:b?-*",
+            "arn:aws:rds:*",
+            "*",
+            "arn:aws:iam::111111111111:role/*",
+            "arn:aws:rds:us-east-1:000000000000:db:gone",
+        ];
+        let exceptions: Vec<Arc<Exception>> = (0..400)
+            .map(|i| {
+                let some = |rng: &mut Lcg, from: &[&str]| {
+                    Some(rng.pick(from))
+                        .filter(|v| !v.is_empty())
+                        .map(str::to_owned)
+                };
+                let fingerprint = (i % 9 == 0).then(|| findings[i * 7 % 600].fingerprint.clone());
+                let mut e = (*exception(rng.pick(&rule_selectors), "2027-01-01")).clone();
+                e.account = some(&mut rng, &["", "", "111111111111", "222222222222"]);
+                e.resource = some(&mut rng, &resources);
+                // Findings of account 333333333333 stay uncovered unless an exception names
+                // them (a database glob or a fingerprint): no exception covers everything.
+                if e.account.is_none() && e.resource.as_deref().is_none_or(|r| !r.contains(":db:"))
+                {
+                    e.account = Some("111111111111".into());
+                }
+                e.db_user = some(&mut rng, &["", "", "", "app"]);
+                e.principal = some(&mut rng, &["", "", "", "", "arn:aws:iam::*:role/*"]);
+                e.fingerprint = fingerprint;
+                // Some expired: out of the index, and of the linear matcher.
+                if i % 11 == 0 {
+                    e.expires = "2020-01-01".into();
+                }
+                Arc::new(e)
+            })
+            .collect();
+        let now = crate::policy::condition::parse_date("2026-11-21T00:00:00Z");
+        let compiled: Vec<Compiled> = exceptions.iter().map(Compiled::new).collect();
+        let in_force: Vec<bool> = exceptions.iter().map(|e| !expired(e, now)).collect();
+        let index = Index::new(&compiled, &in_force);
+        let mut covered = 0;
+        for finding in &findings {
+            let linear = (0..compiled.len()).find(|&i| in_force[i] && compiled[i].covers(finding));
+            assert_eq!(
+                index.first_covering(finding),
+                linear,
+                "{} {}",
+                finding.rule,
+                finding.resource.arn
+            );
+            covered += usize::from(linear.is_some());
+        }
+        // The cases are not degenerate: some findings covered, some not, every index used.
+        assert!(covered > 100 && covered < findings.len(), "{covered}");
+        assert!(!index.by_fingerprint.is_empty() && !index.by_rule.is_empty());
+        assert!(!index.by_resource_prefix.is_empty() && !index.rest.is_empty());
     }
 
     #[test]
