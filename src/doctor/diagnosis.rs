@@ -41,6 +41,14 @@ pub mod codes {
     pub const SERVER_TIMEOUT: &str = "server-timeout";
     /// The server closed the connection, sent a malformed message or exceeded a cap.
     pub const SERVER_PROTOCOL_ERROR: &str = "server-protocol-error";
+    /// RDS's own reason from the `iam-db-auth-error` log (`rds-log` step, issue #16).
+    pub const RDS_LOG_NOT_AUTHORIZED: &str = "rds-log-not-authorized";
+    pub const RDS_LOG_EXPIRED_TOKEN: &str = "rds-log-expired-token";
+    pub const RDS_LOG_INVALID_TOKEN: &str = "rds-log-invalid-token";
+    pub const RDS_LOG_THROTTLING: &str = "rds-log-throttling";
+    pub const RDS_LOG_INTERNAL_ERROR: &str = "rds-log-internal-error";
+    /// Shared with the audit rule of the same id: the log export is off.
+    pub const IAM_AUTH_ERROR_LOG_NOT_EXPORTED: &str = "iam-auth-error-log-not-exported";
 
     /// Every code the doctor can report, in no particular order.
     pub const ALL: &[&str] = &[
@@ -71,6 +79,12 @@ pub mod codes {
         CREDENTIALS_MISSING,
         SERVER_TIMEOUT,
         SERVER_PROTOCOL_ERROR,
+        RDS_LOG_NOT_AUTHORIZED,
+        RDS_LOG_EXPIRED_TOKEN,
+        RDS_LOG_INVALID_TOKEN,
+        RDS_LOG_THROTTLING,
+        RDS_LOG_INTERNAL_ERROR,
+        IAM_AUTH_ERROR_LOG_NOT_EXPORTED,
     ];
 }
 

@@ -4,7 +4,8 @@
 //!   hard failure.
 //! - [`diagnosis`]: cause codes (documented in the rule catalogue) with evidence and fixes.
 //! - [`step`]: a timed step with its evidence.
-//! - [`aws`]: the AWS-side steps (identity and clock, target, RDS settings, IAM decision).
+//! - [`aws`]: the AWS-side steps (identity and clock, target, RDS settings, IAM decision,
+//!   RDS's own reason from the `iam-db-auth-error` log).
 //! - [`render`]: table and JSON output.
 //!
 //! The token is only ever sent over a verified TLS connection and never printed whole.
@@ -58,6 +59,9 @@ pub struct DoctorOptions {
     /// A role that can read the organization (management or delegated administrator
     /// account), assumed to read the signer's SCP chain when its own credentials cannot.
     pub org_role_arn: Option<String>,
+    /// `--rds-log`: read the target's `iam-db-auth-error` log even when the login did not
+    /// end in a token refusal (it is read after every refused login anyway).
+    pub rds_log: bool,
 }
 
 /// What was probed.
@@ -98,6 +102,9 @@ pub struct DoctorReport {
     pub token: verdict::TokenReport,
     /// What the first lines of the table say, as data.
     pub verdict: verdict::Verdict,
+    /// RDS's own reason: what the `rds-log` step read (absent when it did not run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rds_log: Option<aws::rds_log::RdsLogReport>,
 }
 
 /// Runs the probe on a small single-threaded runtime.

@@ -326,6 +326,12 @@ pub const SOURCES: &[(&str, &str)] = rule_sources![
     "connection-refused",
     "dns-failure",
     "credentials-missing",
+    // doctor: RDS's own reason, read from the iam-db-auth-error log (issue #16)
+    "rds-log-not-authorized",
+    "rds-log-expired-token",
+    "rds-log-invalid-token",
+    "rds-log-throttling",
+    "rds-log-internal-error",
     // accepted risks (`[[exceptions]]` of rdsiam.toml), judged after every other rule
     "exception-expired",
     "exception-unused",
