@@ -274,6 +274,12 @@ fn export_off_says_so_and_prints_the_command_that_turns_it_on() -> Result<()> {
             "mydb",
         ])
         .args(["--query", "DBInstances[0].EnabledCloudwatchLogsExports"])
+        .args([
+            "--endpoint-url",
+            &seeded.moto.endpoint(),
+            "--region",
+            "us-east-1",
+        ])
         .envs(seeded.moto.env())
         .output()?;
     let exports = String::from_utf8_lossy(&out.stdout);

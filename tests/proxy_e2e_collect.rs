@@ -27,7 +27,9 @@ const REGION: &str = "us-east-1";
 const SEED: &str = r#"
 import json, boto3
 s = boto3.Session(region_name="us-east-1")
-rds, iam = s.client("rds"), s.client("iam")
+rds, iam, ec2 = s.client("rds"), s.client("iam"), s.client("ec2")
+vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24")["Subnet"]["SubnetId"] for i in (1, 2)]
 rds.create_db_instance(DBInstanceIdentifier="appdb", DBInstanceClass="db.t3.micro",
     Engine="postgres", AllocatedStorage=20, MasterUsername="postgres",
     MasterUserPassword="password-123", EnableIAMDatabaseAuthentication=True)
@@ -40,7 +42,7 @@ iam.put_role_policy(RoleName="proxy-role", PolicyName="secrets", PolicyDocument=
 proxy = rds.create_db_proxy(DBProxyName="e2e-proxy", EngineFamily="POSTGRESQL", RoleArn=role,
     Auth=[{"AuthScheme": "SECRETS", "IAMAuth": "REQUIRED",
            "SecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"}],
-    VpcSubnetIds=["subnet-0a1b2c3d", "subnet-4e5f6a7b"], RequireTLS=True)["DBProxy"]
+    VpcSubnetIds=subnets, RequireTLS=True)["DBProxy"]
 rds.register_db_proxy_targets(DBProxyName="e2e-proxy", DBInstanceIdentifiers=["appdb"])
 prx = proxy["DBProxyArn"].rsplit(":", 1)[1]
 iam.create_role(RoleName="app-role", AssumeRolePolicyDocument=trust("ecs-tasks.amazonaws.com"))

@@ -161,27 +161,26 @@ pub async fn rds_log_step(
         since: WINDOW,
         max_events: MAX_EVENTS,
     };
-    let log = match collector::read_log_only(&clients, input.region, &target, window, &request)
-        .await
-    {
-        Ok(log) => log,
-        Err(gap) => {
-            let line = describe_gaps(std::slice::from_ref(&gap)).join("");
-            t.evidence(format!("not read: {line}"));
-            report.gap = Some(line);
-            steps.push(t.finish(
+    let log =
+        match collector::read_log_only(&clients, input.region, &target, window, &request).await {
+            Ok(log) => log,
+            Err(gap) => {
+                let line = describe_gaps(std::slice::from_ref(&gap)).join("");
+                t.evidence(format!("not read: {line}"));
+                report.gap = Some(line);
+                steps.push(t.finish(
                 StepStatus::Warn,
                 format!(
                     "cannot read {group} (see evidence for the permission): RDS's reason unknown"
                 ),
             ));
-            return RdsLogOutcome {
-                report,
-                lead: None,
-                follow: None,
-            };
-        }
-    };
+                return RdsLogOutcome {
+                    report,
+                    lead: None,
+                    follow: None,
+                };
+            }
+        };
     report.since = Some(log.since.clone());
     report.until = Some(log.until.clone());
     let (mine, others): (Vec<&AuthErrorEvent>, Vec<&AuthErrorEvent>) = log
