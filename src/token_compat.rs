@@ -23,33 +23,31 @@ pub struct ClientLimit {
     pub source: &'static str,
 }
 
-/// Documented limits (source: each project's code or pull request). Clients with no
-/// documented limit (libpq/psql, the PostgreSQL JDBC driver, psycopg, node-postgres) are not
-/// listed: none was found, and a guess would be worse than nothing.
+/// Documented limits a real token can exceed or not, in releases still in use (source: each
+/// project's pull request or changelog). A limit warns only when this token is over it.
+///
+/// Left out on purpose, so the warning does not fire for every token:
+/// - limits below the shortest real token (about 350 bytes with a long-term key, 1-2 KB with
+///   a session token): PgBouncer up to 1.15 (`MAX_PASSWORD` 160, pgbouncer#619), pgagroal,
+///   pgexporter and pgmoneta before July 2026 (256 characters, pgagroal#942). Those clients
+///   cannot carry any IAM token: a property of the client, not of this token;
+/// - limits since removed from every maintained release: pgAdmin 4 refused passwords over
+///   1,000 characters until 4.23 (pgadmin4#3630, 2020);
+/// - clients with no documented limit: libpq/psql (PostgreSQL 14 removed the prompt limit;
+///   `PGPASSWORD` never had one), the PostgreSQL JDBC driver, psycopg, node-postgres. None was
+///   found, and a guess would be worse than nothing.
 pub const LIMITS: &[ClientLimit] = &[
     ClientLimit {
-        client: "pgagroal (before pgagroal#944, 2026)",
-        max_bytes: 256,
-        effect: "refuses the user entry: \"Password too long\"",
-        source: "https://github.com/pgagroal/pgagroal/issues/942",
-    },
-    ClientLimit {
-        client: "PgBouncer built with MAX_PASSWORD 160 (older releases)",
-        max_bytes: 159,
-        effect: "truncates the password (\"string truncated\" warning)",
-        source: "https://github.com/pgbouncer/pgbouncer/pull/619",
-    },
-    ClientLimit {
-        client: "PgBouncer built with MAX_PASSWORD 996 (older releases)",
+        client: "PgBouncer 1.16 (MAX_PASSWORD 996; Ubuntu 22.04 ships 1.16.1)",
         max_bytes: 995,
         effect: "truncates the password",
-        source: "https://github.com/pgbouncer/pgbouncer/pull/675",
+        source: "https://github.com/pgbouncer/pgbouncer/pull/626",
     },
     ClientLimit {
-        client: "PgBouncer with MAX_PASSWORD 2048 (current source)",
+        client: "PgBouncer 1.17 to 1.25 (MAX_PASSWORD 2048; 65535 since pgbouncer#1310)",
         max_bytes: 2047,
         effect: "truncates the password",
-        source: "https://github.com/pgbouncer/pgbouncer/blob/master/include/bouncer.h",
+        source: "https://github.com/pgbouncer/pgbouncer/pull/1310",
     },
 ];
 
@@ -196,45 +194,58 @@ mod tests {
     }
 
     #[test]
-    fn a_clean_token_only_gets_the_length_note() {
-        // ~300 bytes: over pgagroal's 256 and old PgBouncer's 159, nothing else.
+    fn a_clean_token_gets_no_finding() {
+        // ~300 bytes: under every listed limit (issue #16: the length warning used to fire
+        // for every token, through limits no IAM token can meet).
         let e = check(TOKEN);
         assert_eq!(e.token, TOKEN);
-        assert_eq!(checks(&e), ["length"], "{:?}", e.findings);
-        assert_eq!(e.findings[0].level, Level::Warning);
+        assert!(e.findings.is_empty(), "{:?}", e.findings);
+        // A typical session-token token (~1.2 KB) is only over PgBouncer 1.16's limit.
+        let session = format!("{TOKEN}&X-Amz-Security-Token={}", "T".repeat(900));
+        let e = check(&session);
+        assert_eq!(checks(&e), ["length"]);
+        assert!(e.findings[0].message.contains("PgBouncer 1.16"));
+        assert!(!e.findings[0].message.contains("PgBouncer 1.17"));
     }
 
     #[test]
     fn newline_and_spaces_around_and_inside_are_errors() {
         let e = check(&format!("{TOKEN}\n"));
-        assert_eq!(checks(&e), ["whitespace", "length"]);
+        assert_eq!(checks(&e), ["whitespace"]);
         assert_eq!(e.findings[0].level, Level::Error);
         assert!(e.findings[0].message.starts_with("a newline"));
         let e = check(&format!(" {TOKEN}"));
         assert!(e.findings[0].message.starts_with("spaces or tabs"));
         let (a, b) = TOKEN.split_at(60);
         let e = check(&format!("{a}\n{b}"));
-        assert_eq!(checks(&e), ["whitespace", "length"]);
+        assert_eq!(checks(&e), ["whitespace"]);
         assert!(e.findings[0].message.contains("inside"));
     }
 
     #[test]
-    fn length_is_judged_against_each_documented_limit() {
-        let long = format!("{TOKEN}&X-Amz-Security-Token={}", "T".repeat(1200));
-        let e = check(&long);
-        assert_eq!(checks(&e), ["length"]);
-        let message = &e.findings[0].message;
-        assert!(message.contains("MAX_PASSWORD 996"), "{message}");
-        assert!(message.contains("pgagroal"), "{message}");
-        assert!(!message.contains("MAX_PASSWORD 2048"), "{message}");
-        let huge = format!("{TOKEN}&X-Amz-Security-Token={}", "T".repeat(2100));
-        assert!(
-            check(&huge).findings[0]
-                .message
-                .contains("MAX_PASSWORD 2048")
-        );
-        // 256 is pgagroal's limit: the 300-byte token above trips it.
-        assert!(TOKEN.len() > 256);
+    fn length_warns_exactly_over_each_limit() {
+        for limit in LIMITS {
+            let pad = |len: usize| format!("{TOKEN}&X-Amz-Security-Token={}", "T".repeat(len));
+            let base = pad(0).len();
+            let at = pad(limit.max_bytes - base);
+            assert_eq!(at.len(), limit.max_bytes);
+            let over = pad(limit.max_bytes + 1 - base);
+            let names = |t: &str| {
+                check(t)
+                    .findings
+                    .iter()
+                    .any(|f| f.message.contains(limit.client))
+            };
+            assert!(!names(&at), "{} bytes is within {}", at.len(), limit.client);
+            assert!(
+                names(&over),
+                "{} bytes is over {}",
+                over.len(),
+                limit.client
+            );
+        }
+        // Every listed limit is one a real token can meet: above the shortest token.
+        assert!(LIMITS.iter().all(|l| l.max_bytes > TOKEN.len()));
     }
 
     #[test]

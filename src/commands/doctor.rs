@@ -67,8 +67,13 @@ pub struct DoctorArgs {
     /// organization (a role in the management or a delegated administrator account).
     #[arg(long, value_name = "ARN")]
     pub org_role_arn: Option<String>,
+    /// Read RDS's own reason from the target's iam-db-auth-error log (CloudWatch Logs, last 5
+    /// minutes, this DB user) even when the login did not fail on the token; after a refused
+    /// login it is read anyway. Enables the AWS-side checks.
+    #[arg(long)]
+    pub rds_log: bool,
     /// Skip the AWS-side steps (STS, RDS, IAM) even when credentials are available.
-    #[arg(long, conflicts_with_all = ["region", "profile", "endpoint_url", "org_role_arn"])]
+    #[arg(long, conflicts_with_all = ["region", "profile", "endpoint_url", "org_role_arn", "rds_log"])]
     pub no_aws: bool,
     /// Deadline of each network step (DNS, TCP, TLS, login, session; not per message); the
     /// whole run gets 12 of them. More than 0, at most 1h.
@@ -225,9 +230,11 @@ pub fn options(args: &DoctorArgs, env: &dyn Fn(&str) -> Option<String>) -> Resul
                 || args.profile.is_some()
                 || args.endpoint_url.is_some()
                 || args.org_role_arn.is_some()
+                || args.rds_log
                 || generates),
         endpoint_url: args.endpoint_url.clone(),
         org_role_arn: args.org_role_arn.clone(),
+        rds_log: args.rds_log,
         region: args.region.clone(),
         profile: args.profile.clone(),
         connect_timeout: args.connect_timeout,

@@ -5,7 +5,8 @@
 //! - [`diagnosis`]: cause codes (documented in the rule catalogue) with evidence and fixes.
 //! - [`findings`]: those causes as the audit's `Finding`s, for every renderer.
 //! - [`step`]: a timed step with its evidence.
-//! - [`aws`]: the AWS-side steps (identity and clock, target, RDS settings, IAM decision).
+//! - [`aws`]: the AWS-side steps (identity and clock, target, RDS settings, IAM decision,
+//!   RDS's own reason from the `iam-db-auth-error` log).
 //! - [`options`]: what one run is asked to check; [`report`]: what it found.
 //! - [`render`]: table and JSON output.
 //!

@@ -43,6 +43,9 @@ pub struct DoctorOptions {
     /// A role that can read the organization (management or delegated administrator
     /// account), assumed to read the signer's SCP chain when its own credentials cannot.
     pub org_role_arn: Option<String>,
+    /// `--rds-log`: read the target's `iam-db-auth-error` log even when the login did not
+    /// end in a token refusal (it is read after every refused login anyway).
+    pub rds_log: bool,
 }
 
 /// What was probed.

@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use tokio::net::TcpStream;
 
+use super::aws::rds_log::{RdsLogInput, RdsLogReport, rds_log_step};
 use super::aws::steps as aws_steps;
 use super::aws::{AwsSession, Identity};
 use super::diagnosis::{self, AwsFacts, Cause, FixContext, codes};
@@ -14,6 +15,7 @@ use super::options::{DoctorOptions, Target, TokenSource};
 use super::report::DoctorReport;
 use super::step::{Step, StepStatus, StepTimer, skipped};
 use super::verdict::{self, FreshToken, TokenReport};
+use crate::inventory::endpoint_target::FoundTarget;
 use crate::pg::queries::{DATABASES_SQL, POST_LOGIN_SQL};
 use crate::pg::session::{self, LoginOutcome, NetFailure, StartupAnswer};
 use crate::pg::tls::{self, TlsFailure, TrustRoots};
@@ -34,6 +36,10 @@ struct Probe<'a> {
     identity: Option<Identity>,
     /// Which token was tested and what a fresh one showed (for the verdict).
     tokens: TokenReport,
+    /// The RDS object behind the endpoint, when the target step found it.
+    found: Option<FoundTarget>,
+    /// What the `rds-log` step read.
+    rds_log: Option<RdsLogReport>,
 }
 
 impl Probe<'_> {
@@ -43,7 +49,6 @@ impl Probe<'_> {
     }
     /// Puts `cause` at the top of the diagnosis: the verdict's first line is always the first
     /// cause. A step that knows the reason for certain (e.g. RDS's own log) calls this.
-    #[allow(dead_code)]
     fn lead(&mut self, cause: Cause) {
         self.causes.insert(0, cause);
     }
@@ -79,6 +84,8 @@ pub async fn run(options: &DoctorOptions) -> DoctorReport {
         aws: None,
         identity: None,
         tokens: TokenReport::default(),
+        found: None,
+        rds_log: None,
     };
     // The whole run's deadline: each step has its own (`--connect-timeout`), and a server that
     // keeps every step just under it cannot stretch the run beyond this.
@@ -105,6 +112,9 @@ pub async fn run(options: &DoctorOptions) -> DoctorReport {
     if !ok && needs_fresh_token(&probe) {
         fresh_token(&mut probe).await;
     }
+    if probe.options.rds_log || (!ok && refused_by_rds(&probe)) {
+        rds_log(&mut probe).await;
+    }
     let mut report = DoctorReport {
         ok,
         target: Target::of(params),
@@ -112,6 +122,7 @@ pub async fn run(options: &DoctorOptions) -> DoctorReport {
         diagnosis: probe.causes,
         token: probe.tokens,
         verdict: verdict::Verdict::default(),
+        rds_log: probe.rds_log,
     };
     report.verdict = verdict::build(
         report.ok,
@@ -121,6 +132,59 @@ pub async fn run(options: &DoctorOptions) -> DoctorReport {
         &probe.ctx,
     );
     report
+}
+
+/// RDS refused a token the server was sent (PAM authentication failed): its own reason is in
+/// the `iam-db-auth-error` log.
+fn refused_by_rds(probe: &Probe<'_>) -> bool {
+    let login_refused = probe
+        .steps
+        .iter()
+        .any(|s| (s.name == "login" || s.name == "fresh-token") && s.status == StepStatus::Fail);
+    login_refused
+        && probe
+            .causes
+            .iter()
+            .any(|c| matches!(c.code, codes::TOKEN_REJECTED | codes::TOKEN_HOST_MISMATCH))
+}
+
+/// The `rds-log` step (after the login and a fresh token): RDS's reason leads the diagnosis;
+/// with the export off, the cause saying so follows the first.
+async fn rds_log(probe: &mut Probe<'_>) {
+    let (Some(session), Some(identity), Some(found)) = (
+        probe.aws.clone(),
+        probe.identity.clone(),
+        probe.found.clone(),
+    ) else {
+        let why = if probe.aws.is_none() {
+            "AWS-side checks off (pass --region or --profile)"
+        } else {
+            "the database was not found in RDS (see the target step)"
+        };
+        probe
+            .steps
+            .push(skipped("rds-log", format!("not read: {why}")));
+        return;
+    };
+    let options = probe.options;
+    let input = RdsLogInput {
+        session: &session,
+        identity: &identity,
+        found: &found,
+        region: &probe.ctx.region,
+        db_user: &options.params.user,
+        org_role_arn: options.org_role_arn.as_deref(),
+        client_token: probe.tokens.client.as_ref(),
+    };
+    let outcome = rds_log_step(&mut probe.steps, &input, &probe.ctx).await;
+    probe.rds_log = Some(outcome.report);
+    if let Some(lead) = outcome.lead {
+        probe.lead(lead);
+    }
+    if let Some(follow) = outcome.follow {
+        let at = usize::from(!probe.causes.is_empty());
+        probe.causes.insert(at, follow);
+    }
 }
 
 /// The client's token failed for a token reason (or was missing): a token the doctor signs
@@ -401,6 +465,7 @@ async fn aws_steps(probe: &mut Probe<'_>, token: &str) -> Option<()> {
     };
     probe.ctx.endpoint = endpoint;
     probe.ctx.aws = AwsFacts::of(&found, &identity);
+    probe.found = Some(found.clone());
     if let Err(causes) =
         aws_steps::settings_step(&mut probe.steps, &found, &probe.ctx, SystemTime::now())
     {

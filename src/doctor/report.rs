@@ -19,4 +19,7 @@ pub struct DoctorReport {
     pub token: TokenReport,
     /// What the first lines of the table say, as data.
     pub verdict: Verdict,
+    /// RDS's own reason: what the `rds-log` step read (absent when it did not run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rds_log: Option<super::aws::rds_log::RdsLogReport>,
 }

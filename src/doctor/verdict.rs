@@ -5,7 +5,9 @@
 //! candidates that were not checked with the read-only command that would check them.
 //!
 //! A step that knows the reason for certain contributes it by putting its cause first in the
-//! diagnosis (`Probe::lead`): the verdict never reorders causes, it only reads them.
+//! diagnosis (`Probe::lead`): the verdict never reorders causes, it only reads them. The
+//! `rds-log` step does so with RDS's own reason; when the log export is off, its
+//! `iam-auth-error-log-not-exported` cause adds the command that turns it on to the fixes.
 
 use serde::Serialize;
 
@@ -175,6 +177,18 @@ pub fn build(
             }
         }
     }
+    // RDS's own reason was not recorded: say so, with the command that records it next time.
+    if let Some(off) = causes
+        .iter()
+        .find(|c| c.checked && c.code == codes::IAM_AUTH_ERROR_LOG_NOT_EXPORTED)
+    {
+        verdict.why.extend(off.evidence.iter().cloned());
+        push_fixes(
+            &mut verdict.fixes,
+            off,
+            Some("to record RDS's own reason for the next refusal (printed, not run: rdsiam is read-only)".into()),
+        );
+    }
     // A fresh token that works proves the AWS side for the doctor's signer: the rejection
     // and the AWS-side candidates are symptoms of the client's token then.
     let same_signer = !verdict
@@ -232,6 +246,8 @@ fn is_token_cause(code: &str) -> bool {
             | codes::TOKEN_MALFORMED
             | codes::TOKEN_MISSING
             | codes::CLOCK_SKEW
+            | codes::RDS_LOG_EXPIRED_TOKEN
+            | codes::RDS_LOG_INVALID_TOKEN
     )
 }
 

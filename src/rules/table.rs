@@ -123,7 +123,9 @@ rule_table! {
     "iam-auth-disabled" => audit(rds::iam_auth_disabled), doctor(IAM_AUTH_DISABLED);
     "force-ssl-off" => audit(rds::force_ssl_off);
     "ca-certificate-expiring" => audit(rds::ca_certificate_expiring);
-    "iam-auth-error-log-not-exported" => audit(rds::error_log_not_exported);
+    // Shared with the doctor: the log export is off (the rds-log step says so).
+    "iam-auth-error-log-not-exported" => audit(rds::error_log_not_exported),
+        doctor(IAM_AUTH_ERROR_LOG_NOT_EXPORTED);
     "proxy-iam-mode-inconsistent" => audit(rds::proxy_iam_mode_inconsistent);
     // cross-account
     "role-assumable-outside-org" => audit(cross_account::assumable_outside_org);
@@ -167,6 +169,12 @@ rule_table! {
     "connection-refused" => doctor(CONNECTION_REFUSED);
     "dns-failure" => doctor(DNS_FAILURE);
     "credentials-missing" => doctor(CREDENTIALS_MISSING);
+    // doctor: RDS's own reason from the iam-db-auth-error log (`rds-log` step, issue #16)
+    "rds-log-not-authorized" => doctor(RDS_LOG_NOT_AUTHORIZED);
+    "rds-log-expired-token" => doctor(RDS_LOG_EXPIRED_TOKEN);
+    "rds-log-invalid-token" => doctor(RDS_LOG_INVALID_TOKEN);
+    "rds-log-throttling" => doctor(RDS_LOG_THROTTLING);
+    "rds-log-internal-error" => doctor(RDS_LOG_INTERNAL_ERROR);
     // accepted risks (`[[exceptions]]` of rdsiam.toml), judged after every other rule
     "exception-expired" => exceptions(EXCEPTION_EXPIRED);
     "exception-unused" => exceptions(EXCEPTION_UNUSED);

@@ -1,6 +1,12 @@
 """Seed moto with RDS's IAM authentication error log and metrics, through the real APIs.
 
 Usage: seed_auth_log.py   (AWS_ENDPOINT_URL and test credentials in the env)
+       seed_auth_log.py doctor INSTANCE USER CODE [CALLER_ARN]
+           for `rdsiam doctor`'s rds-log step (tests/doctor_rds_log.rs): turns the
+           `iam-db-auth-error` export of INSTANCE on (ModifyDBInstance, as the fix command
+           would) and writes one line of CODE for USER, stamped now, through PutLogEvents
+           (CODE `none`: the export only). CALLER_ARN is named by a NotAuthorized line; a
+           role of that name is created without any rds-db:connect grant.
 
 Creates, in moto's default account and us-east-1:
   - a PostgreSQL instance `authdb` with IAM auth and the `iam-db-auth-error` export on, and a
@@ -140,5 +146,60 @@ def main():
     }, __import__("sys").stdout, indent=1)
 
 
+LINES = {
+    "NotAuthorized": "{t} [ERROR] Failed to authorize the connection request for user '{user}' because the IAM principal '{caller}' is not authorized to perform rds-db:connect. (Status Code: 403, Error Code: NotAuthorized)",
+    "ExpiredToken": "{t} [ERROR] Failed to authenticate the connection request for user '{user}' because the provided token has expired. (Status Code: 400, Error Code: ExpiredToken)",
+    "InvalidToken": "{t} [ERROR] Failed to authenticate the connection request for user '{user}' because the provided token is malformed or otherwise invalid. (Status Code: 400, Error Code: InvalidToken)",
+    "ThrottlingException": "{t} [ERROR] Failed to authenticate the connection request for user '{user}' because the request rate exceeded the limit. (Status Code: 429, Error Code: ThrottlingException)",
+}
+
+
+def doctor(instance, user, code, caller=None):
+    session = boto3.Session(region_name=REGION)
+    rds = session.client("rds")
+    rds.modify_db_instance(
+        DBInstanceIdentifier=instance,
+        CloudwatchLogsExportConfiguration={"EnableLogTypes": ["iam-db-auth-error"]},
+        ApplyImmediately=True,
+    )
+    out = {"log_group": f"/aws/rds/instance/{instance}/iam-db-auth-error"}
+    if code == "none":
+        return out
+    if caller and ":assumed-role/" in caller:
+        role = caller.split(":assumed-role/")[1].split("/")[0]
+        session.client("iam").create_role(
+            RoleName=role,
+            AssumeRolePolicyDocument=json.dumps({
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+            }),
+        )
+        session.client("iam").put_role_policy(
+            RoleName=role,
+            PolicyName="read-s3",
+            PolicyDocument=json.dumps({
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
+            }),
+        )
+    logs = session.client("logs")
+    now = int(time.time() * 1000)
+    line = LINES[code].format(t=stamp(now), user=user, caller=caller)
+    logs.create_log_group(logGroupName=out["log_group"])
+    logs.create_log_stream(logGroupName=out["log_group"], logStreamName=instance)
+    logs.put_log_events(
+        logGroupName=out["log_group"],
+        logStreamName=instance,
+        logEvents=[{"timestamp": now, "message": line}],
+    )
+    out["line"] = line
+    return out
+
+
 if __name__ == "__main__":
-    main()
+    import sys
+
+    if len(sys.argv) > 1 and sys.argv[1] == "doctor":
+        json.dump(doctor(*sys.argv[2:]), sys.stdout, indent=1)
+    else:
+        main()

@@ -113,6 +113,35 @@ pub async fn collect_target(
     Some(out)
 }
 
+/// Reads only the log of one target over `window` (no metrics): what `rdsiam doctor` needs
+/// after a refused login. `Err` is the coverage gap (e.g. AccessDenied on FilterLogEvents).
+pub async fn read_log_only(
+    clients: &Clients,
+    region: &str,
+    target: &(DbTargetKind, String),
+    window: (i64, i64),
+    request: &Request,
+) -> Result<AuthLog, Gap> {
+    let (kind, identifier) = target;
+    let scope = Scope::regional(&clients.account, region);
+    let mut out = AuthLog {
+        account: clients.account.clone(),
+        region: region.to_owned(),
+        kind: *kind,
+        identifier: identifier.clone(),
+        log_group: auth_log::log_group_name(*kind, identifier),
+        since: rfc3339_millis(window.0),
+        until: rfc3339_millis(window.1),
+        events: Vec::new(),
+        unknown_lines: 0,
+        unknown_samples: Vec::new(),
+        truncated: false,
+        metrics: None,
+    };
+    read_log(clients, region, &scope, window, request, &mut out).await?;
+    Ok(out)
+}
+
 async fn read_log(
     clients: &Clients,
     region: &str,

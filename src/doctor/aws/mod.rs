@@ -9,10 +9,13 @@
 //!   CA and its expiry, the `iam-db-auth-error` log export;
 //! - `iam-decision`: `rds-db:connect` on the exact dbuser ARN with the policy engine over the
 //!   principal's identity policies, boundary and SCP chain, in [`decision`]; IAM's own
-//!   simulator as a second opinion when permitted.
+//!   simulator as a second opinion when permitted;
+//! - `rds-log`: after a refused login, RDS's own reason from the `iam-db-auth-error` log, in
+//!   [`rds_log`].
 
 pub mod decision;
 pub mod identity;
+pub mod rds_log;
 pub mod session;
 pub mod steps;
 

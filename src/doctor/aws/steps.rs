@@ -429,7 +429,7 @@ fn root_verdict(inventory: &mut Inventory, question: &Question<'_>) -> Option<Ve
 /// administrator), else through `--org-role-arn`. Returns the chain and whether the SCP side
 /// is known: an account outside any organization has no SCPs (known); an unreadable chain is
 /// unknown (with evidence naming the missing permission).
-async fn read_chain(
+pub(super) async fn read_chain(
     t: &mut StepTimer,
     session: &AwsSession,
     identity: &Identity,
