@@ -3,7 +3,8 @@
 //! there (kept as a test artefact), and the DOM after the page's script ran is checked: the
 //! finding count, the access graph's node and edge counts against the access matrix (every
 //! database section opened with `#open=all`), and filters from the URL fragment changing the
-//! visible rows.
+//! visible rows, and the evidence and fixes (a second, lazily inflated part of the file) shown
+//! when findings are opened.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -218,6 +219,43 @@ fn html_report_opens_in_chromium_with_findings_graph_and_filters() {
         .count();
     assert!(matching > 0);
     assert_eq!(count(&searched, "<tr class=\"finding\""), matching);
+
+    // Evidence and fixes sit in a second compressed part, inflated when a finding is first
+    // opened: a copy of the page that clicks every row shows each finding's evidence table,
+    // fingerprint and copyable command / SQL.
+    let clicking = dir.join("demo-opened.html");
+    std::fs::write(
+        &clicking,
+        html.replace(
+            "</body>",
+            "<script>setTimeout(function () { document.querySelectorAll('tr.finding').forEach(function (r) { r.click(); }); }, 100);</script></body>",
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{}: {e}", clicking.display()));
+    let opened = dom(&clicking, "");
+    assert_eq!(
+        count(&opened, "<table class=\"evidence\""),
+        report.findings.len(),
+        "every opened finding shows its evidence"
+    );
+    for f in &report.findings {
+        assert!(
+            opened.contains(&format!("fingerprint {}", f.fingerprint)),
+            "fingerprint of {}",
+            f.rule
+        );
+    }
+    let with = |pick: fn(&rdsiam::report::Finding) -> bool| {
+        report.findings.iter().filter(|f| pick(f)).count()
+    };
+    assert_eq!(
+        count(&opened, "<pre class=\"fix-cli\""),
+        with(|f| f.fix.aws_cli.is_some())
+    );
+    assert_eq!(
+        count(&opened, "<pre class=\"fix-sql\""),
+        with(|f| f.fix.sql.is_some())
+    );
 }
 
 /// The database to open in the screenshot: one reached from outside if any.

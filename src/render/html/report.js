@@ -4,9 +4,33 @@
 (function () {
   "use strict";
   var D = JSON.parse(document.getElementById("report-data").textContent);
-  var S = D.strings;
   var SEV = D.severities;
-  var PAGE = 200;
+  var PAGE = 100, DB_PAGE = 100, LAYER_MAX = 150;
+  // Findings and the matrix are gzip'd JSON in base64 (src/render/html/blob.rs), inflated by
+  // the browser itself: the HTML parser reads a 13x smaller file.
+  function inflate(id) {
+    var text = document.getElementById(id).textContent, bytes;
+    if (Uint8Array.fromBase64) bytes = Uint8Array.fromBase64(text);
+    else {
+      var bin = atob(text);
+      bytes = new Uint8Array(bin.length);
+      for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    }
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(stream).text().then(JSON.parse);
+  }
+  var detailsData = null;
+  function details() { return detailsData || (detailsData = inflate("report-details")); }
+  if (typeof DecompressionStream === "undefined") {
+    document.getElementById("app").textContent = "This browser cannot inflate the report's embedded data " +
+      "(DecompressionStream: Chrome 80, Firefox 113, Safari 16.4 or later); use rdsiam audit --format markdown.";
+    return;
+  }
+  inflate("report-main").then(build, function (e) {
+    document.getElementById("app").textContent = "The report's data could not be read: " + e;
+  });
+  function build(M) {
+  var S = M.strings;
   function str(i) { return i === null || i === undefined ? "" : S[i]; }
   function accountOf(arn) { var p = arn.split(":"); return p.length > 4 ? p[4] : ""; }
   function shortName(arn) { var p = arn.split(/[:/]/); return p[p.length - 1]; }
@@ -32,13 +56,12 @@
     return e;
   }
 
-  var F = D.findings.map(function (r, i) {
+  var F = M.findings.map(function (r, i) {
     return { i: i, sev: SEV[r[0]], rule: S[r[1]], title: S[r[2]], arn: S[r[3]], kind: S[r[4]],
-      account: str(r[5]), region: str(r[6]), user: str(r[7]), message: r[8], fix: S[r[9]],
-      cli: r[10], sql: r[11], evidence: r[12], fp: r[13] };
+      account: str(r[5]), region: str(r[6]), user: str(r[7]), message: r[8], fix: S[r[9]] };
   });
-  var A = D.access.map(function (r) {
-    return { principal: S[r[0]], db: S[r[1]], user: S[r[2]], verdict: r[3], reason: r[4],
+  var A = M.access.map(function (r) {
+    return { pi: r[0], di: r[1], vi: r[5], principal: S[r[0]], db: S[r[1]], user: S[r[2]], verdict: r[3], reason: M.reasons[r[4]],
       via: r[5].map(function (v) { return S[v]; }), superuser: !!r[6], external: !!r[7] };
   });
   var inScope = {};
@@ -189,7 +212,11 @@
       }
     } }, "Copy");
   }
-  function detailRow(f) {
+  // The evidence, commands and fingerprint of a finding, from the details part.
+  function detailRow(f, X) {
+    var x = X.details[f.i], XS = X.strings;
+    f = { title: f.title, arn: f.arn, fix: f.fix, fp: x[3], cli: x[0] === null ? null : XS[x[0]],
+      sql: x[1] === null ? null : XS[x[1]], evidence: x[2].map(function (e) { return [XS[e[0]], XS[e[1]], XS[e[2]]]; }) };
     var ev = el("table", { cls: "evidence" }, el("thead", null, el("tr", null, el("th", null, "Source"),
       el("th", null, "Observed"), el("th", null, "Expected"))));
     var eb = el("tbody");
@@ -219,7 +246,14 @@
     visible.slice(0, shown).forEach(function (f) {
       var detail = null;
       var row = el("tr", { cls: "finding", "data-severity": f.sev, "data-rule": f.rule, onclick: function () {
-        if (detail) { tbody.removeChild(detail); detail = null; } else { detail = detailRow(f); row.after(detail); }
+        if (detail) { tbody.removeChild(detail); detail = null; return; }
+        var mine = detail = el("tr", { cls: "detail" }, el("td", { colspan: "5", cls: "muted" }, "Loading\u2026"));
+        row.after(mine);
+        details().then(function (X) {
+          if (detail !== mine) return;
+          detail = detailRow(f, X);
+          mine.replaceWith(detail);
+        });
       } }, el("td", null, el("span", { cls: "sev " + f.sev }, f.sev)), el("td", null, el("code", null, f.rule)),
         el("td", { cls: "arn" }, f.kind + " ", el("code", { title: f.arn }, f.arn)), el("td", null, f.user),
         el("td", null, f.message, el("div", { cls: "muted" }, "fix: " + f.fix)));
@@ -257,6 +291,15 @@
     if (acct && acct !== accountOf(db)) return 1; // cross-account
     return 0;
   }
+  // The same by string index, each ARN's account read once (94,000 paths share ~40,000 ARNs).
+  var ACC = [];
+  function acctOf(i) { var a = ACC[i]; if (a === undefined) a = ACC[i] = accountOf(S[i]); return a; }
+  function reachIdx(i, dbi) {
+    var acct = acctOf(i);
+    if (acct && !inScope[acct]) return 2;
+    if (acct && acct !== acctOf(dbi)) return 1;
+    return 0;
+  }
   var RANK = { works: 0, depends: 1, unknown: 2, blocked: 3 };
   // The graph of one database: nodes per layer and unique edges. Layer 0: principals that
   // reach a role by assuming it (or IAM users); 1: roles that connect; 2: DB users; 3: the DB.
@@ -292,7 +335,18 @@
       edge(user, dbNode, null, a.user + " on " + shortName(db));
     });
     layers.forEach(function (l) { l.sort(function (x, y) { return y.score - x.score || (x.label < y.label ? -1 : 1); }); });
-    return { nodes: nodes, edges: edges, layers: layers };
+    // Beyond LAYER_MAX boxes a column is no longer readable: keep the first (external and
+    // cross-account first) and say how many were left out.
+    var hidden = 0;
+    layers.forEach(function (l, li) {
+      if (l.length <= LAYER_MAX) return;
+      l.slice(LAYER_MAX).forEach(function (n) { delete nodes[n.key]; hidden++; });
+      layers[li] = l.slice(0, LAYER_MAX);
+    });
+    if (hidden) Object.keys(edges).forEach(function (k) {
+      if (!nodes[edges[k].from.key] || !nodes[edges[k].to.key]) delete edges[k];
+    });
+    return { nodes: nodes, edges: edges, layers: layers, hidden: hidden };
   }
   function drawGraph(db, holder) {
     var g = graphOf(db);
@@ -325,20 +379,31 @@
       root.appendChild(grp);
     });
     holder.appendChild(root);
+    if (g.hidden) holder.appendChild(el("p", { cls: "muted graph-cut" }, g.hidden + " node(s) left out: at most " + LAYER_MAX +
+      " per column are drawn (external and cross-account first); the access matrix (rdsiam audit --matrix) lists them all."));
   }
   var graphList = el("div", { id: "graphs" });
   var dbOrder = Object.keys(byDb).map(function (db) {
     var ext = 0, cross = 0, works = 0, principals = {};
     byDb[db].forEach(function (a) {
-      var r = a.external ? 2 : Math.max.apply(null, [a.principal].concat(a.via).map(function (p) { return reach(p, db); }));
+      var r = a.external ? 2 : reachIdx(a.pi, a.di);
+      for (var v = 0; v < a.vi.length && r < 2; v++) r = Math.max(r, reachIdx(a.vi[v], a.di));
       if (r === 2) ext++; else if (r === 1) cross++;
       if (a.verdict === "works") works++;
       principals[a.principal] = true;
     });
     return { db: db, ext: ext, cross: cross, works: works, principals: Object.keys(principals).length };
   }).sort(function (a, b) { return b.ext - a.ext || b.cross - a.cross || (a.db < b.db ? -1 : 1); });
-  var sections = {};
-  dbOrder.forEach(function (d) {
+  var sections = {}, sectionsShown = 0;
+  var moreDbs = el("button", { cls: "more", id: "show-more-dbs", onclick: function () { showSections(sectionsShown + DB_PAGE); } });
+  // Database sections are built a page at a time (an organization has thousands).
+  function showSections(upTo) {
+    upTo = Math.min(upTo, dbOrder.length);
+    for (; sectionsShown < upTo; sectionsShown++) section(dbOrder[sectionsShown]);
+    moreDbs.textContent = "Show more databases (" + (dbOrder.length - sectionsShown) + " more)";
+    moreDbs.style.display = sectionsShown < dbOrder.length ? "" : "none";
+  }
+  function section(d) {
     var holder = el("div");
     var det = el("details", { cls: "db", "data-db": d.db },
       el("summary", null, el("b", null, shortName(d.db)), " ", el("span", { cls: "muted" }, accountOf(d.db) + " \u00b7 " +
@@ -350,21 +415,29 @@
     });
     sections[d.db] = det;
     graphList.appendChild(det);
-  });
+  }
   if (!dbOrder.length) graphList.appendChild(el("p", { cls: "muted" }, "No access-matrix entries in this report."));
   app.appendChild(graphList);
+  app.appendChild(moreDbs);
+  showSections(DB_PAGE);
   function openSections() {
-    if (state.open === "all") dbOrder.forEach(function (d) { sections[d.db].open = true; });
-    else if (state.open && sections[state.open]) sections[state.open].open = true;
+    if (state.open === "all") {
+      showSections(dbOrder.length);
+      dbOrder.forEach(function (d) { sections[d.db].open = true; });
+    } else if (state.open) {
+      for (var i = 0; i < dbOrder.length; i++) if (dbOrder[i].db === state.open) { showSections(i + 1); break; }
+      if (sections[state.open]) sections[state.open].open = true;
+    }
     // `toggle` fires asynchronously; draw now so a DOM dump after load sees the graphs.
-    dbOrder.forEach(function (d) {
-      var det = sections[d.db];
-      if (det.open && !det.lastChild.firstChild) drawGraph(d.db, det.lastChild);
-    });
+    for (var db in sections) {
+      var det = sections[db];
+      if (det.open && !det.lastChild.firstChild) drawGraph(db, det.lastChild);
+    }
   }
 
   window.addEventListener("hashchange", function () { readHash(); sync(); openSections(); });
   sync();
   openSections();
   document.body.setAttribute("data-ready", "1");
+  }
 })();
