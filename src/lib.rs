@@ -14,12 +14,15 @@
 //! - [`doctor`]: the live diagnosis of one login (`rdsiam doctor`).
 //! - [`pg`]: a minimal PostgreSQL client (params, wire protocol, TLS, sessions).
 //! - [`token`]: RDS auth tokens: generate (AWS SDK) and inspect.
+//! - [`aws_http`]: the HTTPS client (rustls on ring) every AWS SDK client uses.
 //! - [`commands`]: one module per subcommand.
 //! - [`cli`]: argument parsing, command dispatch and exit codes.
+//! - [`json_blocks`]: the SIMD structural classifier both JSON scanners share.
 //! - [`exit`], [`output`]: exit codes and how output reaches stdout or a file.
 
 pub mod access;
 pub mod activity;
+pub mod aws_http;
 pub mod cli;
 pub mod collect;
 pub mod commands;
@@ -31,6 +34,7 @@ pub mod exit;
 pub mod fast_hash;
 pub mod input;
 pub mod inventory;
+pub mod json_blocks;
 pub mod json_input;
 pub mod output;
 pub mod pg;

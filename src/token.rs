@@ -294,8 +294,8 @@ pub fn encode_db_user(user: &str) -> String {
 /// Signs a token with the default AWS credential chain (or `profile`) through the SDK's
 /// `AuthTokenGenerator`.
 pub async fn generate(request: &TokenRequest) -> Result<String, String> {
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new(request.region.clone()));
+    let mut loader =
+        crate::aws_http::defaults().region(aws_config::Region::new(request.region.clone()));
     if let Some(profile) = &request.profile {
         loader = loader.profile_name(profile);
     }

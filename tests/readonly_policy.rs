@@ -186,7 +186,7 @@ fn every_sdk_call_in_the_source_is_allow_listed() {
 /// The guard refuses a write before anything is sent, and lets listed reads through.
 #[test]
 fn the_guard_refuses_unlisted_operations_before_sending() {
-    use aws_config::{BehaviorVersion, Region};
+    use aws_config::Region;
     use aws_smithy_types::retry::RetryConfig;
     use rdsiam::collect::aws::config::{CallLog, Clients};
 
@@ -196,7 +196,7 @@ fn the_guard_refuses_unlisted_operations_before_sending() {
         .unwrap();
     runtime.block_on(async {
         // Nothing listens on port 9: a call that passes the guard fails to connect instead.
-        let config = aws_config::defaults(BehaviorVersion::latest())
+        let config = rdsiam::aws_http::defaults()
             .region(Region::new("us-east-1"))
             .credentials_provider(aws_credential_types::Credentials::new(
                 "AKIDTEST", "secret", None, None, "test",

@@ -8,6 +8,11 @@
 //! `AssumeRoleWithWebIdentity`, `GetRole`, look-alike role names, the same role name in an
 //! account that is not of interest. The generator knows the ground truth: every AssumeRole
 //! into a role of interest comes back as an [`AssumeRoleEvent`] in [`GenOutput::expected`].
+//!
+//! Test machinery, not part of the shipped tool: compiled only with the `generators` feature,
+//! which the tests, benches and examples turn on through the dev-dependency of the package on
+//! itself (Cargo.toml), and in the library's own unit tests.
+#![cfg(any(test, feature = "generators"))]
 
 use std::fmt::Write as _;
 use std::fs::{self, File};

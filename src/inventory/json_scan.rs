@@ -5,88 +5,14 @@
 //! read past the input (on invalid JSON it may answer anything, or `None`).
 //!
 //! Objects and arrays are scanned 64 bytes at a time: four byte masks (quote, backslash,
-//! opening and closing bracket) and a prefix XOR of the quote mask give the brackets that
-//! lie outside strings, and only those are visited one by one. A block holding a backslash
+//! opening and closing bracket, from the classifier shared with the CloudTrail splitter,
+//! [`crate::json_blocks`]) and a prefix XOR of the quote mask give the brackets that lie
+//! outside strings, and only those are visited one by one. A block holding a backslash
 //! takes the byte-by-byte path, which follows escapes. Splitting accounts this way runs
 //! several times faster than serde's `RawValue`, which the scan replaces on the one thread
 //! that feeds all the others.
 
-/// Which bytes of a 64-byte block are quotes, backslashes, `{`/`[` and `}`/`]` (bit `i`
-/// for byte `i`).
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-struct Masks {
-    quote: u64,
-    backslash: u64,
-    open: u64,
-    close: u64,
-}
-
-/// The masks of `block`, by SSE2 (part of every x86-64 CPU).
-#[cfg(target_arch = "x86_64")]
-fn masks(block: &[u8; 64]) -> Masks {
-    // SAFETY: SSE2 is in the x86-64 baseline, so every CPU this code runs on has it.
-    unsafe { masks_sse2(block) }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "sse2")]
-fn masks_sse2(block: &[u8; 64]) -> Masks {
-    use std::arch::x86_64::{__m128i, _mm_loadu_si128, _mm_or_si128, _mm_set1_epi8};
-    let mut masks = Masks::default();
-    for (lane, chunk) in block.chunks_exact(16).enumerate() {
-        // SAFETY: `chunk` is 16 readable bytes; `loadu` has no alignment requirement.
-        let bytes = unsafe { _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>()) };
-        // `{` and `[` differ only in bit 0x20, as do `}` and `]`; no other byte ORs to them.
-        let folded = _mm_or_si128(bytes, _mm_set1_epi8(0x20));
-        let shift = 16 * lane;
-        masks.quote |= equal_bits(bytes, b'"') << shift;
-        masks.backslash |= equal_bits(bytes, b'\\') << shift;
-        masks.open |= equal_bits(folded, b'{') << shift;
-        masks.close |= equal_bits(folded, b'}') << shift;
-    }
-    masks
-}
-
-/// Bit `i` set where byte `i` of `vector` is `byte`.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "sse2")]
-fn equal_bits(vector: std::arch::x86_64::__m128i, byte: u8) -> u64 {
-    use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_movemask_epi8, _mm_set1_epi8};
-    let equal = _mm_cmpeq_epi8(vector, _mm_set1_epi8(byte as i8));
-    u64::from(_mm_movemask_epi8(equal) as u16)
-}
-
-/// The masks of `block`, byte by byte (other architectures; and the reference the SSE2
-/// version is tested against).
-#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
-fn masks_portable(block: &[u8; 64]) -> Masks {
-    let mut masks = Masks::default();
-    for (index, &byte) in block.iter().enumerate() {
-        let bit = 1u64 << index;
-        match byte {
-            b'"' => masks.quote |= bit,
-            b'\\' => masks.backslash |= bit,
-            b'{' | b'[' => masks.open |= bit,
-            b'}' | b']' => masks.close |= bit,
-            _ => {}
-        }
-    }
-    masks
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-fn masks(block: &[u8; 64]) -> Masks {
-    masks_portable(block)
-}
-
-/// Bit `i` is the XOR of bits `0..=i`: with the quote mask, the bytes from an opening
-/// quote up to (not including) its closing quote.
-fn prefix_xor(mut bits: u64) -> u64 {
-    for shift in [1, 2, 4, 8, 16, 32] {
-        bits ^= bits << shift;
-    }
-    bits
-}
+use crate::json_blocks::{masks, prefix_xor};
 
 /// The end (exclusive) of the JSON value that starts at `start` (no whitespace before it).
 pub fn value_end(bytes: &[u8], start: usize) -> Option<usize> {
@@ -254,30 +180,5 @@ mod tests {
         }
         let long_open = format!(r#"{{"a":"{}"#, "z".repeat(200));
         assert_eq!(container_end(long_open.as_bytes(), 0), None);
-    }
-
-    #[test]
-    fn sse2_masks_equal_the_portable_ones() {
-        let mut block = [0u8; 64];
-        for seed in 0u8..=255 {
-            for (index, byte) in block.iter_mut().enumerate() {
-                // Every byte value appears, at every position, mixed with structure.
-                let structural = b"\"\\{}[]a z"[(index + usize::from(seed)) % 9];
-                *byte = if index % 3 == 0 {
-                    seed.wrapping_add(index as u8)
-                } else {
-                    structural
-                };
-            }
-            assert_eq!(masks(&block), masks_portable(&block), "seed {seed}");
-        }
-    }
-
-    #[test]
-    fn prefix_xor_marks_string_insides() {
-        // Quotes at 1 and 4: bytes 1, 2, 3 are inside (opening quote included).
-        assert_eq!(prefix_xor(0b1_0010), 0b0_1110);
-        assert_eq!(prefix_xor(1 << 63), 1 << 63);
-        assert_eq!(prefix_xor(1), u64::MAX);
     }
 }

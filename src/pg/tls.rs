@@ -78,7 +78,7 @@ impl TrustRoots {
     }
 
     fn client_config(&self) -> Result<Arc<ClientConfig>, String> {
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
         let config = ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(|e| format!("TLS configuration: {e}"))?

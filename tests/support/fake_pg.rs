@@ -348,7 +348,7 @@ fn server_config(dir: &Path) -> Result<rustls::ServerConfig> {
     let certs: Vec<CertificateDer<'static>> =
         CertificateDer::pem_file_iter(dir.join("server.crt"))?.collect::<Result<_, _>>()?;
     let key = PrivateKeyDer::from_pem_file(dir.join("server.key"))?;
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
     Ok(rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
         .with_no_client_auth()

@@ -10,6 +10,8 @@
 
 use std::io::{self, ErrorKind, Read};
 
+use crate::json_blocks::{masks, prefix_xor};
+
 /// Bytes read from the decompressor per refill.
 pub const CHUNK: usize = 256 * 1024;
 
@@ -277,81 +279,6 @@ fn bracket(
     Ok(())
 }
 
-/// Bit masks of one 64-byte block (bit `k` = byte `k`).
-struct Masks {
-    quote: u64,
-    backslash: u64,
-    /// `{` or `[`.
-    open: u64,
-    /// `}` or `]`.
-    close: u64,
-}
-
-/// Classifies 64 bytes at once (SSE2, part of every x86_64 CPU).
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-fn masks(block: &[u8]) -> Masks {
-    use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
-    };
-    assert!(block.len() >= 64);
-    let mut m = Masks {
-        quote: 0,
-        backslash: 0,
-        open: 0,
-        close: 0,
-    };
-    // SAFETY: SSE2 is part of the x86_64 baseline, so these intrinsics are always available;
-    // the assert above keeps each 16-byte load at `part * 16` inside `block`, and
-    // `_mm_loadu_si128` has no alignment requirement.
-    unsafe {
-        let bit = |v: __m128i, c: u8| {
-            _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8))) as u16 as u64
-        };
-        for part in 0..4 {
-            let v = _mm_loadu_si128(block.as_ptr().add(part * 16).cast::<__m128i>());
-            // `{`/`[` and `}`/`]` differ only in bit 0x20.
-            let folded = _mm_or_si128(v, _mm_set1_epi8(0x20));
-            let shift = part * 16;
-            m.quote |= bit(v, b'"') << shift;
-            m.backslash |= bit(v, b'\\') << shift;
-            m.open |= bit(folded, b'{') << shift;
-            m.close |= bit(folded, b'}') << shift;
-        }
-    }
-    m
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-#[inline(always)]
-fn masks(block: &[u8]) -> Masks {
-    let mut m = Masks {
-        quote: 0,
-        backslash: 0,
-        open: 0,
-        close: 0,
-    };
-    for (k, &b) in block[..64].iter().enumerate() {
-        m.quote |= u64::from(b == b'"') << k;
-        m.backslash |= u64::from(b == b'\\') << k;
-        m.open |= u64::from(b | 0x20 == b'{') << k;
-        m.close |= u64::from(b | 0x20 == b'}') << k;
-    }
-    m
-}
-
-/// Bit `k` = XOR of bits `0..=k`: with quote bits, "inside a string" (opening quote included).
-#[inline(always)]
-fn prefix_xor(mut x: u64) -> u64 {
-    x ^= x << 1;
-    x ^= x << 2;
-    x ^= x << 4;
-    x ^= x << 8;
-    x ^= x << 16;
-    x ^= x << 32;
-    x
-}
-
 /// Scans `buf[i..i + 64]` inside the document: escapes and string state by bit arithmetic,
 /// then only the brackets outside strings are visited.
 #[inline(always)]
@@ -362,7 +289,7 @@ fn scan_block(
     st: &mut State,
     on_record: &mut impl FnMut(&[u8]),
 ) -> Result<(), SplitError> {
-    let m = masks(&buf[i..i + 64]);
+    let m = masks(buf[i..i + 64].try_into().expect("a 64-byte block"));
     let mut escaped = u64::from(st.escape_pending);
     let mut pending = false;
     let mut bs = m.backslash;

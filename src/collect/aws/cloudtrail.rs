@@ -14,6 +14,7 @@ use aws_smithy_types::DateTime;
 
 use super::faults::{self, Scope};
 use super::operations;
+use super::pages::{self, Site};
 use crate::collect::activity::cloudtrail_record::{RecordPlace, RoleMatcher, Verdict};
 use crate::inventory::AssumeRoleEvent;
 use crate::inventory::Gap;
@@ -64,7 +65,7 @@ pub async fn lookup_with_client(
             };
         }
     };
-    let mut pages = client
+    let pages = client
         .lookup_events()
         .lookup_attributes(attribute)
         .start_time(DateTime::from_secs(start))
@@ -74,15 +75,8 @@ pub async fn lookup_with_client(
         .send();
     let mut out = Lookup::default();
     let mut malformed: Vec<String> = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page = match page {
-            Ok(page) => page,
-            Err(err) => {
-                out.gaps
-                    .push(faults::gap(scope, operations::LOOKUP_EVENTS, &err));
-                break;
-            }
-        };
+    let site = Site::new(scope, operations::LOOKUP_EVENTS);
+    pages::each_page_or_gap(pages, site, &mut out.gaps, |page| {
         out.pages += 1;
         for event in page.events() {
             out.events_seen += 1;
@@ -97,7 +91,8 @@ pub async fn lookup_with_client(
                 (Verdict::Malformed(why), _) => malformed.push(format!("{id}: {why}")),
             }
         }
-    }
+    })
+    .await;
     if !malformed.is_empty() {
         out.gaps.push(malformed_gap(scope, &malformed));
     }

@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_config::{Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
@@ -37,7 +37,7 @@ pub struct Settings {
 
 /// Loads the base configuration through the default chain.
 pub async fn load(settings: &Settings) -> SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    let mut loader = crate::aws_http::defaults();
     if let Some(profile) = &settings.profile {
         loader = loader.profile_name(profile);
     }

@@ -63,6 +63,12 @@ pub fn other(scope: &Scope, op: Operation, code: &str, message: String) -> Gap {
     }
 }
 
+/// The error of any SDK operation, as [`gap`] and [`classify`] take it: one name for the
+/// bounds every collector that handles such errors would otherwise repeat.
+pub trait OperationError: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static {}
+
+impl<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static> OperationError for E {}
+
 /// Access to the HTTP status of a raw response, so 500s without an error code (an API the
 /// endpoint does not implement) still get a meaningful code.
 pub trait HasStatus {

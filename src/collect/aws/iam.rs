@@ -5,6 +5,7 @@
 //! moto returns trust policies and some documents as raw JSON. [`decode_document`] accepts both.
 
 use std::collections::BTreeSet;
+use std::ops::ControlFlow;
 
 use aws_sdk_iam::types::{
     AttachedPermissionsBoundary, AttachedPolicy, ManagedPolicyDetail, PolicyDetail, RoleDetail, Tag,
@@ -14,6 +15,7 @@ use serde_json::Value;
 use super::config::Clients;
 use super::faults::{self, Scope};
 use super::operations::GET_ACCOUNT_AUTHORIZATION_DETAILS as GAAD;
+use super::pages::{self, Site};
 use crate::inventory::{
     Gap, Iam, IamGroup, IamRole, IamUser, InlinePolicy, ManagedPolicy, RoleLastUsed, Tags,
 };
@@ -27,21 +29,15 @@ pub async fn collect(clients: &Clients, gaps: &mut Vec<Gap>) -> Option<Iam> {
     let scope = Scope::account(&clients.account);
     let mut iam = Iam::default();
     let mut managed = Vec::new();
-    let mut pages = clients
+    let pages = clients
         .iam()
         .get_account_authorization_details()
         .into_paginator()
         .page_size(PAGE_SIZE)
         .send();
     let mut any_page = false;
-    while let Some(page) = pages.next().await {
-        let page = match page {
-            Ok(page) => page,
-            Err(err) => {
-                gaps.push(faults::gap(&scope, GAAD, &err));
-                break;
-            }
-        };
+    // Not `each_page_or_gap`: converting a page records gaps of its own, before the failure's.
+    let read = pages::each_page(pages, |page| {
         any_page = true;
         for user in page.user_detail_list() {
             let (Some(name), Some(arn)) = (user.user_name(), user.arn()) else {
@@ -76,6 +72,11 @@ pub async fn collect(clients: &Clients, gaps: &mut Vec<Gap>) -> Option<Iam> {
             }
         }
         managed.extend(page.policies().iter().cloned());
+        ControlFlow::Continue(())
+    })
+    .await;
+    if let Err(err) = read {
+        gaps.push(Site::new(&scope, GAAD).gap(&err));
     }
     if !any_page {
         return None;

@@ -23,6 +23,7 @@ pub mod iam;
 pub mod operations;
 pub mod org;
 pub mod org_chain;
+pub mod pages;
 pub mod principal;
 pub mod proxy_scheme;
 pub mod rds;

@@ -11,8 +11,8 @@ use aws_sdk_organizations::types::PolicyType;
 
 use super::config::Clients;
 use super::faults::{self, Scope};
-use super::iam::decode_document;
 use super::operations as ops;
+use super::pages::{self, Site};
 use crate::inventory::{
     Gap, OrgAccount, OrgPolicy, OrgPolicyKind, OrgRoot, Organization, OrganizationalUnit,
 };
@@ -24,25 +24,7 @@ const MAX_DEPTH: usize = 8;
 pub async fn read(clients: &Clients, account: &str, gaps: &mut Vec<Gap>) -> Option<Organization> {
     let client = clients.organizations();
     let scope = Scope::account(&clients.account);
-    let described = match client.describe_organization().send().await {
-        Ok(out) => out,
-        Err(err) => {
-            let gap = faults::gap(&scope, ops::DESCRIBE_ORGANIZATION, &err);
-            if gap.error_code != "AWSOrganizationsNotInUseException" {
-                gaps.push(gap);
-            }
-            return None;
-        }
-    };
-    let org = described.organization()?;
-    let mut organization = Organization {
-        id: org.id()?.to_owned(),
-        management_account_id: org.master_account_id()?.to_owned(),
-        roots: Vec::new(),
-        organizational_units: Vec::new(),
-        accounts: Vec::new(),
-        policies: Vec::new(),
-    };
+    let mut organization = super::org::describe(&client, &scope, gaps).await?;
     // Walk up: account → OU → ... → root, recording each node with its parent.
     let mut child = account.to_owned();
     let mut levels = vec![account.to_owned()];
@@ -105,25 +87,21 @@ async fn attached_scps(
     policies: &mut Vec<OrgPolicy>,
     gaps: &mut Vec<Gap>,
 ) -> Option<()> {
-    let mut pages = client
+    let listed = client
         .list_policies_for_target()
         .target_id(target)
         .filter(PolicyType::ServiceControlPolicy)
         .into_paginator()
         .send();
-    let mut summaries = Vec::new();
-    while let Some(page) = pages.next().await {
-        match page {
-            Ok(page) => summaries.extend(page.policies().iter().cloned()),
-            Err(err) => {
-                let mut gap = faults::gap(scope, ops::LIST_POLICIES_FOR_TARGET, &err);
-                gap.message = format!("SCPs on {target}: {}", gap.message);
-                gaps.push(gap);
-                return None;
-            }
-        }
+    let site = Site::new(scope, ops::LIST_POLICIES_FOR_TARGET).about(format!("SCPs on {target}"));
+    let summaries = pages::items_or_gap(listed, site, gaps, |page, summaries| {
+        summaries.extend(page.policies().iter().cloned())
+    })
+    .await;
+    if !summaries.complete {
+        return None;
     }
-    for summary in summaries {
+    for summary in summaries.items {
         let (Some(id), Some(arn), Some(name)) = (summary.id(), summary.arn(), summary.name())
         else {
             continue;
@@ -132,26 +110,7 @@ async fn attached_scps(
             known.targets.push(target.to_owned());
             continue;
         }
-        let content = match client.describe_policy().policy_id(id).send().await {
-            Ok(out) => out.policy().and_then(|p| p.content()).map(str::to_owned),
-            Err(err) => {
-                gaps.push(faults::gap(scope, ops::DESCRIBE_POLICY, &err));
-                return None;
-            }
-        };
-        let document = match content.as_deref().map(decode_document) {
-            Some(Ok(document)) => document,
-            Some(Err(message)) => {
-                gaps.push(faults::other(
-                    scope,
-                    ops::DESCRIBE_POLICY,
-                    "UndecodablePolicyDocument",
-                    format!("{arn}: {message}"),
-                ));
-                return None;
-            }
-            None => return None,
-        };
+        let document = super::org::policy_document(client, scope, id, arn, gaps).await?;
         policies.push(OrgPolicy {
             id: id.to_owned(),
             arn: arn.to_owned(),

@@ -6,12 +6,13 @@
 
 use std::collections::BTreeSet;
 
-use aws_sdk_iam::types::{AttachedPermissionsBoundary, Tag};
+use aws_sdk_iam::types::{AttachedPermissionsBoundary, AttachedPolicy, Tag};
 
 use super::config::Clients;
 use super::faults::{self, Scope};
 use super::iam::decode_document;
 use super::operations as ops;
+use super::pages::{self, Site};
 use crate::inventory::{Gap, Iam, IamGroup, IamRole, IamUser, InlinePolicy, ManagedPolicy, Tags};
 
 /// What a caller ARN (from GetCallerIdentity) names.
@@ -100,6 +101,46 @@ pub async fn read(clients: &Clients, kind: &CallerKind, gaps: &mut Vec<Gap>) -> 
     Some(iam)
 }
 
+/// The policy reads of roles, users and groups, `attached_*(name)` (ListAttached*Policies)
+/// and `inline_*(name, arn)` (List*Policies, then Get*Policy for each): the same steps on
+/// three sets of IAM calls whose SDK types share no trait, so they are written once here.
+/// A failed listing keeps what it read and records a gap naming the principal.
+macro_rules! policy_reads {
+    ($($attached:ident, $inline:ident: $kind:literal, $param:ident,
+        $list_attached:ident / $list_attached_op:ident,
+        $list_inline:ident / $list_inline_op:ident, $get_inline:ident / $get_inline_op:ident;)*
+    ) => {$(
+        async fn $attached(&mut self, name: &str) -> Vec<String> {
+            let pages = self.client.$list_attached().$param(name).into_paginator().send();
+            let site = Site::new(&self.scope, ops::$list_attached_op)
+                .about(format!(concat!($kind, " {}"), name));
+            pages::items_or_gap(pages, site, self.gaps, |page, arns| {
+                arns.extend(attached_arns(page.attached_policies()))
+            })
+            .await
+            .items
+        }
+
+        async fn $inline(&mut self, name: &str, arn: &str) -> Vec<InlinePolicy> {
+            let pages = self.client.$list_inline().$param(name).into_paginator().send();
+            let site = Site::new(&self.scope, ops::$list_inline_op)
+                .about(format!(concat!($kind, " {}"), name));
+            let names = pages::items_or_gap(pages, site, self.gaps, |page, names| {
+                names.extend(page.policy_names().iter().cloned())
+            })
+            .await
+            .items;
+            let mut out = Vec::new();
+            for policy in names {
+                let got = self.client.$get_inline().$param(name).policy_name(&policy).send().await;
+                let document = got.map(|got| got.policy_document().to_owned());
+                self.inline(ops::$get_inline_op, arn, policy, document, &mut out);
+            }
+            out
+        }
+    )*};
+}
+
 struct Reader<'g> {
     client: aws_sdk_iam::Client,
     scope: Scope,
@@ -109,22 +150,29 @@ struct Reader<'g> {
 }
 
 impl Reader<'_> {
+    policy_reads! {
+        attached_role, inline_role: "role", role_name,
+            list_attached_role_policies / LIST_ATTACHED_ROLE_POLICIES,
+            list_role_policies / LIST_ROLE_POLICIES, get_role_policy / GET_ROLE_POLICY;
+        attached_user, inline_user: "user", user_name,
+            list_attached_user_policies / LIST_ATTACHED_USER_POLICIES,
+            list_user_policies / LIST_USER_POLICIES, get_user_policy / GET_USER_POLICY;
+        attached_group, inline_group: "group", group_name,
+            list_attached_group_policies / LIST_ATTACHED_GROUP_POLICIES,
+            list_group_policies / LIST_GROUP_POLICIES, get_group_policy / GET_GROUP_POLICY;
+    }
+
     fn fail<E, R>(
         &mut self,
         op: ops::Operation,
         what: &str,
         err: &aws_smithy_runtime_api::client::result::SdkError<E, R>,
     ) where
-        E: aws_smithy_types::error::metadata::ProvideErrorMetadata
-            + std::error::Error
-            + Send
-            + Sync
-            + 'static,
+        E: faults::OperationError,
         R: std::fmt::Debug + faults::HasStatus,
     {
-        let mut gap = faults::gap(&self.scope, op, err);
-        gap.message = format!("{what}: {}", gap.message);
-        self.gaps.push(gap);
+        self.gaps
+            .push(Site::new(&self.scope, op).about(what).gap(err));
     }
 
     fn undecodable(&mut self, op: ops::Operation, what: &str, message: &str) {
@@ -168,75 +216,6 @@ impl Reader<'_> {
         })
     }
 
-    async fn attached_role(&mut self, name: &str) -> Vec<String> {
-        let mut pages = self
-            .client
-            .list_attached_role_policies()
-            .role_name(name)
-            .into_paginator()
-            .send();
-        let mut arns = Vec::new();
-        while let Some(page) = pages.next().await {
-            match page {
-                Ok(page) => arns.extend(
-                    page.attached_policies()
-                        .iter()
-                        .filter_map(|p| p.policy_arn().map(str::to_owned)),
-                ),
-                Err(err) => {
-                    self.fail(
-                        ops::LIST_ATTACHED_ROLE_POLICIES,
-                        &format!("role {name}"),
-                        &err,
-                    );
-                    break;
-                }
-            }
-        }
-        arns
-    }
-
-    async fn inline_role(&mut self, name: &str, arn: &str) -> Vec<InlinePolicy> {
-        let mut pages = self
-            .client
-            .list_role_policies()
-            .role_name(name)
-            .into_paginator()
-            .send();
-        let mut names = Vec::new();
-        while let Some(page) = pages.next().await {
-            match page {
-                Ok(page) => names.extend(page.policy_names().iter().cloned()),
-                Err(err) => {
-                    self.fail(ops::LIST_ROLE_POLICIES, &format!("role {name}"), &err);
-                    break;
-                }
-            }
-        }
-        let mut out = Vec::new();
-        for policy in names {
-            let what = format!("inline policy {policy} of {arn}");
-            match self
-                .client
-                .get_role_policy()
-                .role_name(name)
-                .policy_name(&policy)
-                .send()
-                .await
-            {
-                Ok(got) => match decode_document(got.policy_document()) {
-                    Ok(document) => out.push(InlinePolicy {
-                        name: policy,
-                        document: document.into(),
-                    }),
-                    Err(e) => self.undecodable(ops::GET_ROLE_POLICY, &what, &e),
-                },
-                Err(err) => self.fail(ops::GET_ROLE_POLICY, &what, &err),
-            }
-        }
-        out
-    }
-
     async fn user(&mut self, name: &str) -> Option<(IamUser, Vec<IamGroup>)> {
         let out = match self.client.get_user().user_name(name).send().await {
             Ok(out) => out,
@@ -272,98 +251,25 @@ impl Reader<'_> {
         ))
     }
 
-    async fn attached_user(&mut self, name: &str) -> Vec<String> {
-        let mut pages = self
-            .client
-            .list_attached_user_policies()
-            .user_name(name)
-            .into_paginator()
-            .send();
-        let mut arns = Vec::new();
-        while let Some(page) = pages.next().await {
-            match page {
-                Ok(page) => arns.extend(
-                    page.attached_policies()
-                        .iter()
-                        .filter_map(|p| p.policy_arn().map(str::to_owned)),
-                ),
-                Err(err) => {
-                    self.fail(
-                        ops::LIST_ATTACHED_USER_POLICIES,
-                        &format!("user {name}"),
-                        &err,
-                    );
-                    break;
-                }
-            }
-        }
-        arns
-    }
-
-    async fn inline_user(&mut self, name: &str, arn: &str) -> Vec<InlinePolicy> {
-        let mut pages = self
-            .client
-            .list_user_policies()
-            .user_name(name)
-            .into_paginator()
-            .send();
-        let mut names = Vec::new();
-        while let Some(page) = pages.next().await {
-            match page {
-                Ok(page) => names.extend(page.policy_names().iter().cloned()),
-                Err(err) => {
-                    self.fail(ops::LIST_USER_POLICIES, &format!("user {name}"), &err);
-                    break;
-                }
-            }
-        }
-        let mut out = Vec::new();
-        for policy in names {
-            let what = format!("inline policy {policy} of {arn}");
-            match self
-                .client
-                .get_user_policy()
-                .user_name(name)
-                .policy_name(&policy)
-                .send()
-                .await
-            {
-                Ok(got) => match decode_document(got.policy_document()) {
-                    Ok(document) => out.push(InlinePolicy {
-                        name: policy,
-                        document: document.into(),
-                    }),
-                    Err(e) => self.undecodable(ops::GET_USER_POLICY, &what, &e),
-                },
-                Err(err) => self.fail(ops::GET_USER_POLICY, &what, &err),
-            }
-        }
-        out
-    }
-
     async fn groups_of(&mut self, user: &str) -> Vec<IamGroup> {
-        let mut pages = self
+        let pages = self
             .client
             .list_groups_for_user()
             .user_name(user)
             .into_paginator()
             .send();
-        let mut listed = Vec::new();
-        while let Some(page) = pages.next().await {
-            match page {
-                Ok(page) => listed.extend(page.groups().iter().map(|g| {
-                    (
-                        g.group_name().to_owned(),
-                        g.arn().to_owned(),
-                        g.path().to_owned(),
-                    )
-                })),
-                Err(err) => {
-                    self.fail(ops::LIST_GROUPS_FOR_USER, &format!("user {user}"), &err);
-                    break;
-                }
-            }
-        }
+        let site = Site::new(&self.scope, ops::LIST_GROUPS_FOR_USER).about(format!("user {user}"));
+        let listed = pages::items_or_gap(pages, site, self.gaps, |page, listed| {
+            listed.extend(page.groups().iter().map(|g| {
+                (
+                    g.group_name().to_owned(),
+                    g.arn().to_owned(),
+                    g.path().to_owned(),
+                )
+            }))
+        })
+        .await
+        .items;
         let mut groups = Vec::new();
         for (name, arn, path) in listed {
             let attached = self.attached_group(&name).await;
@@ -379,73 +285,30 @@ impl Reader<'_> {
         groups
     }
 
-    async fn attached_group(&mut self, name: &str) -> Vec<String> {
-        let mut pages = self
-            .client
-            .list_attached_group_policies()
-            .group_name(name)
-            .into_paginator()
-            .send();
-        let mut arns = Vec::new();
-        while let Some(page) = pages.next().await {
-            match page {
-                Ok(page) => arns.extend(
-                    page.attached_policies()
-                        .iter()
-                        .filter_map(|p| p.policy_arn().map(str::to_owned)),
-                ),
-                Err(err) => {
-                    self.fail(
-                        ops::LIST_ATTACHED_GROUP_POLICIES,
-                        &format!("group {name}"),
-                        &err,
-                    );
-                    break;
-                }
-            }
+    /// One inline policy read by `op` (Get{Role,User,Group}Policy): decoded onto `out`, or a
+    /// gap when the call failed or its document does not decode.
+    fn inline<E, R>(
+        &mut self,
+        op: ops::Operation,
+        owner_arn: &str,
+        policy: String,
+        got: Result<String, aws_smithy_runtime_api::client::result::SdkError<E, R>>,
+        out: &mut Vec<InlinePolicy>,
+    ) where
+        E: faults::OperationError,
+        R: std::fmt::Debug + faults::HasStatus,
+    {
+        let what = format!("inline policy {policy} of {owner_arn}");
+        match got {
+            Ok(document) => match decode_document(&document) {
+                Ok(document) => out.push(InlinePolicy {
+                    name: policy,
+                    document: document.into(),
+                }),
+                Err(e) => self.undecodable(op, &what, &e),
+            },
+            Err(err) => self.fail(op, &what, &err),
         }
-        arns
-    }
-
-    async fn inline_group(&mut self, name: &str, arn: &str) -> Vec<InlinePolicy> {
-        let mut pages = self
-            .client
-            .list_group_policies()
-            .group_name(name)
-            .into_paginator()
-            .send();
-        let mut names = Vec::new();
-        while let Some(page) = pages.next().await {
-            match page {
-                Ok(page) => names.extend(page.policy_names().iter().cloned()),
-                Err(err) => {
-                    self.fail(ops::LIST_GROUP_POLICIES, &format!("group {name}"), &err);
-                    break;
-                }
-            }
-        }
-        let mut out = Vec::new();
-        for policy in names {
-            let what = format!("inline policy {policy} of {arn}");
-            match self
-                .client
-                .get_group_policy()
-                .group_name(name)
-                .policy_name(&policy)
-                .send()
-                .await
-            {
-                Ok(got) => match decode_document(got.policy_document()) {
-                    Ok(document) => out.push(InlinePolicy {
-                        name: policy,
-                        document: document.into(),
-                    }),
-                    Err(e) => self.undecodable(ops::GET_GROUP_POLICY, &what, &e),
-                },
-                Err(err) => self.fail(ops::GET_GROUP_POLICY, &what, &err),
-            }
-        }
-        out
     }
 
     /// A managed policy's default version document (GetPolicy, then GetPolicyVersion).
@@ -532,6 +395,13 @@ fn boundary(boundary: Option<&AttachedPermissionsBoundary>) -> Option<String> {
     boundary
         .and_then(|b| b.permissions_boundary_arn())
         .map(str::to_owned)
+}
+
+/// The ARNs of attached managed policies.
+fn attached_arns(attached: &[AttachedPolicy]) -> impl Iterator<Item = String> + '_ {
+    attached
+        .iter()
+        .filter_map(|p| p.policy_arn().map(str::to_owned))
 }
 
 fn tags(tags: &[Tag]) -> Tags {

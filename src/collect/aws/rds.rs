@@ -7,6 +7,7 @@
 //! failure is a gap for that API only: clusters are still collected when proxies are denied.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::ControlFlow;
 
 use aws_sdk_rds::types::{DbCluster as SdkCluster, DbInstance as SdkInstance, TargetType};
 use aws_smithy_types::date_time::Format;
@@ -14,6 +15,7 @@ use aws_smithy_types::date_time::Format;
 use super::config::Clients;
 use super::faults::{self, Scope};
 use super::operations as ops;
+use super::pages;
 use crate::inventory::{
     CaCertificate, ClusterEndpoint, ClusterEndpointKind, ClusterMember, DbCluster, DbInstance,
     DbProxy, Endpoint, Gap, ParameterGroup, ParameterGroupKind, ProxyAuth, ProxyIamAuth,
@@ -170,11 +172,7 @@ pub struct Failure {
 impl Failure {
     fn from_sdk<E, R>(err: aws_smithy_runtime_api::client::result::SdkError<E, R>) -> Self
     where
-        E: aws_smithy_types::error::metadata::ProvideErrorMetadata
-            + std::error::Error
-            + Send
-            + Sync
-            + 'static,
+        E: faults::OperationError,
         R: std::fmt::Debug + faults::HasStatus,
     {
         let (code, message) = faults::classify(&err);
@@ -188,58 +186,54 @@ impl Failure {
     }
 }
 
+/// An RDS paginator at the largest page size.
+macro_rules! rds_pages {
+    ($request:expr) => {
+        $request.into_paginator().page_size(PAGE_SIZE).send()
+    };
+}
+
+/// Every page's items, or the failure: a listing that failed part-way is not kept.
+async fn all_items<P, T, E, R>(
+    pages: pages::Pages<P, E, R>,
+    take: impl FnMut(P, &mut Vec<T>),
+) -> Result<Vec<T>, Failure>
+where
+    E: faults::OperationError,
+    R: std::fmt::Debug + faults::HasStatus,
+{
+    pages::all_items(pages, take)
+        .await
+        .map_err(Failure::from_sdk)
+}
+
 fn is_postgres(engine: Option<&str>) -> bool {
     engine.is_some_and(|e| e.contains("postgres"))
 }
 
 async fn describe_instances(client: &aws_sdk_rds::Client) -> Result<Vec<SdkInstance>, Failure> {
-    let mut pages = client
-        .describe_db_instances()
-        .into_paginator()
-        .page_size(PAGE_SIZE)
-        .send();
-    let mut out = Vec::new();
-    while let Some(page) = pages.next().await {
-        out.extend(
-            page.map_err(Failure::from_sdk)?
-                .db_instances()
-                .iter()
-                .cloned(),
-        );
-    }
-    Ok(out)
+    let pages = rds_pages!(client.describe_db_instances());
+    all_items(pages, |page, out| {
+        out.extend(page.db_instances().iter().cloned())
+    })
+    .await
 }
 
 async fn describe_clusters(client: &aws_sdk_rds::Client) -> Result<Vec<SdkCluster>, Failure> {
-    let mut pages = client
-        .describe_db_clusters()
-        .into_paginator()
-        .page_size(PAGE_SIZE)
-        .send();
-    let mut out = Vec::new();
-    while let Some(page) = pages.next().await {
-        out.extend(
-            page.map_err(Failure::from_sdk)?
-                .db_clusters()
-                .iter()
-                .cloned(),
-        );
-    }
-    Ok(out)
+    let pages = rds_pages!(client.describe_db_clusters());
+    all_items(pages, |page, out| {
+        out.extend(page.db_clusters().iter().cloned())
+    })
+    .await
 }
 
 /// (cluster identifier, endpoint) for custom endpoints; writer/reader come with the cluster.
 async fn describe_cluster_endpoints(
     client: &aws_sdk_rds::Client,
 ) -> Result<Vec<(String, ClusterEndpoint)>, Failure> {
-    let mut pages = client
-        .describe_db_cluster_endpoints()
-        .into_paginator()
-        .page_size(PAGE_SIZE)
-        .send();
-    let mut out = Vec::new();
-    while let Some(page) = pages.next().await {
-        for endpoint in page.map_err(Failure::from_sdk)?.db_cluster_endpoints() {
+    let pages = rds_pages!(client.describe_db_cluster_endpoints());
+    all_items(pages, |page, out| {
+        for endpoint in page.db_cluster_endpoints() {
             if endpoint.endpoint_type() != Some("CUSTOM") {
                 continue;
             }
@@ -259,8 +253,8 @@ async fn describe_cluster_endpoints(
                 },
             ));
         }
-    }
-    Ok(out)
+    })
+    .await
 }
 
 async fn describe_proxies(client: &aws_sdk_rds::Client) -> Result<Vec<DbProxy>, Failure> {
@@ -273,14 +267,9 @@ async fn describe_proxies(client: &aws_sdk_rds::Client) -> Result<Vec<DbProxy>, 
             .interceptor(capture.clone())
             .build(),
     );
-    let mut pages = client
-        .describe_db_proxies()
-        .into_paginator()
-        .page_size(PAGE_SIZE)
-        .send();
-    let mut out = Vec::new();
-    while let Some(page) = pages.next().await {
-        for proxy in page.map_err(Failure::from_sdk)?.db_proxies() {
+    let pages = rds_pages!(client.describe_db_proxies());
+    let mut out = all_items(pages, |page, out| {
+        for proxy in page.db_proxies() {
             if proxy.engine_family() != Some("POSTGRESQL") {
                 continue;
             }
@@ -317,7 +306,8 @@ async fn describe_proxies(client: &aws_sdk_rds::Client) -> Result<Vec<DbProxy>, 
                 role_arn: proxy.role_arn().map(str::to_owned),
             });
         }
-    }
+    })
+    .await?;
     let schemes = super::proxy_scheme::schemes(&capture.bodies());
     for proxy in &mut out {
         proxy.default_auth_scheme = schemes.get(&proxy.name).cloned();
@@ -329,15 +319,9 @@ async fn proxy_targets(
     client: &aws_sdk_rds::Client,
     proxy: &str,
 ) -> Result<Vec<ProxyTarget>, Failure> {
-    let mut pages = client
-        .describe_db_proxy_targets()
-        .db_proxy_name(proxy)
-        .into_paginator()
-        .page_size(PAGE_SIZE)
-        .send();
-    let mut out = Vec::new();
-    while let Some(page) = pages.next().await {
-        for target in page.map_err(Failure::from_sdk)?.targets() {
+    let pages = rds_pages!(client.describe_db_proxy_targets().db_proxy_name(proxy));
+    all_items(pages, |page, out| {
+        for target in page.targets() {
             let kind = match target.r#type() {
                 // A cluster target is listed as TRACKED_CLUSTER plus one RDS_INSTANCE per
                 // member (with TrackedClusterId set): the cluster entry stands for them.
@@ -354,30 +338,26 @@ async fn proxy_targets(
                 identifier: identifier.to_owned(),
             });
         }
-    }
-    Ok(out)
+    })
+    .await
 }
 
 /// CA identifier → valid till (RFC 3339).
 async fn describe_certificates(
     client: &aws_sdk_rds::Client,
 ) -> Result<BTreeMap<String, String>, Failure> {
-    let mut pages = client
-        .describe_certificates()
-        .into_paginator()
-        .page_size(PAGE_SIZE)
-        .send();
-    let mut out = BTreeMap::new();
-    while let Some(page) = pages.next().await {
-        for cert in page.map_err(Failure::from_sdk)?.certificates() {
-            if let (Some(id), Some(till)) =
-                (cert.certificate_identifier(), rfc3339(cert.valid_till()))
-            {
-                out.insert(id.to_owned(), till);
-            }
-        }
-    }
-    Ok(out)
+    let pages = rds_pages!(client.describe_certificates());
+    let listed = all_items(pages, |page, out| {
+        out.extend(page.certificates().iter().filter_map(|cert| {
+            Some((
+                cert.certificate_identifier()?.to_owned(),
+                rfc3339(cert.valid_till())?,
+            ))
+        }))
+    })
+    .await?;
+    // Collected in page order: a later duplicate replaces an earlier one, as before.
+    Ok(listed.into_iter().collect())
 }
 
 fn rfc3339(date: Option<&aws_smithy_types::DateTime>) -> Option<String> {
@@ -531,34 +511,21 @@ async fn force_ssl(
     let mut value = None;
     match kind {
         ParameterGroupKind::Instance => {
-            let mut pages = client
-                .describe_db_parameters()
-                .db_parameter_group_name(name)
-                .into_paginator()
-                .page_size(PAGE_SIZE)
-                .send();
-            while let Some(page) = pages.next().await {
-                let page = page.map_err(Failure::from_sdk)?;
-                value = find_force_ssl(page.parameters());
-                if value.is_some() {
-                    break;
-                }
-            }
+            let pages = rds_pages!(
+                client
+                    .describe_db_parameters()
+                    .db_parameter_group_name(name)
+            );
+            pages::each_page(pages, |page| until_found(&mut value, page.parameters()))
+                .await
+                .map_err(Failure::from_sdk)?;
         }
         ParameterGroupKind::Cluster => {
-            let mut pages = client
-                .describe_db_cluster_parameters()
-                .db_cluster_parameter_group_name(name)
-                .into_paginator()
-                .page_size(PAGE_SIZE)
-                .send();
-            while let Some(page) = pages.next().await {
-                let page = page.map_err(Failure::from_sdk)?;
-                value = find_force_ssl(page.parameters());
-                if value.is_some() {
-                    break;
-                }
-            }
+            let request = client.describe_db_cluster_parameters();
+            let pages = rds_pages!(request.db_cluster_parameter_group_name(name));
+            pages::each_page(pages, |page| until_found(&mut value, page.parameters()))
+                .await
+                .map_err(Failure::from_sdk)?;
         }
     }
     Ok(ParameterGroup {
@@ -569,6 +536,19 @@ async fn force_ssl(
             .map(|v| BTreeMap::from([(FORCE_SSL.to_owned(), v)]))
             .unwrap_or_default(),
     })
+}
+
+/// One page of parameters: `rds.force_ssl` into `value`, and stop paging once it is found.
+fn until_found(
+    value: &mut Option<String>,
+    parameters: &[aws_sdk_rds::types::Parameter],
+) -> ControlFlow<()> {
+    *value = find_force_ssl(parameters);
+    if value.is_some() {
+        ControlFlow::Break(())
+    } else {
+        ControlFlow::Continue(())
+    }
 }
 
 fn find_force_ssl(parameters: &[aws_sdk_rds::types::Parameter]) -> Option<String> {
