@@ -105,6 +105,15 @@ ensure_cargo_deny() {
     command -v cargo-deny >/dev/null || cargo install --locked cargo-deny
 }
 
+# cargo-fuzz for the fuzz smoke (scripts/fuzz_smoke.sh, FUZZING.md), pinned: its build flags
+# are part of what the smoke measures. From crates.io, built once per machine.
+CARGO_FUZZ_VERSION=0.13.2
+ensure_cargo_fuzz() {
+    if ! cargo fuzz --version 2>/dev/null | grep -qF "cargo-fuzz $CARGO_FUZZ_VERSION"; then
+        cargo install --locked cargo-fuzz --version "$CARGO_FUZZ_VERSION"
+    fi
+}
+
 # Headless Chromium for the HTML report test (tests/html_report.rs: screenshot, DOM checks).
 ensure_chromium() {
     command -v chromium >/dev/null || apt_install chromium
@@ -135,3 +144,7 @@ cargo test --locked --doc
 log "supply chain (cargo deny: licences, bans, sources; deny.toml)"
 ensure_cargo_deny
 cargo deny --locked check licenses bans sources
+
+log "fuzz smoke (every cargo-fuzz target a few seconds from its seeds; FUZZING.md)"
+ensure_cargo_fuzz
+scripts/fuzz_smoke.sh

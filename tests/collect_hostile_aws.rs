@@ -26,9 +26,7 @@ fn malformed_and_truncated_aws_answers_are_gaps_and_collection_goes_on() {
             how: Mangling::Truncated,
         },
     ]);
-    // Not asserted here: an unbalanced XML answer (`Mangling::MalformedXml`) is accepted by
-    // the SDK's XML reader as an empty list, without an error to turn into a gap (issue #17
-    // stays open for it).
+    // An unbalanced XML answer (`Mangling::MalformedXml`): unbalanced_xml_answer_is_a_gap_*.
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("snapshot.json");
     let started = Instant::now();
@@ -75,5 +73,65 @@ fn malformed_and_truncated_aws_answers_are_gaps_and_collection_goes_on() {
             .iter()
             .any(|(_, op, _)| op == "DescribeDBProxies"),
         "the damaged call was made"
+    );
+}
+
+/// An HTTP 200 answer whose XML is cut and unbalanced
+/// (`<DescribeDBInstancesResponse><DescribeDBInstancesResult><broken`) used to be read by the
+/// SDK as an empty list: no instances, no gap. It must be a gap naming the operation.
+#[test]
+fn unbalanced_xml_answer_is_a_gap_naming_the_operation_not_an_empty_list() {
+    let server = MotoServer::start().expect("moto server");
+    server.seed("single", &[]).expect("seed");
+    let proxy = FaultProxy::start(server.port, moto::ACCESS_KEY, moto::DEFAULT_ACCOUNT, vec![])
+        .expect("proxy");
+    proxy.add_mangles(
+        ["DescribeDBInstances", "DescribeDBProxies"]
+            .into_iter()
+            .map(|operation| Mangle {
+                operation: operation.into(),
+                how: Mangling::MalformedXml,
+            })
+            .collect(),
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("snapshot.json");
+    let result = support::cli::rdsiam()
+        .envs(moto::env_for(&proxy.endpoint()))
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .args(["collect", "--regions", "us-east-1", "--output"])
+        .arg(&out)
+        .output()
+        .expect("run rdsiam collect");
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(
+        result.status.success(),
+        "collect failed ({:?}):\n{stderr}",
+        result.status
+    );
+    let inv = snapshot::load(&out).expect("snapshot loads");
+    for damaged in ["rds:DescribeDBInstances", "rds:DescribeDBProxies"] {
+        let gap = inv
+            .coverage
+            .iter()
+            .find(|g| g.source == damaged)
+            .unwrap_or_else(|| panic!("no gap for {damaged}: {:?}\n{stderr}", inv.coverage));
+        assert!(
+            gap.message.contains("malformed XML answer"),
+            "the gap says why: {gap:?}"
+        );
+        assert_eq!(gap.region.as_deref(), Some("us-east-1"), "{gap:?}");
+    }
+    assert!(
+        proxy
+            .seen()
+            .iter()
+            .any(|(_, op, _)| op == "DescribeDBInstances"),
+        "the damaged call was made"
+    );
+    // The undamaged calls are complete.
+    assert!(
+        !inv.accounts[0].iam.roles.is_empty(),
+        "IAM was still collected"
     );
 }

@@ -33,7 +33,13 @@ fuzz_target!(|data: &[u8]| {
             let _ = format!("{params:?}");
         }
         Err(err) => {
-            if let Some(password) = password.filter(|p| p.len() >= 6) {
+            // A password that is a plain word can be a word of the message itself (the smoke
+            // found PGPASSWORD=PGUSER against "no user: ... (or PGUSER, ...)"): only passwords
+            // with a character no message word has are checked.
+            let checkable = |p: &String| {
+                p.len() >= 6 && !p.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_')
+            };
+            if let Some(password) = password.filter(checkable) {
                 assert!(!err.contains(&password), "the password leaked into: {err}");
             }
         }

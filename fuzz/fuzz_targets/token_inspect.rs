@@ -12,7 +12,11 @@ fuzz_target!(|data: &[u8]| {
     let redacted = token::redact(&text);
     let _ = rdsiam::redact::redact_text(&text);
     if let Ok(facts) = token::inspect(&text) {
-        for now in [UNIX_EPOCH, SystemTime::now(), UNIX_EPOCH + Duration::from_secs(u32::MAX as u64 * 8)] {
+        for now in [
+            UNIX_EPOCH,
+            SystemTime::now(),
+            UNIX_EPOCH + Duration::from_secs(u32::MAX as u64 * 8),
+        ] {
             let _ = facts.clock(now);
         }
         let _ = token::rfc3339(facts.issued_at);

@@ -209,16 +209,21 @@ pub fn read_maybe_gzip_capped(path: &Path, cap: u64) -> Result<Vec<u8>, Snapshot
     if stated_size(&raw).is_some_and(|stated| stated > cap) {
         return Err(too_large("inflated (gzip trailer)"));
     }
-    let hint = (inflated_size_hint(&raw) as u64).min(cap + 1);
+    let gzip_error = |source| SnapshotError::Gzip {
+        path: path.to_path_buf(),
+        source,
+    };
+    let hint = (inflated_size_hint(&raw) as u64).min(cap);
     let mut out = Vec::with_capacity(usize::try_from(hint).unwrap_or(0));
-    MultiGzDecoder::new(raw.as_slice())
-        .take(cap + 1)
+    let mut decoder = MultiGzDecoder::new(raw.as_slice());
+    // Up to the cap into the buffer, then one byte more into a scratch byte: reading `cap + 1`
+    // into the buffer made a full buffer (a trailer stating exactly the cap, e.g. a 5 GiB bomb
+    // whose size wraps to 1 GiB) double for its last byte: 2.1 GB resident for a 1 GiB cap.
+    (&mut decoder)
+        .take(cap)
         .read_to_end(&mut out)
-        .map_err(|source| SnapshotError::Gzip {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    if out.len() as u64 > cap {
+        .map_err(gzip_error)?;
+    if out.len() as u64 == cap && decoder.read(&mut [0_u8; 1]).map_err(gzip_error)? > 0 {
         return Err(too_large("inflated"));
     }
     Ok(out)

@@ -7,7 +7,9 @@
 //!
 //! Every client is built with a [`Guard`] interceptor that refuses operations missing from
 //! [`super::operations::OPERATIONS`] before they are signed or sent, and counts the calls
-//! made per account, region and operation (the figures in benches/RESULTS.md).
+//! made per account, region and operation (the figures in benches/RESULTS.md). The clients of
+//! the XML services also carry [`WellFormedXml`]: a cut or unbalanced answer is an error (a
+//! coverage gap), not the empty list the SDK's XML reader would make of it.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -23,6 +25,7 @@ use aws_smithy_types::config_bag::ConfigBag;
 use aws_smithy_types::retry::{RetryConfig, RetryMode};
 
 use super::operations::{self, Operation};
+use super::xml_check::WellFormedXml;
 
 /// How to reach AWS: the CLI's live flags, resolved.
 #[derive(Debug, Clone, Default)]
@@ -178,6 +181,7 @@ impl Clients {
     pub fn sts(&self) -> aws_sdk_sts::Client {
         let config = aws_sdk_sts::config::Builder::from(&self.config)
             .interceptor(Guard::new(&self.log, &self.account, None))
+            .interceptor(WellFormedXml)
             .build();
         aws_sdk_sts::Client::from_conf(config)
     }
@@ -185,6 +189,7 @@ impl Clients {
     pub fn iam(&self) -> aws_sdk_iam::Client {
         let config = aws_sdk_iam::config::Builder::from(&self.config)
             .interceptor(Guard::new(&self.log, &self.account, None))
+            .interceptor(WellFormedXml)
             .build();
         aws_sdk_iam::Client::from_conf(config)
     }
@@ -224,6 +229,7 @@ impl Clients {
         let config = aws_sdk_cloudwatch::config::Builder::from(&self.config)
             .region(Region::new(region.to_owned()))
             .interceptor(Guard::new(&self.log, &self.account, Some(region)))
+            .interceptor(WellFormedXml)
             .build();
         aws_sdk_cloudwatch::Client::from_conf(config)
     }
@@ -232,6 +238,7 @@ impl Clients {
         let config = aws_sdk_rds::config::Builder::from(&self.config)
             .region(Region::new(region.to_owned()))
             .interceptor(Guard::new(&self.log, &self.account, Some(region)))
+            .interceptor(WellFormedXml)
             .build();
         aws_sdk_rds::Client::from_conf(config)
     }

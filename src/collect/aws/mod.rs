@@ -28,6 +28,7 @@ pub mod principal;
 pub mod proxy_scheme;
 pub mod rds;
 pub mod sts;
+pub mod xml_check;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::IsTerminal;
