@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use rdsiam::activity::cloudtrail_gen::{GenConfig, generate};
+use rdsiam::generators::cloudtrail::{GenConfig, generate};
 
 fn parse_size(text: &str) -> Option<u64> {
     let t = text.trim().to_ascii_uppercase();

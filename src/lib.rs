@@ -4,7 +4,7 @@
 //! Module map (data flows one way):
 //! - [`inventory`]: the facts model, snapshots and their validation.
 //! - [`access`]: effective access (grants, guardrails, cross-account reach) over an inventory.
-//! - [`activity`]: TEMPORARY home of the CloudTrail data generator (tests, benchmarks).
+//! - [`generators`]: test and benchmark data generators (`generators` feature only).
 //! - [`policy`]: the IAM policy language and evaluation engine (pure, no I/O).
 //! - [`collect`]: live collection from AWS (STS, IAM, RDS, Organizations) into an inventory.
 //! - [`rules`]: the rule catalogue (metadata, docs) and rule evaluation.
@@ -21,7 +21,6 @@
 //! - [`exit`], [`output`]: exit codes and how output reaches stdout or a file.
 
 pub mod access;
-pub mod activity;
 pub mod aws_http;
 pub mod cli;
 pub mod collect;
@@ -32,6 +31,7 @@ pub mod doctor;
 pub mod engine;
 pub mod exit;
 pub mod fast_hash;
+pub mod generators;
 pub mod input;
 pub mod inventory;
 pub mod json_blocks;

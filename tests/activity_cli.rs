@@ -6,14 +6,14 @@ use std::fs;
 use std::path::PathBuf;
 
 use assert_cmd::Command;
-use rdsiam::activity::cloudtrail_gen::{GenConfig, generate};
+use rdsiam::generators::cloudtrail::{GenConfig, generate};
 
 fn generated(
     name: &str,
 ) -> (
     PathBuf,
     GenConfig,
-    rdsiam::activity::cloudtrail_gen::GenOutput,
+    rdsiam::generators::cloudtrail::GenOutput,
 ) {
     let dir = std::env::temp_dir().join(format!("rdsiam-cli-{name}-{}", std::process::id()));
     let _ = fs::remove_dir_all(&dir);

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use rdsiam::activity::cloudtrail_gen::{GenConfig, GenOutput, generate};
 use rdsiam::collect::activity::cloudtrail_files::{ScanOptions, scan_paths};
 use rdsiam::collect::activity::scan_report::ProblemKind;
+use rdsiam::generators::cloudtrail::{GenConfig, GenOutput, generate};
 use rdsiam::inventory::AssumeRoleEvent;
 use rdsiam::inventory::Day;
 

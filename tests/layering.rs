@@ -32,14 +32,17 @@ const LAYERS: &[(&str, &[&str])] = &[
             "phases.rs",
             "dispose.rs",
             "token_compat.rs",
+            "json_blocks.rs",
+            "aws_http.rs",
         ],
     ),
     ("policy", &["policy/"]),
     ("inventory", &["inventory/"]),
     ("report", &["report/"]),
     ("clients", &["pg/", "token.rs"]),
-    // `activity/` holds only the CloudTrail generator until arch-build moves it out.
-    ("collect", &["collect/", "activity/"]),
+    // The generators write files in the layout the collectors read (test machinery, behind
+    // the `generators` feature).
+    ("collect", &["collect/", "generators/"]),
     ("access", &["access/"]),
     ("rules", &["rules/"]),
     ("render", &["render/"]),
@@ -47,79 +50,6 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("engine", &["engine.rs", "doctor/"]),
     ("commands", &["commands/", "cli.rs", "main.rs", "lib.rs"]),
 ];
-
-/// TEMPORARY exceptions: violations other branches remove while this list exists. Each names
-/// the branch that removes it; once that branch is merged, its entries must go (the test
-/// prints the entries that no longer match anything). The issue is done when this is empty.
-const TEMPORARY: &[Exception] = &[
-    // arch-pg: the SQL texts move from the doctor's probe into `pg`.
-    Exception::Upward {
-        from: "pg/mod.rs",
-        to: "doctor/probe.rs",
-        branch: "arch-pg",
-    },
-    // arch-pg: same SQL text (`DATABASES_SQL`), read by the database collector.
-    Exception::Upward {
-        from: "collect/postgres.rs",
-        to: "doctor/probe.rs",
-        branch: "arch-pg",
-    },
-    // arch-rules: endpoint → target matching moves down to the inventory.
-    Exception::Upward {
-        from: "collect/",
-        to: "doctor/aws/target.rs",
-        branch: "arch-rules",
-    },
-    // arch-rules: `CONNECT` / `NEVER_IN_CONNECT` move to `policy::rds_db`.
-    Exception::Circle {
-        files: &[
-            "access/matrix.rs",
-            "access/policies.rs",
-            "access/principals.rs",
-        ],
-        branch: "arch-rules",
-    },
-    // arch-rules: `ParseError` and statement assembly get their own `policy` module.
-    Exception::Circle {
-        files: &[
-            "policy/document.rs",
-            "policy/fast_parse.rs",
-            "policy/condition.rs",
-            "policy/principal.rs",
-        ],
-        branch: "arch-rules",
-    },
-    // Found by this test, outside the arch-core items, left to arch-rules (which reworks the
-    // rule context): the context caches the connect patterns of `policy_arns`, which takes
-    // the context.
-    Exception::Circle {
-        files: &["rules/context.rs", "rules/policy_arns.rs"],
-        branch: "arch-rules (found by arch-core; not in its brief)",
-    },
-    // Also arch-rules, and not an import (so not checked here): the rule table written
-    // twice, `rules::REGISTRY`/`catalogue` and `doctor::diagnosis::codes`/`ALL`.
-];
-
-enum Exception {
-    Upward {
-        from: &'static str,
-        to: &'static str,
-        branch: &'static str,
-    },
-    Circle {
-        files: &'static [&'static str],
-        branch: &'static str,
-    },
-}
-
-impl Exception {
-    fn describe(&self) -> String {
-        match self {
-            Exception::Upward { from, to, branch } => format!("{from} -> {to} ({branch})"),
-            Exception::Circle { files, branch } => format!("circle {files:?} ({branch})"),
-        }
-    }
-}
 
 /// One resolved import: `from` names `to` at `line`.
 #[derive(Debug, Clone)]
@@ -748,29 +678,6 @@ fn circles(edges: &[Edge]) -> Vec<BTreeSet<String>> {
     state.out
 }
 
-fn upward_excepted(edge: &Edge) -> Option<usize> {
-    TEMPORARY.iter().position(|exception| match exception {
-        Exception::Upward { from, to, .. } => {
-            let matches = |file: &str, pattern: &str| {
-                if pattern.ends_with('/') {
-                    file.starts_with(pattern)
-                } else {
-                    file == pattern
-                }
-            };
-            matches(&edge.from, from) && matches(&edge.to, to)
-        }
-        Exception::Circle { .. } => false,
-    })
-}
-
-fn circle_excepted(component: &BTreeSet<String>) -> Option<usize> {
-    TEMPORARY.iter().position(|exception| match exception {
-        Exception::Circle { files, .. } => component.iter().all(|f| files.contains(&f.as_str())),
-        Exception::Upward { .. } => false,
-    })
-}
-
 #[test]
 fn every_file_has_a_layer() {
     let unmapped: Vec<String> = source_files(&main_dir())
@@ -791,21 +698,12 @@ fn no_module_imports_a_higher_layer_or_sits_in_an_import_circle() {
         "the parser found only {} imports: it is broken",
         edges.len()
     );
-    let mut used = BTreeSet::new();
-    let mut problems = Vec::new();
-    for (edge, message) in upward_violations(&edges) {
-        match upward_excepted(edge) {
-            Some(index) => {
-                used.insert(index);
-            }
-            None => problems.push(message),
-        }
-    }
+    // No exceptions: every upward import and every circle is a failure.
+    let mut problems: Vec<String> = upward_violations(&edges)
+        .into_iter()
+        .map(|(_, message)| message)
+        .collect();
     for component in circles(&edges) {
-        if let Some(index) = circle_excepted(&component) {
-            used.insert(index);
-            continue;
-        }
         let inside: Vec<String> = edges
             .iter()
             .filter(|e| component.contains(&e.from) && component.contains(&e.to))
@@ -816,14 +714,6 @@ fn no_module_imports_a_higher_layer_or_sits_in_an_import_circle() {
             component,
             inside.join("\n")
         ));
-    }
-    for (index, exception) in TEMPORARY.iter().enumerate() {
-        if !used.contains(&index) {
-            eprintln!(
-                "note: TEMPORARY exception no longer needed, remove it: {}",
-                exception.describe()
-            );
-        }
     }
     assert!(
         problems.is_empty(),

@@ -100,28 +100,3 @@ pub const PARAMETERS: &[Parameter] = &[
 pub fn of(id: &str) -> impl Iterator<Item = &'static Parameter> + '_ {
     PARAMETERS.iter().filter(move |p| p.rule == id)
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_parameter_names_a_catalogue_rule_and_round_trips() {
-        for parameter in PARAMETERS {
-            assert!(
-                super::super::table::lookup(parameter.rule).is_some(),
-                "{}",
-                parameter.rule
-            );
-            let mut settings = RuleSettings::default();
-            (parameter.set)(&mut settings, parameter.max);
-            assert_eq!(
-                (parameter.get)(&settings),
-                parameter.max,
-                "{}",
-                parameter.key
-            );
-            assert!((parameter.min..=parameter.max).contains(&parameter.default_value()));
-        }
-    }
-}

@@ -219,6 +219,24 @@ mod tests {
     use super::*;
     use crate::rules::catalogue::PLACEHOLDERS;
 
+    // Here rather than in `params`: `params` must not import the table (which imports the
+    // rule context, which imports `params`).
+    #[test]
+    fn every_parameter_names_a_catalogue_rule_and_round_trips() {
+        for parameter in crate::rules::params::PARAMETERS {
+            assert!(lookup(parameter.rule).is_some(), "{}", parameter.rule);
+            let mut settings = crate::rules::params::RuleSettings::default();
+            (parameter.set)(&mut settings, parameter.max);
+            assert_eq!(
+                (parameter.get)(&settings),
+                parameter.max,
+                "{}",
+                parameter.key
+            );
+            assert!((parameter.min..=parameter.max).contains(&parameter.default_value()));
+        }
+    }
+
     #[test]
     fn catalogue_parses_and_ids_match_file_stems() {
         let rules = parse_all().unwrap_or_else(|e| panic!("{e}"));

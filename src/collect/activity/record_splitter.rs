@@ -426,7 +426,7 @@ mod tests {
     /// escapes fall at every possible offset.
     struct Chunky<'a> {
         data: &'a [u8],
-        rng: crate::activity::cloudtrail_gen::Rng,
+        rng: crate::generators::cloudtrail::Rng,
     }
     impl Read for Chunky<'_> {
         fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
@@ -439,10 +439,7 @@ mod tests {
         }
     }
 
-    fn random_value(
-        rng: &mut crate::activity::cloudtrail_gen::Rng,
-        depth: u32,
-    ) -> serde_json::Value {
+    fn random_value(rng: &mut crate::generators::cloudtrail::Rng, depth: u32) -> serde_json::Value {
         use serde_json::Value;
         const PIECES: [&str; 10] = ["a", "\\", "\"", "{", "}", "[", "]", "\\\"", "xyz", "\u{e9}"];
         match rng.below(if depth > 3 { 3 } else { 5 }) {
@@ -469,7 +466,7 @@ mod tests {
 
     #[test]
     fn random_documents_split_like_serde_json_parses_them() {
-        let mut rng = crate::activity::cloudtrail_gen::Rng::new(42);
+        let mut rng = crate::generators::cloudtrail::Rng::new(42);
         for round in 0..200 {
             let records: Vec<serde_json::Value> = (0..rng.below(12))
                 .map(|_| {
@@ -483,7 +480,7 @@ mod tests {
             let mut got = Vec::new();
             let reader = Chunky {
                 data: &doc,
-                rng: crate::activity::cloudtrail_gen::Rng::new(round),
+                rng: crate::generators::cloudtrail::Rng::new(round),
             };
             let (stats, err) = split_records(reader, 1 << 20, |r| {
                 got.push(serde_json::from_slice::<serde_json::Value>(r).expect("a whole record"))

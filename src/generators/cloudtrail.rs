@@ -23,8 +23,8 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 use rayon::prelude::*;
 
-use super::cloudtrail_layout::Day;
-use super::event::{AssumeRoleEvent, PrincipalType};
+use crate::collect::activity::cloudtrail_layout::Day;
+use crate::inventory::activity::{AssumeRoleEvent, PrincipalType};
 
 /// What to generate.
 #[derive(Debug, Clone)]
