@@ -215,7 +215,7 @@ pub fn redact(token: &str) -> String {
         .split('&')
         .map(|pair| match pair.split_once('=') {
             // Any spelling of a secret's name: `X-Amz-Security%2DToken`, `x-amz-signature`…
-            Some((k, v)) if crate::redact::is_secret_key(k) => {
+            Some((k, v)) if crate::redact::is_secret_key(k) || names_a_secret(k) => {
                 format!("{k}=<redacted: {} chars>", v.len())
             }
             Some((k, v)) if k.starts_with("X-Amz-") || k == "Action" || k == "DBUser" => {
@@ -228,6 +228,16 @@ pub fn redact(token: &str) -> String {
     // The kept values go through the one redaction function too (a value may hide an
     // encoded `X-Amz-Signature%3D…`).
     crate::redact::redact_text(&format!("{head}?{}", pairs.join("&"))).into_owned()
+}
+
+/// A query parameter whose name merely *contains* a secret's word (`X-Amz-Security-bToken`,
+/// a damaged or hand-edited copy of `X-Amz-Security-Token`) still holds the secret: in a
+/// token, only the known non-secret parameters are shown (found by fuzzing `token_inspect`).
+fn names_a_secret(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    ["token", "signature", "secret", "password"]
+        .iter()
+        .any(|word| key.contains(word))
 }
 
 /// What to sign a token for.
@@ -337,6 +347,15 @@ pub fn is_rds_endpoint(host: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_damaged_secret_parameter_name_is_still_redacted() {
+        let token = "db.example.com:5432/?Action=connect&DBUser=u&X-Amz-Security-bToken=SESSIONVALUE&x-amz-SIGNATUREx=abc";
+        let shown = redact(token);
+        assert!(!shown.contains("SESSIONVALUE"), "{shown}");
+        assert!(!shown.contains("=abc"), "{shown}");
+        assert!(shown.contains("DBUser=u"), "{shown}");
+    }
 
     const TOKEN: &str = "mydb.abc.us-east-1.rds.amazonaws.com:5432/?Action=connect&DBUser=pgmonitor&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIAEXAMPLEKEY123456%2F20261121%2Fus-east-1%2Frds-db%2Faws4_request&X-Amz-Date=20261121T210000Z&X-Amz-Expires=900&X-Amz-SignedHeaders=host&X-Amz-Security-Token=SESSIONSECRET&X-Amz-Signature=abcdef0123456789";
 
