@@ -51,26 +51,56 @@ impl Intercept for BodyCapture {
 pub fn schemes(bodies: &[String]) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for body in bodies {
-        for member in body.split("<DBProxy>").skip(1) {
-            let member = member.split("</DBProxy>").next().unwrap_or(member);
-            if let (Some(name), Some(scheme)) = (
-                element(member, "DBProxyName"),
-                element(member, "DefaultAuthScheme"),
-            ) {
-                out.insert(name.to_owned(), scheme.to_owned());
-            }
-        }
+        read_body(body, &mut out);
     }
     out
 }
 
-/// The text of the first `<name>…</name>` (no attributes, no nesting: these are enum and
-/// identifier fields).
-fn element<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
-    let open = format!("<{name}>");
-    let start = xml.find(&open)? + open.len();
-    let end = xml[start..].find(&format!("</{name}>"))?;
-    Some(xml[start..start + end].trim())
+/// Each child of `<DBProxies>` is one proxy: `<member>`, as AWS sends a list in the query
+/// protocol (the `DBProxyList` shape names no member element, unlike `DBInstanceList`'s
+/// `<DBInstance>`), or `<DBProxy>`. Its direct children `DBProxyName` and
+/// `DefaultAuthScheme` are read; the `<member>`s nested deeper (`Auth`) are not proxies. A
+/// body that stops parsing keeps what was read before (the SDK accepted the answer; a cut
+/// answer is reported as a gap by the XML check of the client).
+fn read_body(body: &str, out: &mut BTreeMap<String, String>) {
+    use xmlparser::{ElementEnd, Token, Tokenizer};
+    let mut path: Vec<&str> = Vec::new();
+    let mut text: Option<&str> = None;
+    let (mut name, mut scheme): (Option<String>, Option<String>) = (None, None);
+    for token in Tokenizer::from(body) {
+        let Ok(token) = token else { break };
+        match token {
+            Token::ElementStart { local, .. } => {
+                path.push(local.as_str());
+                text = None;
+            }
+            Token::Text { text: t } => text = Some(t.as_str()),
+            Token::ElementEnd {
+                end: ElementEnd::Close(..) | ElementEnd::Empty,
+                ..
+            } => {
+                let depth = path.len();
+                let parent = |up: usize| depth.checked_sub(up).and_then(|i| path.get(i));
+                if parent(3) == Some(&"DBProxies") {
+                    let value = text.map(|t| t.trim().to_owned());
+                    match path.last() {
+                        Some(&"DBProxyName") => name = value,
+                        Some(&"DefaultAuthScheme") => scheme = value,
+                        _ => {}
+                    }
+                }
+                if parent(2) == Some(&"DBProxies") {
+                    if let (Some(n), Some(s)) = (name.take(), scheme.take()) {
+                        out.insert(n, s);
+                    }
+                    (name, scheme) = (None, None);
+                }
+                path.pop();
+                text = None;
+            }
+            _ => {}
+        }
+    }
 }
 
 #[cfg(test)]
@@ -88,5 +118,24 @@ mod tests {
         assert_eq!(map.get("e2e").map(String::as_str), Some("IAM_AUTH"));
         assert_eq!(map.get("classic").map(String::as_str), Some("NONE"));
         assert_eq!(map.get("old"), None);
+    }
+
+    /// The shape AWS sends (`DBProxyList` members are `<member>`), with `<member>`s nested
+    /// in `Auth` that are not proxies. Reading only `<DBProxy>` elements missed every proxy
+    /// of a real answer.
+    #[test]
+    fn list_members_as_aws_sends_them() {
+        let body = "<DescribeDBProxiesResponse xmlns=\"http://rds.amazonaws.com/doc/2014-10-31/\">\
+            <DescribeDBProxiesResult><DBProxies>\
+            <member><DBProxyName>e2e</DBProxyName><Auth><member><AuthScheme>SECRETS</AuthScheme>\
+            <IAMAuth>REQUIRED</IAMAuth></member></Auth><DefaultAuthScheme>IAM_AUTH</DefaultAuthScheme></member>\
+            <member><DefaultAuthScheme>NONE</DefaultAuthScheme><DBProxyName>classic</DBProxyName></member>\
+            <member><DBProxyName>old</DBProxyName><Auth><member><AuthScheme>SECRETS</AuthScheme></member></Auth></member>\
+            </DBProxies></DescribeDBProxiesResult></DescribeDBProxiesResponse>";
+        let map = schemes(&[body.to_owned()]);
+        assert_eq!(map.get("e2e").map(String::as_str), Some("IAM_AUTH"));
+        assert_eq!(map.get("classic").map(String::as_str), Some("NONE"));
+        assert_eq!(map.get("old"), None);
+        assert_eq!(map.len(), 2);
     }
 }

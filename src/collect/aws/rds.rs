@@ -186,13 +186,6 @@ impl Failure {
     }
 }
 
-/// An RDS paginator at the largest page size.
-macro_rules! rds_pages {
-    ($request:expr) => {
-        $request.into_paginator().page_size(PAGE_SIZE).send()
-    };
-}
-
 /// Every page's items, or the failure: a listing that failed part-way is not kept.
 async fn all_items<P, T, E, R>(
     pages: pages::Pages<P, E, R>,
@@ -212,7 +205,11 @@ fn is_postgres(engine: Option<&str>) -> bool {
 }
 
 async fn describe_instances(client: &aws_sdk_rds::Client) -> Result<Vec<SdkInstance>, Failure> {
-    let pages = rds_pages!(client.describe_db_instances());
+    let pages = client
+        .describe_db_instances()
+        .into_paginator()
+        .page_size(PAGE_SIZE)
+        .send();
     all_items(pages, |page, out| {
         out.extend(page.db_instances().iter().cloned())
     })
@@ -220,7 +217,11 @@ async fn describe_instances(client: &aws_sdk_rds::Client) -> Result<Vec<SdkInsta
 }
 
 async fn describe_clusters(client: &aws_sdk_rds::Client) -> Result<Vec<SdkCluster>, Failure> {
-    let pages = rds_pages!(client.describe_db_clusters());
+    let pages = client
+        .describe_db_clusters()
+        .into_paginator()
+        .page_size(PAGE_SIZE)
+        .send();
     all_items(pages, |page, out| {
         out.extend(page.db_clusters().iter().cloned())
     })
@@ -231,7 +232,11 @@ async fn describe_clusters(client: &aws_sdk_rds::Client) -> Result<Vec<SdkCluste
 async fn describe_cluster_endpoints(
     client: &aws_sdk_rds::Client,
 ) -> Result<Vec<(String, ClusterEndpoint)>, Failure> {
-    let pages = rds_pages!(client.describe_db_cluster_endpoints());
+    let pages = client
+        .describe_db_cluster_endpoints()
+        .into_paginator()
+        .page_size(PAGE_SIZE)
+        .send();
     all_items(pages, |page, out| {
         for endpoint in page.db_cluster_endpoints() {
             if endpoint.endpoint_type() != Some("CUSTOM") {
@@ -267,7 +272,11 @@ async fn describe_proxies(client: &aws_sdk_rds::Client) -> Result<Vec<DbProxy>, 
             .interceptor(capture.clone())
             .build(),
     );
-    let pages = rds_pages!(client.describe_db_proxies());
+    let pages = client
+        .describe_db_proxies()
+        .into_paginator()
+        .page_size(PAGE_SIZE)
+        .send();
     let mut out = all_items(pages, |page, out| {
         for proxy in page.db_proxies() {
             if proxy.engine_family() != Some("POSTGRESQL") {
@@ -319,7 +328,12 @@ async fn proxy_targets(
     client: &aws_sdk_rds::Client,
     proxy: &str,
 ) -> Result<Vec<ProxyTarget>, Failure> {
-    let pages = rds_pages!(client.describe_db_proxy_targets().db_proxy_name(proxy));
+    let pages = client
+        .describe_db_proxy_targets()
+        .db_proxy_name(proxy)
+        .into_paginator()
+        .page_size(PAGE_SIZE)
+        .send();
     all_items(pages, |page, out| {
         for target in page.targets() {
             let kind = match target.r#type() {
@@ -346,7 +360,11 @@ async fn proxy_targets(
 async fn describe_certificates(
     client: &aws_sdk_rds::Client,
 ) -> Result<BTreeMap<String, String>, Failure> {
-    let pages = rds_pages!(client.describe_certificates());
+    let pages = client
+        .describe_certificates()
+        .into_paginator()
+        .page_size(PAGE_SIZE)
+        .send();
     let listed = all_items(pages, |page, out| {
         out.extend(page.certificates().iter().filter_map(|cert| {
             Some((
@@ -511,18 +529,23 @@ async fn force_ssl(
     let mut value = None;
     match kind {
         ParameterGroupKind::Instance => {
-            let pages = rds_pages!(
-                client
-                    .describe_db_parameters()
-                    .db_parameter_group_name(name)
-            );
+            let pages = client
+                .describe_db_parameters()
+                .db_parameter_group_name(name)
+                .into_paginator()
+                .page_size(PAGE_SIZE)
+                .send();
             pages::each_page(pages, |page| until_found(&mut value, page.parameters()))
                 .await
                 .map_err(Failure::from_sdk)?;
         }
         ParameterGroupKind::Cluster => {
-            let request = client.describe_db_cluster_parameters();
-            let pages = rds_pages!(request.db_cluster_parameter_group_name(name));
+            let pages = client
+                .describe_db_cluster_parameters()
+                .db_cluster_parameter_group_name(name)
+                .into_paginator()
+                .page_size(PAGE_SIZE)
+                .send();
             pages::each_page(pages, |page| until_found(&mut value, page.parameters()))
                 .await
                 .map_err(Failure::from_sdk)?;
