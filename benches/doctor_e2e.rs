@@ -13,7 +13,7 @@
 //!
 //! Also measured: the time until the first output line (the verdict) arrives, and a case
 //! where the client's token names the wrong port and the doctor signs a fresh token that
-//! works. `DOCTOR_BENCH_BASELINE=/path/to/rdsiam` runs another build right after this one in
+//! works. `DOCTOR_BENCH_BINARY=/path/to/rdsiam` measures that build as A; `DOCTOR_BENCH_BASELINE=/path/to/rdsiam` runs another build right after this one in
 //! every iteration (A/B in the same minutes).
 
 #[path = "../tests/support/mod.rs"]
@@ -42,7 +42,11 @@ fn main() -> Result<()> {
         1
     };
     let server = RdsLikePostgres::shared()?;
-    let binary = env!("CARGO_BIN_EXE_rdsiam");
+    // `DOCTOR_BENCH_BINARY=/path/to/rdsiam` measures another build as A (e.g. a release
+    // binary from a debug `cargo test --bench` run); default: the one cargo built.
+    let binary_path = std::env::var("DOCTOR_BENCH_BINARY")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_rdsiam").to_owned());
+    let binary = binary_path.as_str();
     println!("binary: {binary}");
     println!("runs per case: {runs}");
     // A/B in the same minutes: `DOCTOR_BENCH_BASELINE=/path/to/other/rdsiam` runs that binary
