@@ -211,6 +211,13 @@ pub fn redact(token: &str) -> String {
     let Some((head, query)) = token.split_once('?') else {
         return format!("<{} chars, not a token: redacted>", token.len());
     };
+    // A token's head is `host:port/`: one holding `=` or `&` is a damaged or spliced token
+    // whose "host" may carry a secret's parameter (found by fuzzing `token_inspect`).
+    let head = if head.contains(['=', '&']) {
+        format!("<{} chars, not a host: redacted>", head.len())
+    } else {
+        head.to_owned()
+    };
     let pairs: Vec<String> = query
         .split('&')
         .map(|pair| match pair.split_once('=') {
@@ -355,6 +362,14 @@ mod tests {
         assert!(!shown.contains("SESSIONVALUE"), "{shown}");
         assert!(!shown.contains("=abc"), "{shown}");
         assert!(shown.contains("DBUser=u"), "{shown}");
+        // A secret spliced into the part before `?` (the host) is not shown either.
+        let spliced =
+            "db.amazo-Token=SESSIONVALUE&X-Amz-Signature=abc0naws.com:5432/?Action=connect";
+        let shown = redact(spliced);
+        assert!(
+            !shown.contains("SESSIONVALUE") && !shown.contains("abc0n"),
+            "{shown}"
+        );
     }
 
     const TOKEN: &str = "mydb.abc.us-east-1.rds.amazonaws.com:5432/?Action=connect&DBUser=pgmonitor&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIAEXAMPLEKEY123456%2F20261121%2Fus-east-1%2Frds-db%2Faws4_request&X-Amz-Date=20261121T210000Z&X-Amz-Expires=900&X-Amz-SignedHeaders=host&X-Amz-Security-Token=SESSIONSECRET&X-Amz-Signature=abcdef0123456789";
