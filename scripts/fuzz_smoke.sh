@@ -7,6 +7,8 @@
 # Release build (cargo-fuzz's default, debug assertions on), the same build the long runs use:
 # fuzz/Cargo.toml leaves the AWS SDK crates, which no target runs, unoptimized, which is what
 # keeps the instrumented build of every dependency shorter. scripts/test.sh (CI) runs this.
+# A fixed seed (-seed=1): the smoke guards against regressions and gives CI the same
+# mutations it gave the last local run; finding new bugs is the long runs' job (FUZZING.md).
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 seconds="${1:-8}"
@@ -20,7 +22,7 @@ for target in $(cargo fuzz list); do
     cp -r "seeds/$target/." "$work/$target/"
     echo "fuzz smoke: $target (${seconds}s)" >&2
     if ! cargo fuzz run -s none "$target" "$work/$target" -- \
-        -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+        -seed=1 -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
         >"$work/$target.log" 2>&1; then
         tail -n 40 "$work/$target.log" >&2
         echo "fuzz smoke: $target FAILED (crash input above; reproduce with cargo fuzz run $target FILE)" >&2

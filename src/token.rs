@@ -225,7 +225,12 @@ pub fn redact(token: &str) -> String {
             Some((k, v)) if crate::redact::is_secret_key(k) || names_a_secret(k) => {
                 format!("{k}=<redacted: {} chars>", v.len())
             }
-            Some((k, v)) if k.starts_with("X-Amz-") || k == "Action" || k == "DBUser" => {
+            // Shown only when the value is one value: a `?` or `=` inside it means a second
+            // parameter (perhaps a secret's) was spliced into it.
+            Some((k, v))
+                if (k.starts_with("X-Amz-") || k == "Action" || k == "DBUser")
+                    && !v.contains(['?', '=']) =>
+            {
                 format!("{k}={v}")
             }
             Some((k, _)) => format!("{k}=<redacted>"),
@@ -362,6 +367,9 @@ mod tests {
         assert!(!shown.contains("SESSIONVALUE"), "{shown}");
         assert!(!shown.contains("=abc"), "{shown}");
         assert!(shown.contains("DBUser=u"), "{shown}");
+        // A secret spliced into a shown value is not shown either.
+        let shown = redact("h:5432/?Action=connect?X-Token=SPLICED&DBUser=u");
+        assert!(!shown.contains("SPLICED"), "{shown}");
         // A secret spliced into the part before `?` (the host) is not shown either.
         let spliced =
             "db.amazo-Token=SESSIONVALUE&X-Amz-Signature=abc0naws.com:5432/?Action=connect";
