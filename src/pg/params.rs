@@ -323,6 +323,20 @@ impl fmt::Debug for ConnParams {
 impl ConnParams {
     /// Resolves `source` (already merged: flags over conninfo over environment).
     pub fn resolve(source: ParamSource) -> Result<Self, String> {
+        // An error quotes the value it refuses, and a damaged conninfo can hold the password
+        // inside another parameter's value (found by fuzzing `conninfo`): never show it.
+        // (Passwords under 4 characters are left: replacing every "a" would garble the
+        // message, and such a password is not a secret worth the name.)
+        let password = source.password.clone().filter(|p| p.len() >= 4);
+        Self::resolve_quoting(source).map_err(|err| match &password {
+            Some(password) if err.contains(password.as_str()) => {
+                err.replace(password.as_str(), "<password redacted>")
+            }
+            _ => err,
+        })
+    }
+
+    fn resolve_quoting(source: ParamSource) -> Result<Self, String> {
         let host = source
             .host
             .ok_or("no host: pass --host <endpoint> (or PGHOST, or host= in the conninfo)")?;
@@ -407,6 +421,19 @@ fn quote_value(value: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn an_error_quoting_a_value_never_shows_the_password() {
+        let source =
+            ParamSource::parse_conninfo("host=h user=u password=S3cret!x sslmode=req-S3cret!x")
+                .unwrap_or_else(|e| panic!("{e}"));
+        let err = ConnParams::resolve(source).err().unwrap_or_default();
+        assert!(
+            err.contains("sslmode") && !err.contains("S3cret!x"),
+            "{err}"
+        );
+    }
+
     use super::*;
 
     fn ok<T, E: fmt::Display>(r: Result<T, E>) -> T {
