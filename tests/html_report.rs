@@ -6,16 +6,14 @@
 //! visible rows, and the evidence and fixes (a second, lazily inflated part of the file) shown
 //! when findings are opened.
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use rdsiam::engine::{self, audit};
-use rdsiam::inventory::snapshot;
 use rdsiam::render::{self, Format};
 use rdsiam::report::{Report, Severity};
-
-const DEMO_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo");
 
 fn chromium() -> PathBuf {
     let path = PathBuf::from("/usr/bin/chromium");
@@ -33,15 +31,7 @@ fn artefacts() -> PathBuf {
 }
 
 fn demo_report() -> Report {
-    let inventory = snapshot::load(Path::new(DEMO_DIR))
-        .unwrap_or_else(|e| panic!("fixtures/demo does not load: {e}"));
-    audit(
-        &inventory,
-        &engine::Settings {
-            snapshot: Some("fixtures/demo".into()),
-            ..engine::Settings::at("2026-11-21T00:00:00Z")
-        },
-    )
+    support::demo::report()
 }
 
 /// Runs headless Chromium on `url` with `extra` arguments and a fresh profile; returns stdout.

@@ -7,25 +7,14 @@
 mod support;
 
 use std::collections::BTreeSet;
-use std::path::Path;
 use std::process::Command;
 
-use rdsiam::engine::{self, audit};
-use rdsiam::inventory::snapshot;
 use rdsiam::report::Report;
 
-const DEMO_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo");
+use support::demo::DIR as DEMO_DIR;
 
 fn demo_report() -> Report {
-    let inventory = snapshot::load(Path::new(DEMO_DIR))
-        .unwrap_or_else(|e| panic!("fixtures/demo does not load: {e}"));
-    audit(
-        &inventory,
-        &engine::Settings {
-            snapshot: Some("fixtures/demo".into()),
-            ..engine::Settings::at("2026-11-21T00:00:00Z")
-        },
-    )
+    support::demo::report()
 }
 
 /// Runs the binary; returns stdout and the exit code (0 or 1: findings are not an error).

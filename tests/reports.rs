@@ -11,25 +11,14 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use rdsiam::engine::{self, audit};
-use rdsiam::inventory::snapshot;
 use rdsiam::render::{self, Format};
 use rdsiam::report::{Report, Severity};
 use serde_json::Value;
 
-const DEMO_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo");
-const EVALUATED_AT: &str = "2026-11-21T00:00:00Z";
+use support::demo::DIR as DEMO_DIR;
 
 fn demo_report() -> Report {
-    let inventory = snapshot::load(Path::new(DEMO_DIR))
-        .unwrap_or_else(|e| panic!("fixtures/demo does not load: {e}"));
-    let mut report = audit(
-        &inventory,
-        &engine::Settings {
-            snapshot: Some("fixtures/demo".into()),
-            ..engine::Settings::at(EVALUATED_AT)
-        },
-    );
+    let mut report = support::demo::report();
     report.tool_version = "0.0.0-test".into();
     report
 }

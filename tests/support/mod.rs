@@ -16,6 +16,7 @@
 
 pub mod aws_cli;
 pub mod cli;
+pub mod demo;
 pub mod fake_pg;
 pub mod fault_proxy;
 pub mod moto;
