@@ -30,7 +30,6 @@ fn options(endpoint: &str, regions: &[&str], org: bool, concurrency: usize) -> O
         external_id: None,
         concurrency,
         progress: false,
-        activity: None,
         // The collection benchmark measures the facts, as before the auth-error log.
         auth_errors: None,
     }

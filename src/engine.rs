@@ -4,11 +4,11 @@
 //! benchmarks call it; it does no I/O of its own (the command reads the snapshot, scans
 //! CloudTrail files and writes the report).
 //!
-//! An audit that reads activity beside the inventory (`rdsiam audit --cloudtrail-dir`)
-//! needs the analysis first (the activity sources look for the DB-connect roles it finds):
-//! [`Audit::prepare`] builds it, [`Audit::roles_of_interest`] names the roles, the caller
-//! scans, and [`Audit::report`] judges the inventory plus that activity with the same
-//! analysis. With `RDSIAM_PHASE_TIMES=1` the engine marks its own phases (`analysis`,
+//! An audit that reads activity beside the inventory (`rdsiam audit --cloudtrail-dir`, and a
+//! live audit's Athena and LookupEvents sources) needs the analysis first (the activity
+//! sources look for the DB-connect roles it finds): [`Audit::prepare`] builds it,
+//! [`Audit::roles_of_interest`] names the roles, the caller reads the sources, and
+//! [`Audit::report`] judges the inventory plus that activity with the same analysis. With `RDSIAM_PHASE_TIMES=1` the engine marks its own phases (`analysis`,
 //! `rules + access entries`, `report`).
 
 use std::collections::BTreeSet;
@@ -74,7 +74,6 @@ impl<'i> Audit<'i> {
     /// Builds the access analysis of `inventory`.
     pub fn prepare(inventory: &'i Inventory) -> Self {
         let analysis = Analysis::build(inventory);
-        crate::phases::mark("analysis");
         Audit { analysis }
     }
 

@@ -578,7 +578,8 @@ fn lookup_events_failing_everywhere_is_an_error() {
 
 /// Live audit of a three-account organization with `--lookup-events`: one LookupEvents run per
 /// collected account (with that account's credentials) and region, concurrently; moto's 500
-/// becomes one gap per account and region, and the audit still reports.
+/// becomes one gap per account and region, and the audit still reports; the access analysis
+/// is built once.
 #[test]
 fn live_audit_reads_lookup_events_in_every_account_and_region() {
     let server = MotoServer::start().expect("moto server");
@@ -595,10 +596,18 @@ fn live_audit_reads_lookup_events_in_every_account_and_region() {
             "json",
             "--lookup-events",
         ])
+        .env("RDSIAM_PHASE_TIMES", "1")
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(matches!(out.status.code(), Some(0 | 1)), "{stderr}");
+    // One access analysis per audit: LookupEvents looks for the roles of the audit's own
+    // analysis (collecting builds none); `RDSIAM_PHASE_TIMES` marks every analysis built.
+    let analyses = stderr
+        .lines()
+        .filter(|l| l.starts_with("phase ") && l.ends_with("  analysis"))
+        .count();
+    assert_eq!(analyses, 1, "{stderr}");
     let report: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
     let accounts: Vec<String> = report["scope"]["accounts"]
         .as_array()

@@ -104,7 +104,7 @@ impl<'i> Analysis<'i> {
             .filter_map(|p| p.boundary)
             .filter(|id| !identity_ids.contains(id))
             .collect();
-        Analysis {
+        let analysis = Analysis {
             inventory,
             index,
             principals,
@@ -120,7 +120,11 @@ impl<'i> Analysis<'i> {
             lookup: Lookup::default(),
         }
         .indexed()
-        .with_paths()
+        .with_paths();
+        // Marked here, not by a caller: an audit must build one analysis, and the phase
+        // list (`RDSIAM_PHASE_TIMES=1`) shows every one built (tests/activity_audit.rs).
+        crate::phases::mark("analysis");
+        analysis
     }
 
     fn with_paths(mut self) -> Self {

@@ -10,12 +10,16 @@ use anyhow::{Result, bail};
 
 use crate::access::activity_summary::roles_of_interest_in;
 use crate::collect::activity::athena::sql::{DateFormat, Identifier, Partitions};
+use crate::collect::activity::ingest::AwsActivityClients;
 use crate::collect::activity::ingest::{
-    IngestOptions, add_cloudtrail_activity, merge, scan_cloudtrail_files,
+    FoundActivity, IngestOptions, add_cloudtrail_activity, deduplicated, merge, merge_onto,
+    scan_cloudtrail_files,
 };
 use crate::collect::activity::scan_report::ScanReport;
 use crate::collect::activity::sources::{ActivityRequest, AthenaSettings};
 use crate::collect::aws::athena::Polling;
+use crate::collect::aws::config::CallLog;
+use crate::collect::aws::{self, Options};
 use crate::engine;
 use crate::inventory::Day;
 use crate::inventory::Inventory;
@@ -163,18 +167,78 @@ impl ActivityInputArgs {
             athena: self.athena.settings()?,
             lookup_events: self.lookup_events,
             since: self.activity_since,
-            roles_of_interest: Some(roles_of_interest_in),
         }))
     }
 }
 
-/// Scans `--cloudtrail-dir` (if given) into the inventory's activity (`rdsiam collect`);
-/// a one-line summary goes to stderr (damaged files become coverage gaps).
-pub fn add_files(inventory: &mut Inventory, args: &ActivityInputArgs) -> Result<()> {
-    if args.cloudtrail_dirs.is_empty() {
+/// What a live collection leaves besides its inventory: the runtime it ran on, its clients
+/// and its call log, kept for the AWS-side activity sources, which run once the command
+/// knows which roles to look for.
+pub struct LiveCollection {
+    runtime: tokio::runtime::Runtime,
+    clients: AwsActivityClients,
+    pub calls: CallLog,
+}
+
+impl LiveCollection {
+    /// Collects the IAM/RDS/Organizations facts of `options` (no activity yet).
+    pub fn collect(options: &Options) -> Result<(Inventory, Self)> {
+        let runtime = aws::runtime()?;
+        let collection = runtime.block_on(aws::collect(options))?;
+        let live = LiveCollection {
+            runtime,
+            clients: collection.activity_clients,
+            calls: collection.calls,
+        };
+        Ok((collection.inventory, live))
+    }
+
+    /// Reads the AWS-side sources `args` asks for (Athena, LookupEvents) for `roles`, with the
+    /// collection's clients; one note per source run goes to stderr. `None` when none was
+    /// asked for.
+    pub fn aws_activity(
+        &self,
+        roles: &[String],
+        args: &ActivityInputArgs,
+    ) -> Result<Option<FoundActivity>> {
+        let Some(request) = args.request()? else {
+            return Ok(None);
+        };
+        let (found, notes) = self.runtime.block_on(aws::find_activity(
+            &self.clients,
+            &self.calls,
+            roles,
+            &request,
+        ))?;
+        for note in notes {
+            eprintln!("rdsiam: {note}");
+        }
+        Ok(Some(found))
+    }
+}
+
+/// Adds the activity sources of `args` to a collected inventory (`rdsiam collect`): the
+/// AWS-side ones (Athena, LookupEvents) with the collection's clients, then `--cloudtrail-dir`
+/// (a one-line summary goes to stderr; damaged files become coverage gaps). Both look for the
+/// DB-connect roles of one access analysis of the inventory.
+pub fn add_to_collection(
+    inventory: &mut Inventory,
+    live: &LiveCollection,
+    args: &ActivityInputArgs,
+) -> Result<()> {
+    if args.cloudtrail_dirs.is_empty() && !args.wants_aws() {
         return Ok(());
     }
     let roles = roles_of_interest_in(inventory);
+    if let Some(found) = live.aws_activity(&roles, args)? {
+        inventory.activity.extend(found.events);
+        inventory.activity = deduplicated(std::mem::take(&mut inventory.activity));
+        inventory.activity_scope.extend(found.scopes);
+        inventory.coverage.extend(found.gaps);
+    }
+    if args.cloudtrail_dirs.is_empty() {
+        return Ok(());
+    }
     let outcome = add_cloudtrail_activity(inventory, &roles, &ingest_options(args))?;
     print_summary(
         &outcome.scan,
@@ -185,30 +249,53 @@ pub fn add_files(inventory: &mut Inventory, args: &ActivityInputArgs) -> Result<
     Ok(())
 }
 
-/// Scans `--cloudtrail-dir` (if given) for the roles of `audit`'s own analysis, and returns
-/// the inventory's activity merged with what was found, for the engine to judge (`rdsiam
-/// audit`: the analysis is built once). `None` when nothing was scanned or looked for.
-pub fn scan_files_for(
+/// The activity `audit` judges beside the inventory, for the roles of its own analysis (the
+/// analysis is built once): the inventory's own, then what the AWS-side sources found
+/// (`aws`, read by a live audit), then `--cloudtrail-dir` (scanned here; a one-line summary
+/// goes to stderr). `None` when nothing was read or looked for.
+pub fn activity_for(
     audit: &engine::Audit<'_>,
     inventory: &Inventory,
     args: &ActivityInputArgs,
+    live: Option<&LiveCollection>,
 ) -> Result<Option<engine::Activity>> {
-    if args.cloudtrail_dirs.is_empty() {
+    let wants_aws = live.is_some() && args.wants_aws();
+    if args.cloudtrail_dirs.is_empty() && !wants_aws {
         return Ok(None);
     }
     let roles = audit.roles_of_interest();
+    let aws = match live {
+        Some(live) => live.aws_activity(&roles, args)?,
+        None => None,
+    };
+    let base = aws.map(|found| merge(inventory, found));
+    if args.cloudtrail_dirs.is_empty() {
+        return Ok(base.map(|merged| engine::Activity {
+            events: merged.events,
+            scopes: merged.scopes,
+            gaps: merged.gaps,
+        }));
+    }
     let found = scan_cloudtrail_files(&roles, &ingest_options(args))?;
     if roles.is_empty() {
         print_summary(&found.scan, 0, 0, 0);
-        return Ok(None);
+        return Ok(base.map(|merged| engine::Activity {
+            events: merged.events,
+            scopes: merged.scopes,
+            gaps: merged.gaps,
+        }));
     }
     let scan = found.scan.clone();
-    let merged = merge(inventory, found);
+    let (merged, mut gaps) = match base {
+        Some(base) => (merge_onto(&base.events, &base.scopes, found), base.gaps),
+        None => (merge(inventory, found), Vec::new()),
+    };
     print_summary(&scan, roles.len(), merged.events_found, merged.events_added);
+    gaps.extend(merged.gaps);
     Ok(Some(engine::Activity {
         events: merged.events,
         scopes: merged.scopes,
-        gaps: merged.gaps,
+        gaps,
     }))
 }
 

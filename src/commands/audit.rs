@@ -9,12 +9,11 @@ use std::time::SystemTime;
 
 use anyhow::{Context, Result, bail};
 
-use super::activity_inputs::{ActivityInputArgs, scan_files_for};
+use super::activity_inputs::{ActivityInputArgs, LiveCollection, activity_for};
 use super::db_args::DbArgs;
 use super::live::LiveArgs;
 use super::report_outputs::ReportOutputArgs;
 use super::shaping::{self, ShapingArgs};
-use crate::collect::aws;
 use crate::dispose::Teardown;
 use crate::engine;
 use crate::exit::Outcome;
@@ -79,6 +78,9 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
     let baseline = args.shaping.baseline.clone().map(|path| {
         std::thread::spawn(move || shaping::load_baseline(&path).map(|loaded| (path, loaded)))
     });
+    // A live audit keeps its collection's runtime and clients for the AWS-side activity
+    // sources, which run once the analysis names the roles to look for.
+    let mut live: Option<LiveCollection> = None;
     let (mut inventory, time_source) = match &args.snapshot {
         Some(path) => {
             if args.live.any_set() {
@@ -94,12 +96,12 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
             (snapshot::load(path)?, TimeSource::Snapshot)
         }
         None => {
-            let mut options = args.live.options()?;
-            options.activity = args.activity.request()?;
-            let collection = aws::collect_blocking(&options).context(
+            let options = args.live.options()?;
+            let (inventory, collected) = LiveCollection::collect(&options).context(
                 "live audit (no --snapshot given: collecting from AWS with the default credential chain)",
             )?;
-            (collection.inventory, TimeSource::Collection)
+            live = Some(collected);
+            (inventory, TimeSource::Collection)
         }
     };
     crate::phases::mark("inventory loaded");
@@ -117,9 +119,11 @@ pub fn run(args: AuditArgs) -> Result<Outcome> {
         config,
         teardown,
     };
-    // One analysis per audit: the CloudTrail files are scanned for the roles it finds.
+    // One analysis per audit: the activity sources (Athena, LookupEvents, CloudTrail files)
+    // look for the roles it finds.
     let audit = engine::Audit::prepare(&inventory);
-    let activity = scan_files_for(&audit, &inventory, &args.activity)?;
+    let activity = activity_for(&audit, &inventory, &args.activity, live.as_ref())?;
+    drop(live);
     let mut report = audit.report(&settings, activity.as_ref());
     teardown.dispose(activity);
     if let Some(loading) = baseline {

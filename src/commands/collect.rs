@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use super::activity_inputs::{ActivityInputArgs, add_files};
+use super::activity_inputs::{ActivityInputArgs, LiveCollection, add_to_collection};
 use super::db_args::DbArgs;
 use super::live::LiveArgs;
 use crate::collect::aws;
@@ -30,13 +30,12 @@ pub struct CollectArgs {
 pub fn run(args: CollectArgs) -> Result<Outcome> {
     args.activity.check()?;
     args.db.check()?;
-    let mut options = args.live.options()?;
-    options.activity = args.activity.request()?;
-    let mut collection = aws::collect_blocking(&options)?;
+    let options = args.live.options()?;
+    let (mut inventory, live) = LiveCollection::collect(&options)?;
     args.db
-        .apply(&mut collection.inventory, args.live.profile.as_deref())?;
-    add_files(&mut collection.inventory, &args.activity)?;
-    let inventory = &collection.inventory;
+        .apply(&mut inventory, args.live.profile.as_deref())?;
+    add_to_collection(&mut inventory, &live, &args.activity)?;
+    let inventory = &inventory;
     // AWS data is consistent by construction; a structural issue here (e.g. an emulator that
     // gives every instance the same resource id) would make the snapshot refuse to load.
     let issues = validate::validate(inventory);
@@ -61,7 +60,7 @@ pub fn run(args: CollectArgs) -> Result<Outcome> {
         "rdsiam: collected {} account(s), {instances} PostgreSQL instance(s), {clusters} cluster(s), {} AssumeRole event(s) with {} API call(s); {} coverage gap(s); wrote {}",
         inventory.accounts.len(),
         inventory.activity.len(),
-        collection.calls.total(),
+        live.calls.total(),
         inventory.coverage.len(),
         written.display()
     );

@@ -101,7 +101,6 @@ impl LiveArgs {
             external_id: self.external_id.clone(),
             concurrency: self.concurrency,
             progress: !self.no_progress,
-            activity: None,
             auth_errors: (!self.auth_errors_since.is_zero()).then(|| aws::auth_log::Request {
                 since: self.auth_errors_since,
                 ..aws::auth_log::Request::default()

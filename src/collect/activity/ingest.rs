@@ -6,9 +6,10 @@
 //! `activity_scope`, and turns every file that could not be fully read into a coverage
 //! [`Gap`] (`cloudtrail:files`) naming the files. Damaged files never stop the audit.
 //!
-//! The AWS-side sources ([`add_aws_activity`]: Athena once with the caller's credentials,
-//! LookupEvents per collected account and region) land the same way, through
-//! [`super::sources`].
+//! The AWS-side sources ([`find_aws_activity`]: Athena once with the caller's credentials,
+//! LookupEvents per collected account and region, through [`super::sources`]) are found the
+//! same way, after the collection, with its clients ([`AwsActivityClients`]), for the roles
+//! the caller names: the audit keeps them beside the inventory, `rdsiam collect` adds them.
 //!
 //! Owns no rule logic and touches nothing but `activity`, `activity_scope` and `coverage`.
 
@@ -97,13 +98,23 @@ pub struct MergedActivity {
 
 /// Joins `found` with `inventory`'s own activity (see [`MergedActivity`]).
 pub fn merge(inventory: &Inventory, found: FoundActivity) -> MergedActivity {
-    let before = inventory.activity.len();
+    merge_onto(&inventory.activity, &inventory.activity_scope, found)
+}
+
+/// Joins `found` with activity already gathered (`events`, `scopes`): the inventory's own, or
+/// that plus what an earlier source found.
+pub fn merge_onto(
+    base_events: &[AssumeRoleEvent],
+    base_scopes: &[ActivityScope],
+    found: FoundActivity,
+) -> MergedActivity {
+    let before = base_events.len();
     let events_found = found.events.len();
     let mut events = Vec::with_capacity(before + events_found);
-    events.extend(inventory.activity.iter().cloned());
+    events.extend(base_events.iter().cloned());
     events.extend(found.events);
     let events = deduplicated(events);
-    let mut scopes = inventory.activity_scope.clone();
+    let mut scopes = base_scopes.to_vec();
     scopes.extend(found.scopes);
     MergedActivity {
         events_added: events.len().saturating_sub(before),
@@ -144,23 +155,41 @@ pub fn scan_cloudtrail_files(roles: &[String], opts: &IngestOptions) -> Result<F
     })
 }
 
-/// Reads the AWS-side sources of `request` for the inventory's DB-connect roles and adds their
-/// events, scopes and gaps: Athena once with `caller` (the workgroup's account) in its region
-/// (`--athena-region`, else the first of `regions`), LookupEvents with each account's `clients` in
-/// every region of `regions`, at most `concurrency` accounts at once. Returns one note per
-/// source run, for stderr.
-pub async fn add_aws_activity(
-    inventory: &mut Inventory,
+/// The clients the AWS-side activity sources use, kept from a collection so the sources can
+/// run after the caller has decided which roles to look for (`rdsiam audit` builds its one
+/// access analysis first).
+#[derive(Debug, Clone)]
+pub struct AwsActivityClients {
+    /// The caller's own (Athena runs once, in the workgroup's account).
+    pub caller: Clients,
+    /// One per collected account (LookupEvents runs in each).
+    pub accounts: Vec<Clients>,
+    pub regions: Vec<String>,
+    /// Accounts read at once.
+    pub concurrency: usize,
+}
+
+/// Reads the AWS-side sources of `request` for `roles`, touching no inventory: Athena once
+/// with the caller's clients (the workgroup's account) in its region (`--athena-region`, else
+/// the first collected region), LookupEvents with each account's clients in every collected
+/// region, at most `concurrency` accounts at once. Returns what was found (events sorted and
+/// deduplicated, scopes, gaps; no file scan) and one note per source run, for stderr.
+pub async fn find_aws_activity(
     roles: &[String],
-    caller: &Clients,
-    accounts: &[Clients],
-    regions: &[String],
+    clients: &AwsActivityClients,
     request: &ActivityRequest,
-    concurrency: usize,
-) -> Vec<String> {
+) -> (FoundActivity, Vec<String>) {
+    let mut found = FoundActivity::default();
     if roles.is_empty() {
-        return vec!["activity: no IAM role collected, nothing to look for".to_owned()];
+        let note = "activity: no IAM role collected, nothing to look for".to_owned();
+        return (found, vec![note]);
     }
+    let AwsActivityClients {
+        caller,
+        accounts,
+        regions,
+        concurrency,
+    } = clients;
     let now = sources::now_secs();
     let today = sources::day_of(now);
     let mut outcomes: Vec<SourceOutcome> = Vec::new();
@@ -180,7 +209,7 @@ pub async fn add_aws_activity(
             Some(region) => {
                 outcomes.push(sources::from_athena(caller, region, settings, &filter, today).await)
             }
-            None => inventory.coverage.push(Gap {
+            None => found.gaps.push(Gap {
                 account: Some(caller.account.clone()),
                 region: None,
                 source: sources::ATHENA_SOURCE.to_owned(),
@@ -195,7 +224,7 @@ pub async fn add_aws_activity(
         filter.since = request.since;
         // Accounts at once (LookupEvents is rate-limited per account and region), regions of
         // one account one after the other.
-        let semaphore = std::sync::Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
+        let semaphore = std::sync::Arc::new(tokio::sync::Semaphore::new((*concurrency).max(1)));
         let mut tasks = tokio::task::JoinSet::new();
         for clients in accounts {
             let (clients, regions, filter) = (clients.clone(), regions.to_vec(), filter.clone());
@@ -209,7 +238,7 @@ pub async fn add_aws_activity(
         while let Some(joined) = tasks.join_next().await {
             match joined {
                 Ok(outcome) => by_account.push(outcome),
-                Err(err) => inventory.coverage.push(Gap {
+                Err(err) => found.gaps.push(Gap {
                     account: None,
                     region: None,
                     source: sources::LOOKUP_SOURCE.to_owned(),
@@ -225,13 +254,13 @@ pub async fn add_aws_activity(
     }
     let mut notes = Vec::new();
     for outcome in outcomes {
-        inventory.activity.extend(outcome.events);
-        inventory.activity_scope.extend(outcome.scopes);
-        inventory.coverage.extend(outcome.gaps);
+        found.events.extend(outcome.events);
+        found.scopes.extend(outcome.scopes);
+        found.gaps.extend(outcome.gaps);
         notes.extend(outcome.notes);
     }
-    inventory.activity = deduplicated(std::mem::take(&mut inventory.activity));
-    notes
+    found.events = deduplicated(found.events);
+    (found, notes)
 }
 
 /// Per trail account (from the S3 layout of the path), the first and last delivery day of

@@ -48,7 +48,8 @@ pub struct AthenaSettings {
     pub polling: Polling,
 }
 
-/// The AWS-side sources a collection reads after the IAM/RDS facts (`collect`, live `audit`).
+/// The AWS-side sources read with a collection's clients after the IAM/RDS facts, for the
+/// roles the caller names (`collect`, live `audit`; `crate::collect::aws::find_activity`).
 #[derive(Debug, Clone, Default)]
 pub struct ActivityRequest {
     pub athena: Option<AthenaSettings>,
@@ -56,9 +57,6 @@ pub struct ActivityRequest {
     /// `--activity-since`; Athena defaults to [`LOOKUP_DAYS`] ago, LookupEvents reads all it
     /// keeps.
     pub since: Option<Day>,
-    /// Which roles to look for, given the collected facts. The caller's (an access analysis
-    /// that collecting does not build); `None` looks for none.
-    pub roles_of_interest: Option<fn(&crate::inventory::Inventory) -> Vec<String>>,
 }
 
 /// Events, scopes and gaps of one source run.

@@ -40,6 +40,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use crate::collect::activity::ingest::{AwsActivityClients, FoundActivity, find_aws_activity};
+use crate::collect::activity::sources::ActivityRequest;
 use crate::inventory::{Account, Gap, Iam, Inventory, Region};
 pub use config::{CallLog, Settings};
 
@@ -63,8 +65,6 @@ pub struct Options {
     pub concurrency: usize,
     /// Draw a progress bar on stderr (only when stderr is a terminal).
     pub progress: bool,
-    /// AssumeRole activity from Athena / LookupEvents, read after the facts.
-    pub activity: Option<crate::collect::activity::sources::ActivityRequest>,
     /// The `iam-db-auth-error` log and `IamDbAuth*` metrics of every target whose export is
     /// on (`--auth-errors-since`); `None` reads neither.
     pub auth_errors: Option<auth_log::Request>,
@@ -75,14 +75,42 @@ pub struct Options {
 pub struct Collection {
     pub inventory: Inventory,
     pub calls: CallLog,
+    /// The clients of the collection, for the AWS-side activity sources ([`find_activity`],
+    /// on the runtime the collection ran on).
+    pub activity_clients: AwsActivityClients,
+}
+
+/// The runtime a collection and the activity read after it run on ([`collect`], then
+/// [`find_activity`]: the SDK clients keep connections on the runtime that made them).
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+/// Reads the AWS-side activity sources of `request` (Athena, LookupEvents) for `roles` with a
+/// collection's clients; nothing is added to its inventory. Returns what was found and one
+/// note per source run (for stderr). Fails only if the read-only guard refused a call.
+pub async fn find_activity(
+    clients: &AwsActivityClients,
+    calls: &CallLog,
+    roles: &[String],
+    request: &ActivityRequest,
+) -> Result<(FoundActivity, Vec<String>)> {
+    let found = find_aws_activity(roles, clients, request).await;
+    let refused = calls.refused();
+    if !refused.is_empty() {
+        bail!(
+            "internal error: the read-only guard refused {} (every call must be in src/collect/aws/operations.rs)",
+            refused.join(", ")
+        );
+    }
+    Ok(found)
 }
 
 /// Runs a collection on a fresh multi-threaded tokio runtime (for synchronous callers).
 pub fn collect_blocking(options: &Options) -> Result<Collection> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(collect(options))
+    runtime()?.block_on(collect(options))
 }
 
 /// Collects everything `options` asks for.
@@ -292,41 +320,23 @@ pub async fn collect(options: &Options) -> Result<Collection> {
     inventory.organization = organization;
     inventory.auth_logs = auth_logs;
     inventory.coverage = gaps;
-    if let Some(request) = &options.activity {
-        let accounts: Vec<config::Clients> = inventory
+    // The AWS-side activity sources run after the caller has chosen the roles to look for
+    // (`find_activity`), with the same clients.
+    let activity_clients = AwsActivityClients {
+        caller: caller_clients,
+        accounts: inventory
             .accounts
             .iter()
             .filter_map(|a| configs.get(&a.account_id).map(|c| (a, c)))
             .map(|(a, c)| config::Clients::new(c.clone(), &a.account_id, &log))
-            .collect();
-        let roles = request
-            .roles_of_interest
-            .map(|roles_of_interest| roles_of_interest(&inventory))
-            .unwrap_or_default();
-        let notes = crate::collect::activity::ingest::add_aws_activity(
-            &mut inventory,
-            &roles,
-            &caller_clients,
-            &accounts,
-            &regions,
-            request,
-            options.concurrency,
-        )
-        .await;
-        for note in notes {
-            eprintln!("rdsiam: {note}");
-        }
-        let refused = log.refused();
-        if !refused.is_empty() {
-            bail!(
-                "internal error: the read-only guard refused {} (every call must be in src/collect/aws/operations.rs)",
-                refused.join(", ")
-            );
-        }
-    }
+            .collect(),
+        regions,
+        concurrency: options.concurrency,
+    };
     Ok(Collection {
         inventory,
         calls: log,
+        activity_clients,
     })
 }
 
