@@ -12,8 +12,8 @@ use crate::access::activity_summary::roles_of_interest_in;
 use crate::collect::activity::athena::sql::{DateFormat, Identifier, Partitions};
 use crate::collect::activity::ingest::AwsActivityClients;
 use crate::collect::activity::ingest::{
-    FoundActivity, IngestOptions, add_cloudtrail_activity, deduplicated, merge, merge_onto,
-    scan_cloudtrail_files,
+    FoundActivity, IngestOptions, MergedActivity, add_cloudtrail_activity, deduplicated, merge,
+    merge_onto, scan_cloudtrail_files,
 };
 use crate::collect::activity::scan_report::ScanReport;
 use crate::collect::activity::sources::{ActivityRequest, AthenaSettings};
@@ -270,20 +270,12 @@ pub fn activity_for(
     };
     let base = aws.map(|found| merge(inventory, found));
     if args.cloudtrail_dirs.is_empty() {
-        return Ok(base.map(|merged| engine::Activity {
-            events: merged.events,
-            scopes: merged.scopes,
-            gaps: merged.gaps,
-        }));
+        return Ok(base.map(judged));
     }
     let found = scan_cloudtrail_files(&roles, &ingest_options(args))?;
     if roles.is_empty() {
         print_summary(&found.scan, 0, 0, 0);
-        return Ok(base.map(|merged| engine::Activity {
-            events: merged.events,
-            scopes: merged.scopes,
-            gaps: merged.gaps,
-        }));
+        return Ok(base.map(judged));
     }
     let scan = found.scan.clone();
     let (merged, mut gaps) = match base {
@@ -297,6 +289,15 @@ pub fn activity_for(
         scopes: merged.scopes,
         gaps,
     }))
+}
+
+/// Merged activity as the engine judges it.
+fn judged(merged: MergedActivity) -> engine::Activity {
+    engine::Activity {
+        events: merged.events,
+        scopes: merged.scopes,
+        gaps: merged.gaps,
+    }
 }
 
 fn ingest_options(args: &ActivityInputArgs) -> IngestOptions {
