@@ -7,7 +7,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-log() { printf '\n==> %s\n' "$*" >&2; }
+# Each step says when it started (seconds into the run) and the disk left: CI machines have
+# a time limit and a disk of their own (debug test binaries once filled one).
+log() {
+    printf '\n==> [%ds, %s free] %s\n' "$SECONDS" "$(df -h --output=avail . | tail -n 1 | tr -d ' ')" "$*" >&2
+}
 
 ensure_rust_components() {
     rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
@@ -148,3 +152,5 @@ cargo deny --locked check licenses bans sources
 log "fuzz smoke (every cargo-fuzz target a few seconds from its seeds; FUZZING.md)"
 ensure_cargo_fuzz
 scripts/fuzz_smoke.sh
+
+log "done"
