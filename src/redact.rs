@@ -115,6 +115,19 @@ pub fn is_secret_key(raw: &str) -> bool {
     SECRET_NAMES.contains(&key.as_str())
 }
 
+/// Whether `raw` may name a secret: [`is_secret_key`], or a name that merely *contains* a
+/// secret's word (`X-Amz-Security-bToken`, a damaged or hand-edited copy of
+/// `X-Amz-Security-Token`, still holds the token; found by fuzzing `token_inspect`). For
+/// places that show only known non-secret names and may redact too much, never too little
+/// (a token's query); free text uses the exact names, or prose would be redacted.
+pub fn may_name_a_secret(raw: &str) -> bool {
+    let key = normalize_key(raw);
+    SECRET_NAMES.contains(&key.as_str())
+        || ["token", "signature", "secret", "password"]
+            .iter()
+            .any(|word| key.contains(word))
+}
+
 /// Where a parameter's value starts after its name ending at `key_end`: the separator is
 /// `=`, `%3D` (any case, also `%253D`), or `:` after a quoted name; spaces allowed around it.
 fn value_start(bytes: &[u8], key_end: usize) -> Option<usize> {
@@ -340,6 +353,31 @@ pub fn escape_controls(text: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn near_misses_of_secret_names_may_name_a_secret_but_known_safe_names_do_not() {
+        for name in [
+            "X-Amz-Security-bToken",
+            "x-amz-security%2Dtokenx",
+            "X-Amz-Signature2",
+            "my_secret",
+            "PGPASSWORD",
+        ] {
+            assert!(may_name_a_secret(name), "{name}");
+        }
+        assert!(!is_secret_key("X-Amz-Security-bToken"));
+        for name in [
+            "X-Amz-Algorithm",
+            "X-Amz-Credential",
+            "X-Amz-Date",
+            "X-Amz-Expires",
+            "X-Amz-SignedHeaders",
+            "DBUser",
+            "Action",
+        ] {
+            assert!(!may_name_a_secret(name), "{name}");
+        }
+    }
 
     #[test]
     fn hides_exact_and_encoded_parameter_names() {
