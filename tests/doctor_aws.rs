@@ -17,61 +17,10 @@ mod fix_proof;
 use anyhow::{Context, Result, ensure};
 use serde_json::Value;
 use support::aws_cli::AwsCli;
+use support::doctor_env::{Seeded, seed};
 use support::fault_proxy::FaultProxy;
-use support::moto::{self, MOTO_POSTGRES_PORT, MotoServer};
-use support::pg_harness::{HarnessOptions, KnownKey, RdsLikePostgres, TestCredentials, roles};
-
-/// What `moto_seed.py doctor VARIANT` made.
-struct Seeded {
-    moto: MotoServer,
-    facts: Value,
-    server: RdsLikePostgres,
-}
-
-impl Seeded {
-    fn fact(&self, key: &str) -> Result<String> {
-        self.facts[key]
-            .as_str()
-            .map(str::to_owned)
-            .with_context(|| format!("seed output lacks {key}: {}", self.facts))
-    }
-}
-
-/// moto seeded with `variant`, and a harness whose certificate carries moto's endpoint name
-/// and whose verifier knows the signer's temporary key. `allowed_users` emulates what IAM
-/// would let the key do (`Some(vec![])`: nothing, as for a denied principal).
-fn seed(variant: &str, allowed_users: Option<Vec<String>>) -> Result<Seeded> {
-    let moto = MotoServer::start()?;
-    let facts = moto.seed("doctor", &[variant])?;
-    let endpoint = facts["endpoint"]
-        .as_str()
-        .context("seed output lacks endpoint")?
-        .to_owned();
-    let credentials = TestCredentials {
-        access_key_id: facts["access_key_id"].as_str().unwrap_or_default().into(),
-        secret_access_key: facts["secret_access_key"]
-            .as_str()
-            .unwrap_or_default()
-            .into(),
-        session_token: facts["session_token"].as_str().map(str::to_owned),
-    };
-    let server = RdsLikePostgres::start(HarnessOptions {
-        tls_names: vec![endpoint.clone(), "localhost".into()],
-        endpoint_hosts: vec![endpoint],
-        keys: vec![KnownKey {
-            allowed_users,
-            ..KnownKey::any_user(credentials)
-        }],
-        // The tunnel: TCP to the harness's own port, tokens for the port RDS (moto) reports.
-        endpoint_port: Some(MOTO_POSTGRES_PORT),
-        ..HarnessOptions::default()
-    })?;
-    Ok(Seeded {
-        moto,
-        facts,
-        server,
-    })
-}
+use support::moto::{self, MOTO_POSTGRES_PORT};
+use support::pg_harness::{RdsLikePostgres, TestCredentials, roles};
 
 struct Run {
     code: i32,

@@ -15,27 +15,20 @@ use std::process::Command as StdCommand;
 use anyhow::{Context, Result, ensure};
 use assert_cmd::Command;
 use serde_json::Value;
+use support::doctor_env::{Seeded, seed};
 use support::fault_proxy::{Fault, FaultProxy};
-use support::moto::{self, MOTO_POSTGRES_PORT, MotoServer};
-use support::pg_harness::{HarnessOptions, KnownKey, RdsLikePostgres, TestCredentials, roles};
+use support::moto;
+use support::pg_harness::roles;
 
 /// The doctor's signer: `moto_seed.py doctor good` assumes `pg-login` as `dba-at-2am`.
 const CHECKED: &str = "assumed-role/pg-login/dba-at-2am";
 
-struct Seeded {
-    moto: MotoServer,
-    facts: Value,
-    server: RdsLikePostgres,
+/// RDS's side of the log, written into a seeded world.
+trait RdsLogs {
+    fn rds_logs(&self, code: &str, caller: Option<&str>) -> Result<Value>;
 }
 
-impl Seeded {
-    fn fact(&self, key: &str) -> Result<String> {
-        self.facts[key]
-            .as_str()
-            .map(str::to_owned)
-            .with_context(|| format!("seed output lacks {key}: {}", self.facts))
-    }
-
+impl RdsLogs for Seeded {
     /// Writes RDS's line for this login through the real CloudWatch Logs API (and turns the
     /// export on); `code` `none` turns the export on only.
     fn rds_logs(&self, code: &str, caller: Option<&str>) -> Result<Value> {
@@ -59,35 +52,7 @@ impl Seeded {
 /// verifier knows the signer's key but allows it no DB user: the login is refused with
 /// `PAM authentication failed`, as RDS refuses it.
 fn seed_refusing() -> Result<Seeded> {
-    let moto = MotoServer::start()?;
-    let facts = moto.seed("doctor", &["good"])?;
-    let endpoint = facts["endpoint"]
-        .as_str()
-        .context("seed output lacks endpoint")?
-        .to_owned();
-    let credentials = TestCredentials {
-        access_key_id: facts["access_key_id"].as_str().unwrap_or_default().into(),
-        secret_access_key: facts["secret_access_key"]
-            .as_str()
-            .unwrap_or_default()
-            .into(),
-        session_token: facts["session_token"].as_str().map(str::to_owned),
-    };
-    let server = RdsLikePostgres::start(HarnessOptions {
-        tls_names: vec![endpoint.clone(), "localhost".into()],
-        endpoint_hosts: vec![endpoint],
-        keys: vec![KnownKey {
-            allowed_users: Some(Vec::new()),
-            ..KnownKey::any_user(credentials)
-        }],
-        endpoint_port: Some(MOTO_POSTGRES_PORT),
-        ..HarnessOptions::default()
-    })?;
-    Ok(Seeded {
-        moto,
-        facts,
-        server,
-    })
+    seed("good", Some(Vec::new()))
 }
 
 struct Run {

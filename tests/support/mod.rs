@@ -17,6 +17,7 @@
 pub mod aws_cli;
 pub mod cli;
 pub mod demo;
+pub mod doctor_env;
 pub mod fake_pg;
 pub mod fault_proxy;
 pub mod moto;
