@@ -219,13 +219,7 @@ where
         let region = base.region().map(|r| r.to_string());
         let clients = Clients::new(base, &caller.account, &log);
         let outcome = body(clients, region).await?;
-        let refused = log.refused();
-        if !refused.is_empty() {
-            bail!(
-                "internal error: the read-only guard refused {}",
-                refused.join(", ")
-            );
-        }
+        log.ensure_nothing_refused()?;
         Ok(outcome)
     })
 }

@@ -97,6 +97,19 @@ impl CallLog {
         self.refused.lock().map(|r| r.clone()).unwrap_or_default()
     }
 
+    /// Fails when the guard refused any call: a call the code makes without listing it is a
+    /// bug to report, never a write that went through.
+    pub fn ensure_nothing_refused(&self) -> anyhow::Result<()> {
+        let refused = self.refused();
+        if refused.is_empty() {
+            return Ok(());
+        }
+        anyhow::bail!(
+            "internal error: the read-only guard refused {} (every call must be in src/collect/aws/operations.rs)",
+            refused.join(", ")
+        )
+    }
+
     /// Total number of calls.
     pub fn total(&self) -> u64 {
         self.counts().values().sum()

@@ -98,13 +98,7 @@ pub async fn find_activity(
     request: &ActivityRequest,
 ) -> Result<(FoundActivity, Vec<String>)> {
     let found = find_aws_activity(roles, clients, request).await;
-    let refused = calls.refused();
-    if !refused.is_empty() {
-        bail!(
-            "internal error: the read-only guard refused {} (every call must be in src/collect/aws/operations.rs)",
-            refused.join(", ")
-        );
-    }
+    calls.ensure_nothing_refused()?;
     Ok(found)
 }
 
@@ -278,13 +272,7 @@ pub async fn collect(options: &Options) -> Result<Collection> {
         None => Vec::new(),
     };
 
-    let refused = log.refused();
-    if !refused.is_empty() {
-        bail!(
-            "internal error: the read-only guard refused {} (every call must be in src/collect/aws/operations.rs)",
-            refused.join(", ")
-        );
-    }
+    log.ensure_nothing_refused()?;
     if !collected_anything {
         bail!("nothing could be collected:\n{}", describe_gaps(&gaps));
     }
