@@ -15,7 +15,7 @@ use super::athena::rows::map_rows;
 use super::athena::sql::{Identifier, Partitions, QuerySpec, assume_role_query};
 use super::cloudtrail_files::{ScanOptions, keeps_event};
 use super::cloudtrail_layout::FileLayout;
-use super::cloudtrail_record::RoleMatcher;
+use super::cloudtrail_record::{RecordPlace, RoleMatcher};
 use crate::collect::aws::athena::{self as athena_api, Polling, Query};
 use crate::collect::aws::cloudtrail as cloudtrail_api;
 use crate::collect::aws::config::Clients;
@@ -68,6 +68,26 @@ pub struct SourceOutcome {
     pub gaps: Vec<Gap>,
     /// One line of what was done, for stderr and the `activity` summary.
     pub notes: Vec<String>,
+}
+
+/// The events of an AWS-side source that pass `filter`'s window and region checks, as the
+/// local files' do (an API answer has no file layout: only the record's own region counts).
+fn kept_events(
+    events: Vec<(AssumeRoleEvent, RecordPlace)>,
+    filter: &ScanOptions,
+) -> Vec<AssumeRoleEvent> {
+    events
+        .into_iter()
+        .filter(|(e, place)| {
+            keeps_event(
+                e,
+                place.aws_region.as_deref(),
+                &FileLayout::default(),
+                filter,
+            )
+        })
+        .map(|(e, _)| e)
+        .collect()
 }
 
 /// The SQL rdsiam sends for `settings` and `filter` (also what `rdsiam activity --print-sql` prints).
@@ -126,19 +146,7 @@ pub async fn from_athena(
     };
     let matcher = RoleMatcher::new(&filter.roles);
     let mapped = map_rows(&rows, &matcher);
-    out.events = mapped
-        .events
-        .into_iter()
-        .filter(|(e, place)| {
-            keeps_event(
-                e,
-                place.aws_region.as_deref(),
-                &FileLayout::default(),
-                filter,
-            )
-        })
-        .map(|(e, _)| e)
-        .collect();
+    out.events = kept_events(mapped.events, filter);
     out.gaps.extend(malformed_row_gaps(
         &clients.account,
         region,
@@ -309,19 +317,7 @@ pub async fn lookup_events_with(
             .iter()
             .any(|g| g.error_code != "MalformedRecord");
         any_region_read |= !failed;
-        let kept: Vec<AssumeRoleEvent> = lookup
-            .events
-            .into_iter()
-            .filter(|(e, place)| {
-                keeps_event(
-                    e,
-                    place.aws_region.as_deref(),
-                    &FileLayout::default(),
-                    filter,
-                )
-            })
-            .map(|(e, _)| e)
-            .collect();
+        let kept = kept_events(lookup.events, filter);
         out.notes.push(format!(
             "LookupEvents ({account}, {region}): {} page(s), {} AssumeRole event(s), {} into the roles{}",
             lookup.pages,
