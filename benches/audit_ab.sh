@@ -7,18 +7,8 @@
 #   benches/audit_ab.sh N BINARY... [-- SNAPSHOT]     # default snapshot /tmp/org.json.gz
 set -euo pipefail
 
-rounds=$1
-shift
-binaries=()
-snapshot=/tmp/org.json.gz
-while [[ $# -gt 0 ]]; do
-    if [[ $1 == -- ]]; then
-        snapshot=$2
-        break
-    fi
-    binaries+=("$1")
-    shift
-done
+# shellcheck source=benches/ab_args.sh
+source "$(dirname "$0")/ab_args.sh"
 out_dir=$(mktemp -d /tmp/rdsiam-audit-ab.XXXXXX)
 trap 'rm -rf "$out_dir"' EXIT
 
