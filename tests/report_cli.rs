@@ -12,6 +12,7 @@ use std::process::Command;
 use rdsiam::report::Report;
 
 use support::demo::DIR as DEMO_DIR;
+use support::demo::arns;
 
 fn demo_report() -> Report {
     support::demo::report()
@@ -249,14 +250,6 @@ fn screen_text(raw: &str) -> String {
         }
     }
     out
-}
-
-/// Every `arn:` token in a text, trailing punctuation trimmed.
-fn arns(text: &str) -> Vec<String> {
-    text.split(|c: char| c.is_whitespace() || "\"'`,()[]{}".contains(c))
-        .filter(|t| t.starts_with("arn:"))
-        .map(|t| t.trim_end_matches(['.', ';', ':']).to_owned())
-        .collect()
 }
 
 #[test]

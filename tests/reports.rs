@@ -16,6 +16,7 @@ use rdsiam::report::{Report, Severity};
 use serde_json::Value;
 
 use support::demo::DIR as DEMO_DIR;
+use support::demo::arns;
 
 fn demo_report() -> Report {
     let mut report = support::demo::report();
@@ -114,14 +115,6 @@ fn blank_times(text: &str) -> String {
         }
     }
     out
-}
-
-/// Every `arn:` token in a text, trailing punctuation trimmed.
-fn arns(text: &str) -> Vec<String> {
-    text.split(|c: char| c.is_whitespace() || "\"'`,()[]{}".contains(c))
-        .filter(|t| t.starts_with("arn:"))
-        .map(|t| t.trim_end_matches(['.', ';', ':']).to_owned())
-        .collect()
 }
 
 /// The printed text with the wrapper's continuations undone: ` \` + newline + indent joins

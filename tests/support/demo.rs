@@ -24,3 +24,12 @@ pub fn report() -> Report {
         },
     )
 }
+
+/// Every `arn:` token in a printed report (terminal view, table), trailing punctuation
+/// trimmed: what a test compares between views of the same report.
+pub fn arns(text: &str) -> Vec<String> {
+    text.split(|c: char| c.is_whitespace() || "\"'`,()[]{}".contains(c))
+        .filter(|t| t.starts_with("arn:"))
+        .map(|t| t.trim_end_matches(['.', ';', ':']).to_owned())
+        .collect()
+}
